@@ -1,0 +1,30 @@
+import type { z } from 'zod';
+import type { PermissionStatement } from '../contracts/permissions';
+import type { ActionKind } from '../contracts/rungs';
+import type { ActionContext, ActionResult } from '../runtime/action-context';
+
+/**
+ * An action: what it is called, what it takes, what it may touch, and how it
+ * runs. Importing a declaration must not load AWS SDK clients (the Pulumi
+ * program imports them to build roles): action modules load SDK commands
+ * lazily inside `run`, through functions/runtime/sdk.ts.
+ */
+export interface ActionDeclaration<Params extends z.ZodType = z.ZodType> {
+  name: ActionKind;
+  description: string;
+  /** Replaces or swaps resources (approval may be required in prod). */
+  destructive: boolean;
+  /** Validates the rung's params before anything happens. */
+  input: Params;
+  permissions: PermissionStatement[];
+  run(ctx: ActionContext, params: z.infer<Params>): Promise<ActionResult>;
+}
+
+export function defineAction<Params extends z.ZodType>(d: ActionDeclaration<Params>): ActionDeclaration<Params> {
+  for (const p of d.permissions) {
+    for (const a of p.actions) {
+      if (a === '*' || a.endsWith(':*')) throw new Error(`action ${d.name}: permission ${p.sid} uses wildcard action ${a}`);
+    }
+  }
+  return d;
+}

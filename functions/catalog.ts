@@ -1,0 +1,114 @@
+import { ssmAutomation, automationRolePermissions } from './actions/ssm-automation';
+import { replaceInstance } from './actions/replace-instance';
+import { restoreVolume } from './actions/restore-volume';
+import type { ActionDeclaration } from './actions/declaration';
+import { ENV, type EnvKey } from './contracts/env';
+import type { PermissionStatement } from './contracts/permissions';
+import type { ActionKind } from './contracts/rungs';
+
+/**
+ * Every Lambda function the stack deploys: infra/ bundles `entry` with esbuild
+ * and builds the role from `permissions`. SDK-free to import.
+ */
+export type FunctionName = ActionKind | 'verifier' | 'notifier';
+
+export interface FunctionSpec {
+  name: FunctionName;
+  /** Handler source, relative to the repository root; the bundle exports `handler`. */
+  entry: string;
+  description: string;
+  timeoutSeconds: number;
+  memoryMb: number;
+  reservedConcurrency: number;
+  /** Environment variables it needs (values are filled in by infra/). */
+  env: EnvKey[];
+  permissions: PermissionStatement[];
+  destructive: boolean;
+}
+
+const LEDGER: PermissionStatement = {
+  sid: 'Ledger',
+  actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:Query'],
+  resources: ['{ledgerTableArn}'],
+};
+const PUT_RECOVERY_EVENTS: PermissionStatement = {
+  sid: 'RecoveryEvents',
+  actions: ['events:PutEvents'],
+  resources: ['{busArn}'],
+};
+
+/** What every action function needs around its own calls: guards, ledger, events, verification. */
+const ACTION_RUNTIME: PermissionStatement[] = [
+  LEDGER,
+  PUT_RECOVERY_EVENTS,
+  { sid: 'KillSwitch', actions: ['ssm:GetParameter'], resources: ['{modeParameterArn}'] },
+  { sid: 'ScheduleVerification', actions: ['sqs:SendMessage'], resources: ['{verifyQueueArn}'] },
+  { sid: 'HealthStandDown', actions: ['health:DescribeEvents'], resources: ['*'] },
+  { sid: 'ChangeCalendar', actions: ['ssm:GetCalendarState'], resources: ['{changeCalendarArn}'] },
+  { sid: 'AlarmEvidence', actions: ['cloudwatch:DescribeAlarms'], resources: ['arn:{partition}:cloudwatch:{region}:{account}:alarm:recovery-{stage}-*'] },
+];
+const ACTION_ENV: EnvKey[] = [ENV.stage, ENV.ledgerTable, ENV.eventBus, ENV.modeParameter, ENV.verifyQueueUrl, ENV.guardrails];
+
+function actionFunction(d: ActionDeclaration, extra: Partial<FunctionSpec> = {}): FunctionSpec {
+  return {
+    name: d.name,
+    entry: `functions/handlers/${d.name}.ts`,
+    description: d.description,
+    timeoutSeconds: 900,
+    memoryMb: 256,
+    reservedConcurrency: 5,
+    env: ACTION_ENV,
+    permissions: [...ACTION_RUNTIME, ...d.permissions],
+    destructive: d.destructive,
+    ...extra,
+  };
+}
+
+export const ACTIONS: Record<ActionKind, ActionDeclaration> = {
+  'ssm-automation': ssmAutomation,
+  'replace-instance': replaceInstance,
+  'restore-volume': restoreVolume,
+};
+
+export const FUNCTIONS: FunctionSpec[] = [
+  actionFunction(ssmAutomation, { env: [...ACTION_ENV, ENV.automationRoleArn] }),
+  actionFunction(replaceInstance),
+  actionFunction(restoreVolume),
+  {
+    name: 'verifier',
+    entry: 'functions/handlers/verifier.ts',
+    description: 'After verifyAfterSeconds, re-read the alarm: OK -> Verified; ALARM -> next rung; ladder exhausted -> Escalated.',
+    timeoutSeconds: 60,
+    memoryMb: 256,
+    reservedConcurrency: 5,
+    env: [ENV.stage, ENV.ledgerTable, ENV.eventBus, ENV.modeParameter, ENV.guardrails],
+    permissions: [
+      LEDGER,
+      PUT_RECOVERY_EVENTS,
+      { sid: 'KillSwitch', actions: ['ssm:GetParameter'], resources: ['{modeParameterArn}'] },
+      { sid: 'ReadAlarms', actions: ['cloudwatch:DescribeAlarms'], resources: ['arn:{partition}:cloudwatch:{region}:{account}:alarm:recovery-{stage}-*'] },
+      {
+        sid: 'ConsumeVerifyQueue',
+        actions: ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:ChangeMessageVisibility'],
+        resources: ['{verifyQueueArn}'],
+      },
+    ],
+    destructive: false,
+  },
+  {
+    name: 'notifier',
+    entry: 'functions/handlers/notifier.ts',
+    description: 'Turns recovery events into SNS messages with a readable subject and the JSON detail.',
+    timeoutSeconds: 30,
+    memoryMb: 128,
+    reservedConcurrency: 2,
+    env: [ENV.stage, ENV.topicArn],
+    permissions: [
+      { sid: 'Notify', actions: ['sns:Publish'], resources: ['{topicArn}'] },
+      { sid: 'EncryptForTopic', actions: ['kms:GenerateDataKey', 'kms:Decrypt'], resources: ['{topicKeyArn}'] },
+    ],
+    destructive: false,
+  },
+];
+
+export { automationRolePermissions };

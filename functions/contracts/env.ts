@@ -1,0 +1,28 @@
+/**
+ * Environment variables the Pulumi program gives every function, and the only
+ * way functions learn about the stack. infra/ sets them, functions/ reads them,
+ * the drill copies them from the synthesized stack. AWS_ENDPOINT_URL (read by
+ * the AWS SDK itself) points the same bundles at the local emulator.
+ */
+export const ENV = {
+  /** dev | staging | prod: the stack name, part of every alarm name. */
+  stage: 'RECOVERY_ENV',
+  /** DynamoDB ledger table (pk/sk, TTL attribute `expiresAt`); also holds idempotency records. */
+  ledgerTable: 'LEDGER_TABLE',
+  /** Name of the stack's own EventBridge bus for recovery events. */
+  eventBus: 'RECOVERY_BUS',
+  /** SSM parameter holding the kill switch: auto | dry-run | off. */
+  modeParameter: 'MODE_PARAMETER',
+  /** SQS queue the actions send verification requests to (DelaySeconds = verifyAfterSeconds). */
+  verifyQueueUrl: 'VERIFY_QUEUE_URL',
+  /** JSON of the validated guardrails (functions/contracts/guardrails.ts). */
+  guardrails: 'GUARDRAILS',
+  /** SNS topic the notifier publishes to (notifier only). */
+  topicArn: 'NOTIFY_TOPIC_ARN',
+  /** Role SSM Automation assumes (ssm-automation only). */
+  automationRoleArn: 'AUTOMATION_ROLE_ARN',
+  /** Optional SSM Change Calendar name; CLOSED means no action. */
+  changeCalendar: 'CHANGE_CALENDAR',
+} as const;
+
+export type EnvKey = (typeof ENV)[keyof typeof ENV];

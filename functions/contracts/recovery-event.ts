@@ -1,0 +1,47 @@
+import { z } from 'zod';
+
+/** Events recovery-stack puts on its own bus (source `recovery-stack`). */
+export const RECOVERY_SOURCE = 'recovery-stack';
+
+export const DETAIL_TYPES = {
+  requested: 'Remediation Requested',
+  started: 'Remediation Started',
+  succeeded: 'Remediation Succeeded',
+  failed: 'Remediation Failed',
+  skipped: 'Remediation Skipped',
+  escalated: 'Remediation Escalated',
+  verified: 'Remediation Verified',
+} as const;
+export type DetailType = (typeof DETAIL_TYPES)[keyof typeof DETAIL_TYPES];
+
+/** Detail-types the notifier turns into messages (Requested is internal routing). */
+export const NOTIFY_DETAIL_TYPES: DetailType[] = [
+  DETAIL_TYPES.succeeded,
+  DETAIL_TYPES.failed,
+  DETAIL_TYPES.skipped,
+  DETAIL_TYPES.escalated,
+  DETAIL_TYPES.verified,
+];
+
+export const ResourceRef = z.object({
+  type: z.enum(['instance', 'autoscaling-group', 'volume']),
+  id: z.string().min(1).max(255),
+  /** Blast-radius group: ASG name, `recovery-group` tag, or `standalone`. */
+  group: z.string().max(255).optional(),
+});
+export type ResourceRef = z.infer<typeof ResourceRef>;
+
+export const RecoveryEventDetail = z.object({
+  incidentId: z.string(),
+  stage: z.string(),
+  playbook: z.string(),
+  rung: z.number().int(),
+  action: z.string(),
+  resource: ResourceRef,
+  mode: z.enum(['auto', 'dry-run', 'off']),
+  /** Why: skip reason, failure message, escalation cause. */
+  reason: z.string().optional(),
+  evidence: z.record(z.string(), z.unknown()).optional(),
+  at: z.string(),
+});
+export type RecoveryEventDetail = z.infer<typeof RecoveryEventDetail>;

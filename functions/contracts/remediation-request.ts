@@ -1,0 +1,32 @@
+import { z } from 'zod';
+import { AlarmStateChangeEvent } from './alarm-event';
+import { RUNG_NAMES } from './rungs';
+
+/**
+ * What every action function receives. The per-playbook EventBridge rule builds
+ * it with an input transformer whose template is
+ *   {"version":1,"playbook":<static JSON>,"rung":0,"event":<aws.events.event.json>}
+ * and escalations (verifier -> next rung) put the same shape, with rung + 1 and
+ * the incidentId, as the detail of a `Remediation Requested` event on the
+ * recovery bus; the bus rule passes `$.detail` through unchanged.
+ */
+export const PlaybookParams = z.object({
+  name: z.string().regex(/^[a-z0-9][a-z0-9.-]{0,62}$/),
+  ladder: z.array(z.enum(RUNG_NAMES as [string, ...string[]])).min(1).max(5),
+  verifyAfterSeconds: z.number().int().min(0).max(900),
+});
+export type PlaybookParams = z.infer<typeof PlaybookParams>;
+
+export const RemediationRequest = z.object({
+  version: z.literal(1),
+  playbook: PlaybookParams,
+  rung: z.number().int().min(0).max(4),
+  incidentId: z.string().regex(/^inc-[a-f0-9]{16}$/).optional(),
+  event: AlarmStateChangeEvent,
+});
+export type RemediationRequest = z.infer<typeof RemediationRequest>;
+
+/** Builds the input transformer template for a playbook's alarm rule. */
+export function alarmRuleInputTemplate(playbook: PlaybookParams): string {
+  return `{"version":1,"playbook":${JSON.stringify(playbook)},"rung":0,"event":<aws.events.event.json>}`;
+}

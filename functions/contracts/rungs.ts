@@ -1,0 +1,40 @@
+/**
+ * The escalation ladder's rungs. A playbook's ladder is a list of rung names;
+ * each rung runs one action kind (one Lambda function) with fixed parameters.
+ * When the last rung fails verification, humans are paged.
+ */
+export const ACTION_KINDS = ['ssm-automation', 'replace-instance', 'restore-volume'] as const;
+export type ActionKind = (typeof ACTION_KINDS)[number];
+
+export interface RungDefinition {
+  action: ActionKind;
+  /** Passed to the action as its input params (validated by the action's input schema). */
+  params: Record<string, unknown>;
+  description: string;
+  /** Destructive rungs replace or swap resources; prod may require approval. */
+  destructive: boolean;
+}
+
+export const RUNGS = {
+  reboot: {
+    action: 'ssm-automation',
+    params: { documentName: 'AWS-RestartEC2Instance' },
+    description: 'Stop and start the instance with the AWS-RestartEC2Instance runbook (moves it to healthy hardware).',
+    destructive: false,
+  },
+  'replace-instance': {
+    action: 'replace-instance',
+    params: {},
+    description: 'ASG member: terminate in the group without lowering desired capacity. Standalone: launch a replacement, move Elastic IPs, stop and tag the old one.',
+    destructive: true,
+  },
+  'restore-volume': {
+    action: 'restore-volume',
+    params: {},
+    description: 'Restore the failed EBS volume from its latest completed snapshot and swap it in at the same device; the old volume is kept and tagged.',
+    destructive: true,
+  },
+} as const satisfies Record<string, RungDefinition>;
+
+export type RungName = keyof typeof RUNGS;
+export const RUNG_NAMES = Object.keys(RUNGS) as RungName[];

@@ -1,0 +1,84 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+
+/**
+ * Starts and stops moto_server, the local AWS API emulator used by the tests
+ * and the drill. Always on a free loopback port: never assume a fixed one.
+ */
+export interface MotoServer {
+  endpoint: string;
+  port: number;
+  pid: number | undefined;
+  stop(): Promise<void>;
+}
+
+export const MOTO_INSTALL_HINT =
+  "moto_server was not found on PATH. Install it with: pip install 'moto[server]>=5.2' (Python 3.9+), or point AWS_ENDPOINT_URL at a running emulator.";
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      const port = typeof addr === 'object' && addr ? addr.port : 0;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitUntilUp(endpoint: string, child: ChildProcess, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`moto_server exited with code ${child.exitCode} before it was ready`);
+    try {
+      const res = await fetch(`${endpoint}/moto-api/data.json`);
+      if (res.ok) return;
+    } catch (e) {
+      lastError = e;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`moto_server did not answer on ${endpoint} within ${timeoutMs} ms: ${String(lastError)}`);
+}
+
+export async function startMoto(opts: { timeoutMs?: number; log?: (line: string) => void } = {}): Promise<MotoServer> {
+  const port = await freePort();
+  const endpoint = `http://127.0.0.1:${port}`;
+  const child = spawn('moto_server', ['-H', '127.0.0.1', '-p', String(port)], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, MOTO_CALL_RESET_API: 'true' },
+  });
+  const spawnError = new Promise<never>((_, reject) =>
+    child.once('error', (e: NodeJS.ErrnoException) =>
+      reject(e.code === 'ENOENT' ? new Error(MOTO_INSTALL_HINT) : e),
+    ),
+  );
+  // moto logs every request to stderr; keep it drained so the pipe never blocks it.
+  child.stdout?.on('data', (b) => opts.log?.(String(b)));
+  child.stderr?.on('data', (b) => opts.log?.(String(b)));
+  await Promise.race([waitUntilUp(endpoint, child, opts.timeoutMs ?? 20000), spawnError]);
+  return {
+    endpoint,
+    port,
+    pid: child.pid,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null || child.signalCode !== null) return resolve();
+        const killTimer = setTimeout(() => child.kill('SIGKILL'), 3000);
+        child.once('exit', () => {
+          clearTimeout(killTimer);
+          resolve();
+        });
+        child.kill('SIGTERM');
+      }),
+  };
+}
+
+/** Drops all emulator state (moto's reset API). */
+export async function resetMoto(endpoint: string): Promise<void> {
+  const res = await fetch(`${endpoint}/moto-api/reset`, { method: 'POST' });
+  if (!res.ok) throw new Error(`moto reset failed: HTTP ${res.status}`);
+}
