@@ -12,7 +12,11 @@ import { RUNG_NAMES } from './rungs';
  */
 export const PlaybookParams = z.object({
   name: z.string().regex(/^[a-z0-9][a-z0-9.-]{0,62}$/),
-  ladder: z.array(z.enum(RUNG_NAMES as [string, ...string[]])).min(1).max(5),
+  /**
+   * Rungs in order. Empty = notify-only playbook (no automated recovery for this
+   * detector yet): its rule targets the notifier, which pages with the alarm.
+   */
+  ladder: z.array(z.enum(RUNG_NAMES as [string, ...string[]])).max(5),
   verifyAfterSeconds: z.number().int().min(0).max(900),
 });
 export type PlaybookParams = z.infer<typeof PlaybookParams>;
