@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { AlarmStateChangeEvent } from './alarm-event';
-import { RUNG_NAMES } from './rungs';
+import { ACTION_KINDS, RUNG_NAMES } from './rungs';
 
 /**
  * What every action function receives. The per-playbook EventBridge rule builds
@@ -26,6 +26,11 @@ export const RemediationRequest = z.object({
   playbook: PlaybookParams,
   rung: z.number().int().min(0).max(4),
   incidentId: z.string().regex(/^inc-[a-f0-9]{16}$/).optional(),
+  /**
+   * Set on escalations so the recovery bus rule of each action kind can match
+   * `detail.action`; when present it must equal RUNGS[ladder[rung]].action.
+   */
+  action: z.enum(ACTION_KINDS).optional(),
   event: AlarmStateChangeEvent,
 });
 export type RemediationRequest = z.infer<typeof RemediationRequest>;
