@@ -14,6 +14,16 @@ export interface SynthOptions {
   programDir?: string;
   /** Extra/overriding config (fully-qualified keys, YAML values already parsed). */
   config?: Record<string, unknown>;
+  /** Mock engine answers (fleet size behind tag selectors, account, region). */
+  mocks?: {
+    account?: string;
+    region?: string;
+    partition?: string;
+    /** Instances each aws:ec2/getInstances tag selector resolves to (default 3). */
+    instancesPerSelector?: number;
+    /** Auto Scaling groups each tag selector resolves to (default 2). */
+    groupsPerSelector?: number;
+  };
 }
 
 export interface SynthResource {
@@ -30,6 +40,10 @@ export interface SynthResource {
   inputs: Record<string, unknown>;
   /** Paths (dot-separated) of inputs that were marked secret, so printers can redact them. */
   secretPaths: string[];
+  /** What the mock engine returned as the resource's state (inputs plus id/arn/url the mocks compute). */
+  outputs?: Record<string, unknown>;
+  /** Mock physical id (custom resources). */
+  id?: string;
 }
 
 export interface SynthResult {
@@ -37,4 +51,8 @@ export interface SynthResult {
   stack: string;
   resources: SynthResource[];
   outputs: Record<string, unknown>;
+  /** Stack output names whose value is secret. */
+  outputSecrets?: string[];
+  /** Things the mock engine had to guess (e.g. invokes without a mock). */
+  warnings?: string[];
 }

@@ -1,0 +1,133 @@
+import type { PermissionStatement } from '../../functions/contracts/permissions';
+import type { ProtectedScope } from './protected-scope';
+
+/**
+ * Renders declared permissions (functions/contracts/permissions.ts) into IAM
+ * policy statements:
+ *  - `{placeholders}` are substituted; a statement whose placeholder is unset
+ *    (e.g. {changeCalendarArn} without a change calendar) is dropped;
+ *  - `scope: 'protected'` statements are narrowed to the protected targets;
+ *    with nothing to narrow to, they are dropped (no target, no permission);
+ *  - a `*` or `service:*` action is a bug, never rendered.
+ */
+export interface IamStatement {
+  Sid: string;
+  Effect: 'Allow';
+  Action: string[];
+  Resource: string[];
+  Condition?: Record<string, Record<string, string | string[]>>;
+}
+
+export interface PolicyDocument {
+  Version: '2012-10-17';
+  Statement: IamStatement[];
+}
+
+export type Placeholders = Record<string, string | undefined>;
+
+const PLACEHOLDER = /\{([A-Za-z]+)\}/g;
+
+export function substitute(template: string, values: Placeholders): string | undefined {
+  let missing = false;
+  const out = template.replace(PLACEHOLDER, (_, key: string) => {
+    const v = values[key];
+    if (v === undefined || v === '') {
+      missing = true;
+      return '';
+    }
+    return v;
+  });
+  return missing ? undefined : out;
+}
+
+export function assertNoWildcardActions(where: string, actions: string[]): void {
+  for (const a of actions) {
+    if (a === '*' || /^[a-z0-9-]+:\*$/i.test(a)) throw new Error(`${where}: wildcard action "${a}" is not allowed; list the actions`);
+  }
+}
+
+function sid(s: string): string {
+  return s.replace(/[^A-Za-z0-9]/g, '');
+}
+
+/** Which protected resource type an ARN template is about. */
+function protectedType(template: string): 'instance' | 'asg' {
+  if (/:instance\/\*$/.test(template)) return 'instance';
+  if (/autoScalingGroup:\*:autoScalingGroupName\/\*$/.test(template)) return 'asg';
+  throw new Error(`cannot narrow protected resource template "${template}": only EC2 instance and Auto Scaling group ARNs are supported`);
+}
+
+function narrow(st: PermissionStatement, resources: string[], scope: ProtectedScope): IamStatement[] {
+  const out: IamStatement[] = [];
+  const base = sid(st.sid);
+  const byType = { instance: [] as string[], asg: [] as string[] };
+  for (const r of resources) byType[protectedType(r)].push(r);
+  const withCondition = (extra: Record<string, string>): IamStatement['Condition'] => {
+    const cond: Record<string, Record<string, string | string[]>> = structuredClone(st.condition ?? {});
+    cond.StringEquals = { ...(cond.StringEquals ?? {}), ...extra };
+    return cond;
+  };
+
+  for (const [type, templates] of Object.entries(byType) as ['instance' | 'asg', string[]][]) {
+    if (templates.length === 0) continue;
+    const ids = type === 'instance' ? scope.instanceIds : scope.asgNames;
+    const selectors = type === 'instance' ? scope.instanceTagSelectors : scope.asgTagSelectors;
+    const Type = type === 'instance' ? 'Instances' : 'Groups';
+    if (ids.length > 0) {
+      out.push({
+        Sid: `${base}${Type}ById`,
+        Effect: 'Allow',
+        Action: st.actions,
+        Resource: templates.flatMap((t) => ids.map((id) => t.replace(/\/\*$/, `/${id}`))),
+        ...(st.condition ? { Condition: st.condition } : {}),
+      });
+    }
+    selectors.forEach((tags, i) => {
+      out.push({
+        Sid: `${base}${Type}ByTag${i}`,
+        Effect: 'Allow',
+        Action: st.actions,
+        Resource: templates,
+        Condition: withCondition(Object.fromEntries(Object.entries(tags).map(([k, v]) => [`aws:ResourceTag/${k}`, v]))),
+      });
+    });
+    if (type === 'instance') {
+      // Members of protected groups (the group name is an AWS-managed tag on each instance).
+      scope.asgNames.forEach((name, i) => {
+        out.push({
+          Sid: `${base}GroupMembers${i}`,
+          Effect: 'Allow',
+          Action: st.actions,
+          Resource: templates,
+          Condition: withCondition({ 'aws:ResourceTag/aws:autoscaling:groupName': name }),
+        });
+      });
+    }
+  }
+  return out;
+}
+
+export function renderStatements(where: string, perms: PermissionStatement[], values: Placeholders, scope: ProtectedScope): IamStatement[] {
+  const out: IamStatement[] = [];
+  for (const st of perms) {
+    assertNoWildcardActions(`${where}: ${st.sid}`, st.actions);
+    const resources = st.resources.map((r) => substitute(r, values));
+    if (resources.some((r) => r === undefined)) continue;
+    if (st.scope === 'protected') {
+      out.push(...narrow(st, resources as string[], scope));
+    } else {
+      out.push({
+        Sid: sid(st.sid),
+        Effect: 'Allow',
+        Action: st.actions,
+        Resource: resources as string[],
+        ...(st.condition ? { Condition: st.condition } : {}),
+      });
+    }
+  }
+  return out;
+}
+
+export function policyDocument(statements: IamStatement[]): PolicyDocument {
+  return { Version: '2012-10-17', Statement: statements };
+}

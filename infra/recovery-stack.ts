@@ -1,0 +1,222 @@
+import * as aws from '@pulumi/aws';
+import * as pulumi from '@pulumi/pulumi';
+import { FUNCTIONS, type FunctionName } from '../functions/catalog';
+import { ENV, type EnvKey } from '../functions/contracts/env';
+import { detectorsFor } from './alarms/catalog';
+import { alarmNameFor, metricAlarm } from './alarms/metric-alarm';
+import type { StackConfig } from './config';
+import { dashboard } from './dashboard';
+import { lambdaFunction } from './functions/lambda-function';
+import { automationRole } from './iam/automation-role';
+import type { Placeholders } from './iam/policy-document';
+import { protectedScope } from './iam/protected-scope';
+import { planPlaybooks } from './playbooks';
+import { alarmRules } from './routing/alarm-rules';
+import { recoveryBusRules, recoveryEventBus } from './routing/recovery-bus';
+import { ruleName } from './routing/rule-name';
+import { killSwitch } from './storage/kill-switch';
+import { ledgerTable } from './storage/ledger-table';
+import { notifications } from './storage/notifications';
+import { deadLetterQueue, verifyQueue } from './storage/queues';
+import { resolveTargets } from './targets';
+
+/**
+ * Everything one environment needs for automatic fault recovery: detectors
+ * (alarms), routing (rules), remediation functions with least-privilege
+ * roles, the ledger, the kill switch, notifications and a dashboard.
+ * Usable as a library from another Pulumi program:
+ *
+ *   const recovery = new RecoveryStack('recovery', { stage: 'prod', config: loadConfig({...}) });
+ *   export const topicArn = recovery.topicArn;
+ */
+export interface RecoveryStackArgs {
+  /** dev | staging | prod ...: part of every name. Lowercase letters, digits, hyphens. */
+  stage: string;
+  /** Validated config (see loadConfig in ./config). */
+  config: StackConfig;
+  /** Repository root holding functions/ (default: this package). */
+  functionsRoot?: string;
+  /** PagerDuty routing key as a secret Output (overrides config.notifications.pagerDutyRoutingKey). */
+  pagerDutyRoutingKey?: pulumi.Input<string>;
+}
+
+export class RecoveryStack extends pulumi.ComponentResource {
+  readonly topicArn: pulumi.Output<string>;
+  readonly busName: pulumi.Output<string>;
+  readonly ledgerTableName: pulumi.Output<string>;
+  readonly dashboardUrl: pulumi.Output<string>;
+  /** Names of every alarm created (resolved after tag selectors are looked up). */
+  readonly alarmNames: pulumi.Output<string[]>;
+  readonly functionNames: Record<FunctionName, pulumi.Output<string>>;
+
+  constructor(name: string, args: RecoveryStackArgs, opts: pulumi.ComponentResourceOptions = {}) {
+    super('recovery-stack:index:RecoveryStack', name, {}, opts);
+    const { stage, config } = args;
+    if (!/^[a-z0-9][a-z0-9-]{0,15}$/.test(stage)) {
+      throw new Error(`RecoveryStack: stage "${stage}" must be 1-16 lowercase letters, digits or hyphens (it is part of every resource name)`);
+    }
+    const child: pulumi.CustomResourceOptions = { parent: this };
+    const plan = planPlaybooks(config);
+    const scope = protectedScope(config);
+
+    const invokeOpts = { parent: this };
+    const identity = pulumi.output(aws.getCallerIdentity({}, invokeOpts));
+    const account = identity.accountId;
+    const region = pulumi.output(aws.getRegion({}, invokeOpts)).region;
+    const partition = pulumi.output(aws.getPartition({}, invokeOpts)).partition;
+
+    // Storage and plumbing every function refers to.
+    const table = ledgerTable(`recovery-${stage}-ledger`, child);
+    const mode = killSwitch(stage, config.mode, child);
+    const eventsDlq = deadLetterQueue(`recovery-${stage}-events-dlq`, child);
+    const functionsDlq = deadLetterQueue(`recovery-${stage}-functions-dlq`, child);
+    const verifierSpec = FUNCTIONS.find((f) => f.name === 'verifier')!;
+    const verify = verifyQueue(`recovery-${stage}-verify`, { verifierTimeoutSeconds: verifierSpec.timeoutSeconds, deadLetterArn: functionsDlq.arn }, child);
+    const notify = notifications(
+      {
+        stage,
+        emails: config.notifications.emails,
+        pagerDutyRoutingKey:
+          args.pagerDutyRoutingKey ??
+          (config.notifications.pagerDutyRoutingKey !== undefined ? pulumi.secret(config.notifications.pagerDutyRoutingKey) : undefined),
+        account,
+        partition,
+      },
+      child,
+    );
+    const bus = recoveryEventBus(stage, child);
+    new aws.sqs.QueuePolicy(
+      `recovery-${stage}-events-dlq`,
+      {
+        queueUrl: eventsDlq.url,
+        policy: pulumi.all([eventsDlq.arn, partition, region, account]).apply(([arn, p, r, a]) =>
+          JSON.stringify({
+            Version: '2012-10-17',
+            Statement: [
+              {
+                Sid: 'RecoveryRulesDeadLetter',
+                Effect: 'Allow',
+                Principal: { Service: 'events.amazonaws.com' },
+                Action: 'sqs:SendMessage',
+                Resource: arn,
+                // Only this stack's rules, on the default bus and on the recovery bus.
+                Condition: { ArnLike: { 'aws:SourceArn': [`arn:${p}:events:${r}:${a}:rule/recovery-${stage}-*`, `arn:${p}:events:${r}:${a}:rule/recovery-${stage}/*`] } },
+              },
+            ],
+          }),
+        ),
+      },
+      child,
+    );
+    const changeCalendarArn = config.changeCalendar
+      ? pulumi.interpolate`arn:${partition}:ssm:${region}:${account}:document/${config.changeCalendar}`
+      : undefined;
+
+    const basePlaceholders = pulumi.all({
+      partition,
+      region,
+      account,
+      stage,
+      ledgerTableArn: table.arn,
+      busArn: bus.arn,
+      modeParameterArn: mode.arn,
+      verifyQueueArn: verify.arn,
+      topicArn: notify.topic.arn,
+      topicKeyArn: notify.key.arn,
+      changeCalendarArn: changeCalendarArn ?? '',
+    });
+    const automation = automationRole(`recovery-${stage}-automation`, { placeholders: basePlaceholders as pulumi.Output<Placeholders>, scope, account }, child);
+    const placeholders: pulumi.Output<Placeholders> = pulumi
+      .all([basePlaceholders, automation.role.arn])
+      .apply(([base, automationRoleArn]): Placeholders => ({ ...(base as Placeholders), automationRoleArn, changeCalendarArn: base.changeCalendarArn || undefined }));
+
+    const env: Partial<Record<EnvKey, pulumi.Input<string>>> = {
+      [ENV.stage]: stage,
+      [ENV.ledgerTable]: table.name,
+      [ENV.eventBus]: bus.name,
+      [ENV.modeParameter]: mode.name,
+      [ENV.verifyQueueUrl]: verify.url,
+      [ENV.guardrails]: JSON.stringify(config.guardrails),
+      [ENV.topicArn]: notify.topic.arn,
+      [ENV.automationRoleArn]: automation.role.arn,
+      ...(config.changeCalendar ? { [ENV.changeCalendar]: config.changeCalendar } : {}),
+    };
+
+    const built = FUNCTIONS.map((spec) =>
+      lambdaFunction(
+        {
+          stage,
+          spec,
+          env,
+          placeholders,
+          scope,
+          failureQueueArn: functionsDlq.arn,
+          logRetentionDays: config.lambda.logRetentionDays,
+          logLevel: config.lambda.logLevel,
+          rootDir: args.functionsRoot,
+        },
+        child,
+      ),
+    );
+    const functions = Object.fromEntries(built.map((b, i) => [FUNCTIONS[i].name, b.fn])) as Record<FunctionName, aws.lambda.Function>;
+    new aws.lambda.EventSourceMapping(
+      `recovery-${stage}-verify`,
+      { eventSourceArn: verify.arn, functionName: functions.verifier.arn, batchSize: 10, functionResponseTypes: ['ReportBatchItemFailures'] },
+      child,
+    );
+
+    // Routing: O(playbooks) rules on the default bus, O(action kinds) on the recovery bus.
+    const routes = alarmRules(stage, plan.playbooks, functions, eventsDlq.arn, child);
+    recoveryBusRules(stage, bus, functions, eventsDlq.arn, child);
+
+    // Detectors: one alarm per (resource, detector), after tag selectors resolve.
+    const dashboardName = config.dashboard.name ?? `recovery-${stage}`;
+    const ruleNames = new Map(routes.map((r) => [r.playbook.params.name, ruleName('recovery', stage, r.playbook.params.name)]));
+    const alarmsPromise = resolveTargets(config).then((resources) => {
+      const byPlaybook: Record<string, string[]> = Object.fromEntries(plan.playbooks.map((p) => [p.params.name, [] as string[]]));
+      for (const r of resources) {
+        for (const detector of detectorsFor(r.kind)) {
+          const pb = plan.forTarget(r.targetIndex, detector.name);
+          if (!pb) continue; // detector disabled in this stack
+          metricAlarm(pb, r, { stage, dashboardName, ledgerTableName: `recovery-${stage}-ledger`, ruleName: ruleNames.get(pb.params.name)! }, child);
+          byPlaybook[pb.params.name].push(alarmNameFor(stage, pb.params.name, r.id));
+        }
+      }
+      return byPlaybook;
+    });
+    this.alarmNames = pulumi.output(alarmsPromise).apply((m) => Object.values(m).flat());
+
+    if (config.dashboard.enabled) {
+      dashboard(
+        {
+          stage,
+          name: dashboardName,
+          region,
+          account,
+          partition,
+          alarmsByPlaybook: alarmsPromise,
+          functionNames: built.map((b) => b.fn.name),
+          deadLetterQueueNames: [eventsDlq.name, functionsDlq.name, verify.name],
+          ledgerTableName: table.name,
+        },
+        child,
+      );
+    }
+
+    this.topicArn = notify.topic.arn;
+    this.busName = bus.name;
+    this.ledgerTableName = table.name;
+    this.dashboardUrl = config.dashboard.enabled
+      ? pulumi.interpolate`https://${region}.console.aws.amazon.com/cloudwatch/home?region=${region}#dashboards/dashboard/${dashboardName}`
+      : pulumi.output('');
+    this.functionNames = Object.fromEntries(built.map((b, i) => [FUNCTIONS[i].name, b.fn.name])) as Record<FunctionName, pulumi.Output<string>>;
+    // Registering the alarm names keeps the program alive until every alarm is registered.
+    this.registerOutputs({
+      topicArn: this.topicArn,
+      busName: this.busName,
+      ledgerTableName: this.ledgerTableName,
+      dashboardUrl: this.dashboardUrl,
+      alarmNames: this.alarmNames,
+    });
+  }
+}

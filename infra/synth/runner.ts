@@ -1,0 +1,137 @@
+/**
+ * Child-process side of synthesize(): runs ONE Pulumi program under the mock
+ * engine and writes a SynthResult (JSON) to the file named in the request.
+ * A fresh process per run keeps the Pulumi runtime's global state (config,
+ * stack, registered resources) from leaking between stacks, and lets the
+ * program use its own copy of @pulumi/pulumi.
+ *
+ * Request (env RECOVERY_SYNTH_REQUEST): { programDir, entry, project, stack, config, secretKeys, mocks, out }.
+ */
+import { writeFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { createMocks, type MockOptions } from './mocks';
+import type { SynthResource, SynthResult } from './types';
+
+interface Request {
+  programDir: string;
+  entry: string;
+  project: string;
+  stack: string;
+  config: Record<string, string>;
+  secretKeys: string[];
+  mocks: MockOptions;
+  out: string;
+}
+
+type PulumiModule = typeof import('@pulumi/pulumi');
+
+const SECRET_SIG = '1b47061264138c4ac30d75fd1eb44270';
+const SIG_KEY = '4dabf18193072939515e22adb298388d';
+
+/** Plain JSON of a mock-engine input value; secrets unwrapped, their paths recorded. */
+function toPlain(pulumi: PulumiModule, value: unknown, p: string, secretPaths: string[]): unknown {
+  if (value === null || value === undefined || typeof value !== 'object') return value;
+  if (Array.isArray(value)) return value.map((v, i) => toPlain(pulumi, v, p ? `${p}.${i}` : String(i), secretPaths));
+  const obj = value as Record<string, unknown>;
+  if (obj[SIG_KEY] === SECRET_SIG) {
+    secretPaths.push(p);
+    return toPlain(pulumi, obj.value, p, []);
+  }
+  const a = pulumi.asset;
+  if (value instanceof a.StringAsset || value instanceof a.FileAsset || value instanceof a.RemoteAsset) {
+    // Assets keep their promise-valued fields; summarize instead of printing megabytes of bundle.
+    return { $asset: value.constructor.name };
+  }
+  if (value instanceof a.AssetArchive || value instanceof a.FileArchive || value instanceof a.RemoteArchive) {
+    return { $archive: value.constructor.name };
+  }
+  if (pulumi.Resource.isInstance(value)) return { $resource: '(reference)' };
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(obj)) {
+    if (v !== undefined) out[k] = toPlain(pulumi, v, p ? `${p}.${k}` : k, secretPaths);
+  }
+  return out;
+}
+
+async function main(): Promise<void> {
+  const req = JSON.parse(process.env.RECOVERY_SYNTH_REQUEST ?? '{}') as Request;
+  // The runtime reads config from the environment when it first loads.
+  process.env.PULUMI_CONFIG = JSON.stringify(req.config);
+  process.env.PULUMI_CONFIG_SECRET_KEYS = JSON.stringify(req.secretKeys);
+  process.env.PULUMI_NODEJS_PROJECT = req.project;
+  process.env.PULUMI_NODEJS_STACK = req.stack;
+  process.chdir(req.programDir);
+
+  // The program's own @pulumi/pulumi: mocks must be installed on the copy it uses.
+  const pulumiPath = require.resolve('@pulumi/pulumi', { paths: [path.dirname(req.entry), req.programDir] });
+  const pulumi = require(pulumiPath) as PulumiModule;
+  const mocks = createMocks(req.mocks);
+  const resources: SynthResource[] = [];
+  const urnOf = (type: string, name: string) => `urn:pulumi:${req.stack}::${req.project}::${type}::${name}`;
+
+  await pulumi.runtime.setMocks(
+    {
+      newResource(args) {
+        const secretPaths: string[] = [];
+        const inputs = toPlain(pulumi, args.inputs, '', secretPaths) as Record<string, unknown>;
+        const { id, state } = mocks.newResource({ type: args.type, name: args.name, inputs: args.inputs, id: args.id });
+        resources.push({
+          type: args.type,
+          name: args.name,
+          urn: urnOf(args.type, args.name),
+          custom: args.custom ?? true,
+          inputs,
+          secretPaths,
+          outputs: toPlain(pulumi, state, '', []) as Record<string, unknown>,
+          id: args.custom === false ? undefined : id,
+        });
+        return { id, state };
+      },
+      call(args) {
+        return mocks.call({ token: args.token, inputs: args.inputs as Record<string, unknown> });
+      },
+    },
+    req.project,
+    req.stack,
+    false,
+  );
+
+  const exported = await pulumi.runtime.runInPulumiStack(async () => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const mod = require(req.entry);
+    const value = typeof mod === 'function' ? await mod() : typeof mod?.default === 'function' ? await mod.default() : mod;
+    return value;
+  });
+  const outputs: Record<string, unknown> = {};
+  const outputSecrets: string[] = [];
+  for (const [k, v] of Object.entries((exported ?? {}) as Record<string, unknown>)) {
+    if (k === 'default' || k === '__esModule') continue;
+    const o = pulumi.output(v);
+    outputs[k] = await new Promise((resolve) => o.apply((x) => (resolve(x), x)));
+    if (await pulumi.isSecret(o)) outputSecrets.push(k);
+  }
+  // Everything the program started (alarms after invokes, policies in applies) has registered by now.
+  await pulumi.runtime.disconnect();
+
+  // Components: mocks register them too (custom=false); normalize the parent links from URNs we built.
+  const result: SynthResult & { warnings: string[]; outputSecrets: string[] } = {
+    project: req.project,
+    stack: req.stack,
+    resources,
+    outputs,
+    warnings: mocks.warnings,
+    outputSecrets,
+  };
+  writeFileSync(req.out, JSON.stringify(result));
+}
+
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    const e = err as Error;
+    const req = JSON.parse(process.env.RECOVERY_SYNTH_REQUEST ?? '{}') as Request;
+    const configError = /Invalid stack configuration/.test(String(e?.message));
+    writeFileSync(req.out, JSON.stringify({ error: { name: configError ? 'ConfigError' : e?.name ?? 'Error', message: String(e?.message ?? err), stack: e?.stack } }));
+    process.exit(configError ? 2 : 1);
+  },
+);
