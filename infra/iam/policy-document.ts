@@ -107,9 +107,27 @@ function narrow(st: PermissionStatement, resources: string[], scope: ProtectedSc
   return out;
 }
 
+/** Substitutes placeholders inside condition values too; undefined if any is unset. */
+function substituteCondition(condition: PermissionStatement['condition'], values: Placeholders): PermissionStatement['condition'] | null {
+  if (!condition) return undefined;
+  const out: NonNullable<PermissionStatement['condition']> = {};
+  for (const [op, kv] of Object.entries(condition)) {
+    out[op] = {};
+    for (const [k, v] of Object.entries(kv)) {
+      const list = (Array.isArray(v) ? v : [v]).map((x) => substitute(x, values));
+      if (list.some((x) => x === undefined)) return null;
+      out[op][k] = Array.isArray(v) ? (list as string[]) : (list[0] as string);
+    }
+  }
+  return out;
+}
+
 export function renderStatements(where: string, perms: PermissionStatement[], values: Placeholders, scope: ProtectedScope): IamStatement[] {
   const out: IamStatement[] = [];
-  for (const st of perms) {
+  for (const declared of perms) {
+    const condition = substituteCondition(declared.condition, values);
+    if (condition === null) continue;
+    const st: PermissionStatement = { ...declared, condition };
     assertNoWildcardActions(`${where}: ${st.sid}`, st.actions);
     const resources = st.resources.map((r) => substitute(r, values));
     if (resources.some((r) => r === undefined)) continue;

@@ -106,7 +106,7 @@ async function main(): Promise<void> {
   const outputSecrets: string[] = [];
   for (const [k, v] of Object.entries((exported ?? {}) as Record<string, unknown>)) {
     if (k === 'default' || k === '__esModule') continue;
-    const o = pulumi.output(v);
+    const o = pulumi.output(v) as unknown as import('@pulumi/pulumi').Output<unknown>;
     outputs[k] = await new Promise((resolve) => o.apply((x) => (resolve(x), x)));
     if (await pulumi.isSecret(o)) outputSecrets.push(k);
   }
