@@ -45,6 +45,19 @@ const ACTION_RUNTIME: PermissionStatement[] = [
   { sid: 'ScheduleVerification', actions: ['sqs:SendMessage'], resources: ['{verifyQueueArn}'] },
   { sid: 'HealthStandDown', actions: ['health:DescribeEvents'], resources: ['*'] },
   { sid: 'ChangeCalendar', actions: ['ssm:GetCalendarState'], resources: ['{changeCalendarArn}'] },
+  {
+    sid: 'Diagnose',
+    // Read-only evidence gathered before every action (functions/runtime/diagnosis.ts); AWS does not scope these.
+    actions: [
+      'ec2:DescribeInstances',
+      'ec2:DescribeInstanceStatus',
+      'ec2:DescribeVolumes',
+      'ec2:DescribeVolumeStatus',
+      'autoscaling:DescribeAutoScalingGroups',
+      'autoscaling:DescribeAutoScalingInstances',
+    ],
+    resources: ['*'],
+  },
   { sid: 'AlarmEvidence', actions: ['cloudwatch:DescribeAlarms'], resources: ['arn:{partition}:cloudwatch:{region}:{account}:alarm:recovery-{stage}-*'] },
 ];
 const ACTION_ENV: EnvKey[] = [ENV.stage, ENV.ledgerTable, ENV.eventBus, ENV.modeParameter, ENV.verifyQueueUrl, ENV.guardrails];

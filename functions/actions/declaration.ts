@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import type { PermissionStatement } from '../contracts/permissions';
 import type { ActionKind } from '../contracts/rungs';
 import type { ActionContext, ActionResult } from '../runtime/action-context';
+import type { Diagnosis } from '../runtime/diagnosis';
 
 /**
  * An action: what it is called, what it takes, what it may touch, and how it
@@ -18,6 +19,14 @@ export interface ActionDeclaration<Params extends z.ZodType = z.ZodType> {
   input: Params;
   permissions: PermissionStatement[];
   run(ctx: ActionContext, params: z.infer<Params>): Promise<ActionResult>;
+  /**
+   * Whether this rung fits what diagnosis found; a reason string means "not
+   * this rung" (e.g. no reboot for a stopped instance): the request is skipped
+   * with that reason and the ladder moves on.
+   */
+  fits?(diagnosis: Diagnosis, params: z.infer<Params>): string | undefined;
+  /** The steps `run` would take, for dry-run and the audit record. */
+  plan?(diagnosis: Diagnosis, params: z.infer<Params>): string[];
 }
 
 export function defineAction<Params extends z.ZodType>(d: ActionDeclaration<Params>): ActionDeclaration<Params> {

@@ -1,5 +1,8 @@
 import { z } from 'zod';
 import { defineAction } from './declaration';
+import type { ActionContext, ActionResult } from '../runtime/action-context';
+import { autoscaling, ec2 } from '../runtime/sdk';
+import { waitFor } from '../runtime/poll';
 
 export const replaceInstance = defineAction({
   name: 'replace-instance',
@@ -10,14 +13,7 @@ export const replaceInstance = defineAction({
   permissions: [
     {
       sid: 'ReadFleet',
-      actions: [
-        'ec2:DescribeInstances',
-        'ec2:DescribeInstanceStatus',
-        'ec2:DescribeAddresses',
-        'ec2:DescribeLaunchTemplateVersions',
-        'autoscaling:DescribeAutoScalingGroups',
-        'autoscaling:DescribeAutoScalingInstances',
-      ],
+      actions: ['ec2:DescribeInstances', 'ec2:DescribeAddresses', 'autoscaling:DescribeAutoScalingGroups'],
       resources: ['*'],
     },
     {
@@ -48,13 +44,21 @@ export const replaceInstance = defineAction({
     },
     {
       sid: 'RetireProtectedInstance',
-      actions: ['ec2:StopInstances', 'ec2:CreateTags'],
+      // StartInstances: rollback restarts the old instance if the swap fails after it was stopped.
+      actions: ['ec2:StopInstances', 'ec2:StartInstances', 'ec2:CreateTags'],
       resources: ['arn:{partition}:ec2:{region}:{account}:instance/*'],
       scope: 'protected',
     },
     {
+      sid: 'RetireFailedReplacement',
+      // Rollback stops (never terminates) a replacement this stage launched.
+      actions: ['ec2:StopInstances', 'ec2:CreateTags'],
+      resources: ['arn:{partition}:ec2:{region}:{account}:instance/*'],
+      condition: { StringEquals: { 'aws:ResourceTag/recovery:stage': '{stage}' } },
+    },
+    {
       sid: 'MoveElasticIps',
-      actions: ['ec2:AssociateAddress', 'ec2:DisassociateAddress'],
+      actions: ['ec2:AssociateAddress'],
       resources: [
         'arn:{partition}:ec2:{region}:{account}:elastic-ip/*',
         'arn:{partition}:ec2:{region}:{account}:instance/*',
@@ -68,7 +72,134 @@ export const replaceInstance = defineAction({
       condition: { StringEquals: { 'iam:PassedToService': 'ec2.amazonaws.com' } },
     },
   ],
-  async run() {
-    throw new Error('replace-instance: not implemented yet');
+  fits(d) {
+    if (!d.instance) return `no instance to replace (${d.resource.type} ${d.resource.id} has no identifiable unhealthy member)`;
+    if (['terminated', 'shutting-down'].includes(d.instance.state)) {
+      return `instance ${d.instance.instanceId} is already ${d.instance.state}${d.instance.autoScalingGroupName ? `; group ${d.instance.autoScalingGroupName} replaces it itself` : ''}`;
+    }
+    return undefined;
+  },
+  plan(d) {
+    const i = d.instance!;
+    return i.autoScalingGroupName
+      ? [`TerminateInstanceInAutoScalingGroup ${i.instanceId} in ${i.autoScalingGroupName} (ShouldDecrementDesiredCapacity=false)`, 'wait for a replacement InService']
+      : [
+          `RunInstances replacement for ${i.instanceId} (${i.tags['aws:ec2launchtemplate:id'] ? `launch template ${i.tags['aws:ec2launchtemplate:id']}` : 'copied attributes'})`,
+          'wait for the replacement running',
+          'AssociateAddress: move Elastic IPs to the replacement',
+          `StopInstances ${i.instanceId} and tag it retired (never terminated)`,
+        ];
+  },
+  async run(ctx, p) {
+    const i = ctx.diagnosis.instance!;
+    return i.autoScalingGroupName ? replaceInGroup(ctx, i.instanceId, i.autoScalingGroupName, p.waitForReplacementSeconds ?? 300) : replaceStandalone(ctx, i.instanceId);
   },
 });
+
+async function replaceInGroup(ctx: ActionContext, instanceId: string, groupName: string, waitSeconds: number): Promise<ActionResult> {
+  const { client, sdk } = await autoscaling();
+  const before = (await client.send(new sdk.DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [groupName] }))).AutoScalingGroups?.[0];
+  const desired = before?.DesiredCapacity;
+  await client.send(new sdk.TerminateInstanceInAutoScalingGroupCommand({ InstanceId: instanceId, ShouldDecrementDesiredCapacity: false }));
+  ctx.log.info('terminated in group; waiting for the replacement', { instanceId, groupName, desired });
+  const deadline = Math.min(ctx.deadline, Date.now() + waitSeconds * 1000);
+  try {
+    const replacement = await waitFor(
+      `a replacement InService in ${groupName}`,
+      async () => {
+        const g = (await client.send(new sdk.DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [groupName] }))).AutoScalingGroups?.[0];
+        const inService = (g?.Instances ?? []).filter((m) => m.LifecycleState === 'InService' && m.InstanceId !== instanceId);
+        const known = new Set((before?.Instances ?? []).map((m) => m.InstanceId));
+        const fresh = inService.find((m) => !known.has(m.InstanceId));
+        return fresh && inService.length >= (g?.DesiredCapacity ?? 0) ? fresh.InstanceId : undefined;
+      },
+      { intervalMs: ctx.pollIntervalMs, deadline },
+    );
+    return { outcome: 'succeeded', detail: { terminated: instanceId, replacement, group: groupName, desiredCapacity: desired } };
+  } catch (e) {
+    // The group keeps replacing on its own; verification reads the alarm either way.
+    return { outcome: 'failed', reason: `${(e as Error).message} (the group still replaces ${instanceId} on its own)`, detail: { terminated: instanceId, group: groupName } };
+  }
+}
+
+const tagList = (tags: Record<string, string>) => Object.entries(tags).map(([Key, Value]) => ({ Key, Value }));
+
+async function replaceStandalone(ctx: ActionContext, oldId: string): Promise<ActionResult> {
+  const { client, sdk } = await ec2();
+  const wait = <T>(what: string, probe: () => Promise<T | undefined>) => waitFor(what, probe, { intervalMs: ctx.pollIntervalMs, deadline: ctx.deadline });
+  const stateOf = async (id: string) =>
+    (await client.send(new sdk.DescribeInstancesCommand({ InstanceIds: [id] }))).Reservations?.[0]?.Instances?.[0]?.State?.Name;
+
+  const old = (await client.send(new sdk.DescribeInstancesCommand({ InstanceIds: [oldId] }))).Reservations?.[0]?.Instances?.[0];
+  if (!old) return { outcome: 'failed', reason: `instance ${oldId} disappeared before replacement` };
+  const copied = Object.fromEntries((old.Tags ?? []).filter((t) => t.Key && !t.Key.startsWith('aws:')).map((t) => [t.Key!, t.Value ?? '']));
+  const newTags = { ...copied, ...ctx.recoveryTags, 'recovery:replaces': oldId };
+  const templateId = (old.Tags ?? []).find((t) => t.Key === 'aws:ec2launchtemplate:id')?.Value;
+  const templateVersion = (old.Tags ?? []).find((t) => t.Key === 'aws:ec2launchtemplate:version')?.Value;
+
+  const launched = await client.send(
+    new sdk.RunInstancesCommand({
+      MinCount: 1,
+      MaxCount: 1,
+      // Same incident + rung = same token: a retried launch does not start a second instance.
+      ClientToken: ctx.clientToken('run-instances'),
+      ...(templateId
+        ? { LaunchTemplate: { LaunchTemplateId: templateId, Version: templateVersion ?? '$Default' } }
+        : {
+            ImageId: old.ImageId,
+            InstanceType: old.InstanceType,
+            KeyName: old.KeyName,
+            IamInstanceProfile: old.IamInstanceProfile?.Arn ? { Arn: old.IamInstanceProfile.Arn } : undefined,
+          }),
+      SubnetId: old.SubnetId,
+      SecurityGroupIds: (old.SecurityGroups ?? []).map((g) => g.GroupId!).filter(Boolean),
+      TagSpecifications: [
+        { ResourceType: 'instance', Tags: tagList(newTags) },
+        { ResourceType: 'volume', Tags: tagList({ ...ctx.recoveryTags, 'recovery:replaces': oldId }) },
+      ],
+    }),
+  );
+  const newId = launched.Instances?.[0]?.InstanceId;
+  if (!newId) return { outcome: 'failed', reason: 'RunInstances returned no instance' };
+
+  const moved: Array<{ allocationId?: string; publicIp?: string }> = [];
+  let stoppedOld = false;
+  try {
+    await wait(`replacement ${newId} running`, async () => ((await stateOf(newId)) === 'running' ? true : undefined));
+    const addresses = (await client.send(new sdk.DescribeAddressesCommand({ Filters: [{ Name: 'instance-id', Values: [oldId] }] }))).Addresses ?? [];
+    for (const a of addresses) {
+      await client.send(new sdk.AssociateAddressCommand({ AllocationId: a.AllocationId, PublicIp: a.AllocationId ? undefined : a.PublicIp, InstanceId: newId, AllowReassociation: true }));
+      moved.push({ allocationId: a.AllocationId, publicIp: a.PublicIp });
+    }
+    if (old.State?.Name === 'running' || old.State?.Name === 'pending') {
+      await client.send(new sdk.StopInstancesCommand({ InstanceIds: [oldId] }));
+      stoppedOld = true;
+      await wait(`${oldId} stopped`, async () => ((await stateOf(oldId)) === 'stopped' ? true : undefined));
+    }
+    await client.send(
+      new sdk.CreateTagsCommand({ Resources: [oldId], Tags: tagList({ ...ctx.recoveryTags, 'recovery:state': 'retired', 'recovery:replaced-by': newId }) }),
+    );
+    return { outcome: 'succeeded', detail: { retired: oldId, replacement: newId, movedAddresses: moved.map((m) => m.publicIp), launchTemplate: templateId } };
+  } catch (e) {
+    // Roll back: addresses back to the old instance, old one running again, the replacement stopped and tagged (kept for inspection).
+    const rollback: string[] = [];
+    for (const m of moved) {
+      await client
+        .send(new sdk.AssociateAddressCommand({ AllocationId: m.allocationId, PublicIp: m.allocationId ? undefined : m.publicIp, InstanceId: oldId, AllowReassociation: true }))
+        .then(() => rollback.push(`address ${m.publicIp} back on ${oldId}`))
+        .catch((err: Error) => rollback.push(`address ${m.publicIp} NOT moved back: ${err.message}`));
+    }
+    if (stoppedOld) {
+      await client
+        .send(new sdk.StartInstancesCommand({ InstanceIds: [oldId] }))
+        .then(() => rollback.push(`${oldId} started again`))
+        .catch((err: Error) => rollback.push(`${oldId} NOT restarted: ${err.message}`));
+    }
+    await client.send(new sdk.StopInstancesCommand({ InstanceIds: [newId] })).catch(() => undefined);
+    await client
+      .send(new sdk.CreateTagsCommand({ Resources: [newId], Tags: tagList({ ...ctx.recoveryTags, 'recovery:state': 'failed-replacement' }) }))
+      .catch(() => undefined);
+    rollback.push(`replacement ${newId} stopped and tagged failed-replacement`);
+    return { outcome: 'failed', reason: `replacing ${oldId} failed: ${(e as Error).message}; rolled back`, detail: { replacement: newId, rollback } };
+  }
+}

@@ -1,5 +1,9 @@
 import { z } from 'zod';
 import { defineAction } from './declaration';
+import { ssm } from '../runtime/sdk';
+import { waitFor } from '../runtime/poll';
+
+const RUNNING = new Set(['Pending', 'InProgress', 'Waiting', 'Cancelling', 'RunbookInProgress', 'PendingApproval', 'Approved', 'Scheduled', 'PendingChangeCalendarOverride', 'ChangeCalendarOverrideApproved']);
 
 export const ssmAutomation = defineAction({
   name: 'ssm-automation',
@@ -30,8 +34,47 @@ export const ssmAutomation = defineAction({
       condition: { StringEquals: { 'iam:PassedToService': 'ssm.amazonaws.com' } },
     },
   ],
-  async run() {
-    throw new Error('ssm-automation: not implemented yet');
+  fits(d) {
+    if (!d.instance) return `no instance to run the runbook against (${d.resource.type} ${d.resource.id} has no identifiable target)`;
+    if (d.instance.state !== 'running') return `instance ${d.instance.instanceId} is ${d.instance.state}, not running: a restart runbook does not fit`;
+    return undefined;
+  },
+  plan(d, p) {
+    return [`StartAutomationExecution ${p.documentName} on ${d.instance?.instanceId}`, 'GetAutomationExecution until Success | Failed | TimedOut | Cancelled'];
+  },
+  async run(ctx, p) {
+    const instanceId = ctx.diagnosis.instance!.instanceId;
+    const { client, sdk } = await ssm();
+    const parameters: Record<string, string[]> = { InstanceId: [instanceId], ...(p.parameters ?? {}) };
+    if (ctx.automationRoleArn) parameters.AutomationAssumeRole = [ctx.automationRoleArn];
+    const started = await client.send(
+      new sdk.StartAutomationExecutionCommand({
+        DocumentName: p.documentName,
+        Parameters: parameters,
+        // Same incident + rung = same token: a retried start does not start a second execution.
+        ClientToken: ctx.clientToken('start-automation'),
+      }),
+    );
+    const executionId = started.AutomationExecutionId;
+    if (!executionId) return { outcome: 'failed', reason: 'StartAutomationExecution returned no execution id' };
+    ctx.log.info('automation started', { executionId, documentName: p.documentName, instanceId });
+    try {
+      const final = await waitFor(
+        `automation ${executionId}`,
+        async () => {
+          const e = (await client.send(new sdk.GetAutomationExecutionCommand({ AutomationExecutionId: executionId }))).AutomationExecution;
+          const status = e?.AutomationExecutionStatus ?? 'Pending';
+          return RUNNING.has(status) ? undefined : { status, failureMessage: e?.FailureMessage };
+        },
+        { intervalMs: ctx.pollIntervalMs, deadline: ctx.deadline },
+      );
+      const detail = { executionId, documentName: p.documentName, status: final.status };
+      if (final.status === 'Success') return { outcome: 'succeeded', detail };
+      return { outcome: 'failed', reason: `automation ${executionId} ended ${final.status}${final.failureMessage ? `: ${final.failureMessage}` : ''}`, detail };
+    } catch (e) {
+      // Out of Lambda time: the runbook keeps running in SSM; verification will read the alarm anyway.
+      return { outcome: 'failed', reason: `automation ${executionId} did not finish within the function's time: ${(e as Error).message}`, detail: { executionId } };
+    }
   },
 });
 

@@ -1,4 +1,5 @@
-// Minimal entry so infra can bundle it; the real handler replaces this (issue 3).
-export async function handler(_event: unknown): Promise<never> {
-  throw new Error('replace-instance: handler not implemented yet');
-}
+import { replaceInstance } from '../actions/replace-instance';
+import { actionHandler } from '../runtime/remediation';
+
+/** Lambda entry for the replace-instance rung: validate, guard, diagnose, act (functions/runtime/remediation.ts). */
+export const handler = actionHandler(replaceInstance);

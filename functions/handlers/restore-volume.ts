@@ -1,4 +1,5 @@
-// Minimal entry so infra can bundle it; the real handler replaces this (issue 3).
-export async function handler(_event: unknown): Promise<never> {
-  throw new Error('restore-volume: handler not implemented yet');
-}
+import { restoreVolume } from '../actions/restore-volume';
+import { actionHandler } from '../runtime/remediation';
+
+/** Lambda entry for the restore-volume rung: validate, guard, diagnose, act (functions/runtime/remediation.ts). */
+export const handler = actionHandler(restoreVolume);

@@ -1,4 +1,5 @@
-// Minimal entry so infra can bundle it; the real handler replaces this (issue 3).
-export async function handler(_event: unknown): Promise<never> {
-  throw new Error('ssm-automation: handler not implemented yet');
-}
+import { ssmAutomation } from '../actions/ssm-automation';
+import { actionHandler } from '../runtime/remediation';
+
+/** Lambda entry for the ssm-automation rung: validate, guard, diagnose, act (functions/runtime/remediation.ts). */
+export const handler = actionHandler(ssmAutomation);

@@ -1,10 +1,31 @@
-// PLACEHOLDER owned by the functions work (issue 3): the real context replaces this.
+import type { Logger } from '@aws-lambda-powertools/logger';
 import type { ResourceRef } from '../contracts/recovery-event';
+import type { RemediationRequest } from '../contracts/remediation-request';
+import type { Diagnosis } from './diagnosis';
 
+/** What an action's `run` gets: the request, what diagnosis found, and how to wait and name things. */
 export interface ActionContext {
   resource: ResourceRef;
+  request: RemediationRequest;
+  incidentId: string;
+  stage: string;
+  diagnosis: Diagnosis;
+  log: Logger;
+  /** Waiter poll interval (POLL_INTERVAL_MS). */
+  pollIntervalMs: number;
+  /** Epoch ms by which `run` must have finished (the Lambda's remaining time minus a margin). */
+  deadline: number;
+  /** Role SSM Automation assumes (ssm-automation only). */
+  automationRoleArn?: string;
+  /** Deterministic idempotency token for one step of this incident's rung (ClientToken). */
+  clientToken(step: string): string;
+  /** Tags every resource this incident creates or retires carries. */
+  recoveryTags: Record<string, string>;
 }
+
 export interface ActionResult {
   outcome: 'succeeded' | 'failed';
+  /** Failure: what went wrong and what was rolled back. */
+  reason?: string;
   detail?: Record<string, unknown>;
 }

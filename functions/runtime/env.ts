@@ -1,0 +1,91 @@
+import { z } from 'zod';
+import { ENV } from '../contracts/env';
+import { Guardrails } from '../contracts/guardrails';
+
+/**
+ * The function's environment, validated once per cold start (lazily, at the
+ * first invocation, so importing a handler never throws). A missing or bad
+ * variable fails loudly with its name: a misconfigured stack must not act.
+ */
+const Stage = z.string().regex(/^[a-z0-9][a-z0-9-]{0,30}$/, 'lowercase letters, digits and dashes');
+
+const GuardrailsJson = z.string().transform((raw, ctx) => {
+  try {
+    return Guardrails.parse(JSON.parse(raw));
+  } catch (e) {
+    ctx.addIssue({ code: 'custom', message: `not valid guardrails JSON: ${e instanceof Error ? e.message : String(e)}` });
+    return z.NEVER;
+  }
+});
+
+const Optional = <T extends z.ZodType>(s: T) => z.preprocess((v) => (v === '' ? undefined : v), s.optional());
+
+const FunctionEnv = z.object({
+  [ENV.stage]: Stage,
+  [ENV.ledgerTable]: z.string().min(3).max(255),
+  [ENV.eventBus]: z.string().min(1).max(256),
+  [ENV.modeParameter]: z.string().startsWith('/'),
+  [ENV.verifyQueueUrl]: z.string().url(),
+  [ENV.guardrails]: Optional(GuardrailsJson),
+  [ENV.topicArn]: z.string().startsWith('arn:'),
+  [ENV.automationRoleArn]: z.string().startsWith('arn:'),
+  [ENV.changeCalendar]: Optional(z.string().min(1)),
+  /** How often waiters poll (ms). Real AWS: seconds; tests against moto: a few ms. */
+  POLL_INTERVAL_MS: Optional(z.coerce.number().int().min(1).max(60_000)),
+  /** Kill-switch cache (seconds). */
+  MODE_CACHE_SECONDS: Optional(z.coerce.number().min(0).max(300)),
+});
+type FunctionEnv = z.infer<typeof FunctionEnv>;
+
+export interface RuntimeEnv {
+  stage: string;
+  ledgerTable: string;
+  eventBus: string;
+  modeParameter: string;
+  verifyQueueUrl: string;
+  guardrails: Guardrails;
+  topicArn: string;
+  automationRoleArn: string;
+  changeCalendar?: string;
+  pollIntervalMs: number;
+  modeCacheSeconds: number;
+}
+
+type Key = keyof FunctionEnv;
+
+/** Reads and validates the variables this function needs (`required`); others are read if present. */
+export function loadEnv<K extends keyof RuntimeEnv>(required: readonly K[]): Pick<RuntimeEnv, K> & Partial<RuntimeEnv> {
+  const names: Record<keyof RuntimeEnv, Key> = {
+    stage: ENV.stage,
+    ledgerTable: ENV.ledgerTable,
+    eventBus: ENV.eventBus,
+    modeParameter: ENV.modeParameter,
+    verifyQueueUrl: ENV.verifyQueueUrl,
+    guardrails: ENV.guardrails,
+    topicArn: ENV.topicArn,
+    automationRoleArn: ENV.automationRoleArn,
+    changeCalendar: ENV.changeCalendar,
+    pollIntervalMs: 'POLL_INTERVAL_MS',
+    modeCacheSeconds: 'MODE_CACHE_SECONDS',
+  };
+  const out: Partial<RuntimeEnv> = {};
+  const problems: string[] = [];
+  for (const [field, name] of Object.entries(names) as [keyof RuntimeEnv, Key][]) {
+    const raw = process.env[name];
+    const isRequired = (required as readonly string[]).includes(field);
+    if (raw === undefined || raw === '') {
+      if (isRequired && field !== 'guardrails') problems.push(`${name} is not set`);
+      continue;
+    }
+    const parsed = FunctionEnv.shape[name].safeParse(raw);
+    if (!parsed.success) problems.push(`${name} is invalid: ${parsed.error.issues.map((i) => i.message).join('; ')}`);
+    else (out as Record<string, unknown>)[field] = parsed.data;
+  }
+  if (problems.length > 0) {
+    throw new Error(`recovery-stack function environment: ${problems.join(', ')} (infra/ sets these from functions/catalog.ts)`);
+  }
+  out.guardrails ??= Guardrails.parse({});
+  out.pollIntervalMs ??= 5000;
+  out.modeCacheSeconds ??= 10;
+  return out as Pick<RuntimeEnv, K> & Partial<RuntimeEnv>;
+}

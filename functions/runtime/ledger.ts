@@ -1,0 +1,53 @@
+import type { RecoveryEventDetail } from '../contracts/recovery-event';
+import { documentClient } from './sdk';
+
+/**
+ * The ledger: one DynamoDB table, string keys pk/sk, TTL attribute `expiresAt`
+ * (epoch seconds). Item families (guards own theirs, see functions/guards/):
+ *   incident#<incidentId> / <at>#r<rung>#<detailType>  audit record of one decision
+ *   resource#<id>         / attempts                   cooldown + attempts per day
+ *   group#<group>         / inflight                   blast-radius slots
+ *   playbook#<name>       / breaker                    circuit breaker
+ *   idempotency#<fn>      / <key hash>                 Powertools idempotency records
+ */
+export const AUDIT_RETENTION_DAYS = 90;
+
+export function ttl(seconds: number, now = Date.now()): number {
+  return Math.floor(now / 1000) + Math.ceil(seconds);
+}
+
+export async function recordDecision(table: string, detailType: string, detail: RecoveryEventDetail): Promise<void> {
+  const { client, sdk } = await documentClient();
+  await client.send(
+    new sdk.PutCommand({
+      TableName: table,
+      Item: {
+        pk: `incident#${detail.incidentId}`,
+        sk: `${detail.at}#r${detail.rung}#${detailType}`,
+        detailType,
+        ...detail,
+        expiresAt: ttl(AUDIT_RETENTION_DAYS * 86400),
+      },
+      // An audit record is written once; a retry must not overwrite it.
+      ConditionExpression: 'attribute_not_exists(pk)',
+    }),
+  ).catch((e: unknown) => {
+    if ((e as { name?: string }).name !== 'ConditionalCheckFailedException') throw e;
+  });
+}
+
+export async function incidentHistory(table: string, incidentId: string): Promise<Array<Record<string, unknown>>> {
+  const { client, sdk } = await documentClient();
+  const out = await client.send(
+    new sdk.QueryCommand({
+      TableName: table,
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': `incident#${incidentId}` },
+    }),
+  );
+  return out.Items ?? [];
+}
+
+export function isConditionFailure(e: unknown): boolean {
+  return (e as { name?: string } | null)?.name === 'ConditionalCheckFailedException';
+}

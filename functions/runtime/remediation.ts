@@ -1,0 +1,249 @@
+import type { JSONValue } from '@aws-lambda-powertools/commons/types';
+import type { ActionDeclaration } from '../actions/declaration';
+import { DETAIL_TYPES, type RecoveryEventDetail } from '../contracts/recovery-event';
+import type { RemediationRequest } from '../contracts/remediation-request';
+import { RUNGS } from '../contracts/rungs';
+import { checkBreaker, recordFailure } from '../guards/circuit-breaker';
+import { checkChangeCalendar } from '../guards/change-calendar';
+import { reserveAttempt } from '../guards/cooldown';
+import { acquireSlot, releaseSlot } from '../guards/group-cap';
+import { checkHealth } from '../guards/health';
+import { idempotentByTransition } from '../guards/idempotency';
+import { readMode, type Mode } from '../guards/kill-switch';
+import type { Verdict } from '../guards/verdict';
+import type { ActionContext } from './action-context';
+import { diagnose, type Diagnosis } from './diagnosis';
+import { loadEnv, type RuntimeEnv } from './env';
+import { escalate } from './ladder';
+import { recordDecision } from './ledger';
+import { logger } from './logger';
+import { recordOutcome, type Outcome } from './metrics';
+import { putRecoveryEvent } from './recovery-events';
+import { clientToken, incidentIdOf, InvalidRequest, parseRequest, rungOf } from './request';
+import { resolveResource } from './resource';
+import { cloudwatch } from './sdk';
+import { scheduleVerification } from './verification';
+
+/**
+ * The path every action function runs: validate -> idempotency -> kill switch
+ * and the other guards -> diagnose -> reserve (cooldown, attempts, group slot)
+ * -> act, or plan in dry-run -> ledger + recovery event -> schedule
+ * verification, or on failure move up the ladder. Every skip is recorded with
+ * its reason. Validation failures throw before any AWS call.
+ */
+export interface LambdaContextLike {
+  getRemainingTimeInMillis?: () => number;
+  functionName?: string;
+}
+
+export interface RemediationOutcome {
+  [k: string]: JSONValue | undefined;
+  incidentId: string;
+  outcome: Outcome;
+  reason?: string;
+  duplicate?: true | 'in-progress';
+}
+
+type ActionEnv = Pick<RuntimeEnv, 'stage' | 'ledgerTable' | 'eventBus' | 'modeParameter' | 'verifyQueueUrl' | 'guardrails' | 'pollIntervalMs' | 'modeCacheSeconds'> &
+  Partial<RuntimeEnv>;
+
+/** Time kept back from the Lambda's remaining time for recording the outcome. */
+const SAFETY_MARGIN_MS = 20_000;
+
+export function actionHandler(decl: ActionDeclaration) {
+  const log = logger(decl.name);
+  let env: ActionEnv | undefined;
+  const guarded = idempotentByTransition(
+    () => ({ table: env!.ledgerTable, stage: env!.stage, action: decl.name }),
+    // The idempotency key is the transition; the second argument carries this invocation's parsed request.
+    async (_key, input: { request: RemediationRequest; incidentId: string; lambda?: { context?: LambdaContextLike } }) =>
+      remediate(decl, env!, input.request, input.incidentId, input.lambda?.context) as Promise<RemediationOutcome>,
+  );
+
+  return async function handler(event: unknown, context?: LambdaContextLike): Promise<RemediationOutcome> {
+    env ??= loadEnv(['stage', 'ledgerTable', 'eventBus', 'modeParameter', 'verifyQueueUrl', 'guardrails']) as ActionEnv;
+    let request: RemediationRequest;
+    try {
+      request = parseRequest(event, decl.name, env.stage);
+      const params = decl.input.safeParse(RUNGS[rungOf(request)].params);
+      if (!params.success) throw new InvalidRequest(`rung ${rungOf(request)} has invalid params for ${decl.name}: ${params.error.message}`);
+      resolveResource(request.event);
+    } catch (e) {
+      log.error('rejected remediation request', { error: (e as Error).message });
+      throw e;
+    }
+    const incidentId = incidentIdOf(request);
+    log.appendKeys({ incidentId, alarmName: request.event.detail.alarmName, rung: request.rung });
+    const out = await guarded(
+      { alarmName: request.event.detail.alarmName, stateTimestamp: request.event.detail.state.timestamp, rung: request.rung },
+      { request, incidentId, lambda: { context } },
+    );
+    if (out.duplicate) {
+      // A redelivery of a transition already handled (or being handled): record it, act not.
+      const detail = baseDetail(env, request, incidentId, { ...resolveResource(request.event) }, 'auto');
+      const reason =
+        out.duplicate === 'in-progress'
+          ? 'duplicate delivery of this alarm transition while the first is still running'
+          : `duplicate delivery of this alarm transition; already handled (${out.outcome})`;
+      await skipRecord(env, decl.name, { ...detail, reason }, log);
+      return { incidentId, outcome: 'skipped', reason, duplicate: out.duplicate };
+    }
+    return out;
+  };
+}
+
+function baseDetail(env: ActionEnv, request: RemediationRequest, incidentId: string, resource: RecoveryEventDetail['resource'], mode: Mode): RecoveryEventDetail {
+  return {
+    incidentId,
+    stage: env.stage,
+    playbook: request.playbook.name,
+    rung: request.rung,
+    action: RUNGS[rungOf(request)].action,
+    resource,
+    mode,
+    at: new Date().toISOString(),
+  };
+}
+
+async function skipRecord(env: ActionEnv, service: string, detail: RecoveryEventDetail, log: ReturnType<typeof logger>): Promise<void> {
+  log.info('remediation skipped', { reason: detail.reason, evidence: detail.evidence });
+  await recordDecision(env.ledgerTable, DETAIL_TYPES.skipped, detail);
+  await putRecoveryEvent(env.eventBus, DETAIL_TYPES.skipped, detail);
+}
+
+async function alarmNow(alarmName: string): Promise<string | undefined> {
+  const { client, sdk } = await cloudwatch();
+  const out = await client.send(new sdk.DescribeAlarmsCommand({ AlarmNames: [alarmName] }));
+  return out.MetricAlarms?.[0]?.StateValue ?? out.CompositeAlarms?.[0]?.StateValue;
+}
+
+async function remediate(
+  decl: ActionDeclaration,
+  env: ActionEnv,
+  request: RemediationRequest,
+  incidentId: string,
+  lambdaContext?: LambdaContextLike,
+): Promise<RemediationOutcome> {
+  const started = Date.now();
+  const log = logger(decl.name);
+  const params = decl.input.parse(RUNGS[rungOf(request)].params);
+  const resource = resolveResource(request.event);
+  const modeReading = await readMode(env.modeParameter, env.modeCacheSeconds);
+  const mode = modeReading.mode;
+  let detail = baseDetail(env, request, incidentId, resource, mode);
+  const evidence: Record<string, unknown> = {};
+  const finish = (outcome: Outcome, reason?: string): RemediationOutcome => {
+    recordOutcome(decl.name, { outcome, action: decl.name, playbook: request.playbook.name, durationMs: Date.now() - started });
+    return { incidentId, outcome, ...(reason ? { reason } : {}) };
+  };
+  const skip = async (reason: string, opts: { release?: boolean; extra?: Record<string, unknown> } = {}) => {
+    detail = { ...detail, reason, evidence: { ...evidence, ...opts.extra } };
+    await skipRecord(env, decl.name, detail, log);
+    // An incident that stops here gives back its blast-radius slot (escalations may hold one).
+    if (opts.release !== false && detail.resource.group && detail.resource.group !== 'standalone') {
+      await releaseSlot(env.ledgerTable, detail.resource.group, incidentId);
+    }
+    return finish('skipped', reason);
+  };
+  const gate = async (v: Verdict): Promise<RemediationOutcome | undefined> => {
+    Object.assign(evidence, v.evidence ?? {});
+    return v.ok ? undefined : skip(v.reason);
+  };
+
+  // Cheapest guards first: kill switch, change calendar, circuit breaker.
+  if (mode === 'off') return skip(modeReading.note ?? `kill switch ${env.modeParameter} is off`, { release: false });
+  let stop = (await gate(await checkChangeCalendar(env.changeCalendar))) ?? (await gate(await checkBreaker(env.ledgerTable, request.playbook.name)));
+  if (stop) return stop;
+
+  // Diagnose: evidence first, then does this rung fit what we see?
+  let diagnosis: Diagnosis;
+  try {
+    diagnosis = await diagnose(resource);
+  } catch (e) {
+    return skip(`diagnosis failed, not acting blind: ${(e as Error).message}`);
+  }
+  detail = { ...detail, resource: diagnosis.resource };
+  Object.assign(evidence, diagnosis.evidence);
+  const state = await alarmNow(request.event.detail.alarmName).catch(() => undefined);
+  evidence.alarmStateNow = state ?? 'unknown';
+  if (state === 'OK') return skip(`alarm ${request.event.detail.alarmName} is already OK: recovered without us`);
+
+  stop = await gate(
+    await checkHealth({
+      enabled: env.guardrails.standDownOnHealthEvents,
+      service: 'EC2',
+      region: request.event.region,
+      availabilityZone: diagnosis.instance?.availabilityZone,
+    }),
+  );
+  if (stop) return stop;
+
+  const misfit = decl.fits?.(diagnosis, params);
+  if (misfit) {
+    detail = { ...detail, reason: `rung ${request.rung} (${rungOf(request)}) does not fit: ${misfit}`, evidence };
+    await skipRecord(env, decl.name, detail, log);
+    if (mode === 'dry-run') return finish('skipped', detail.reason);
+    await escalate(env, request, detail, detail.reason!);
+    return finish('skipped', detail.reason);
+  }
+
+  // Reservations (conditional writes; evaluated read-only in dry-run).
+  const dryRun = mode === 'dry-run';
+  const target = diagnosis.instance?.instanceId ?? resource.id;
+  stop = await gate(await reserveAttempt({ table: env.ledgerTable, resourceId: target, incidentId, guardrails: env.guardrails, dryRun }));
+  if (stop) return stop;
+  if (diagnosis.resource.group !== 'standalone') {
+    stop = await gate(
+      await acquireSlot({ table: env.ledgerTable, group: diagnosis.resource.group, groupSize: diagnosis.groupSize, incidentId, guardrails: env.guardrails, dryRun }),
+    );
+    if (stop) return stop;
+  }
+
+  const plan = decl.plan?.(diagnosis, params) ?? [];
+  if (dryRun) {
+    log.info('dry-run plan', { plan });
+    return skip('dry-run: guards passed; this is what would be done', { release: false, extra: { plan } });
+  }
+
+  // Act.
+  detail = { ...detail, evidence: { ...evidence, plan } };
+  await putRecoveryEvent(env.eventBus, DETAIL_TYPES.started, detail);
+  await recordDecision(env.ledgerTable, DETAIL_TYPES.started, detail);
+  const remaining = lambdaContext?.getRemainingTimeInMillis?.() ?? 10 * 60_000;
+  const ctx: ActionContext = {
+    resource: diagnosis.resource,
+    request,
+    incidentId,
+    stage: env.stage,
+    diagnosis,
+    log,
+    pollIntervalMs: env.pollIntervalMs,
+    deadline: Date.now() + Math.max(1000, remaining - SAFETY_MARGIN_MS),
+    automationRoleArn: env.automationRoleArn,
+    clientToken: (step) => clientToken(incidentId, String(request.rung), decl.name, step),
+    recoveryTags: { 'recovery:incident': incidentId, 'recovery:stage': env.stage, 'recovery:playbook': request.playbook.name },
+  };
+  let result;
+  try {
+    result = await decl.run(ctx, params);
+  } catch (e) {
+    result = { outcome: 'failed' as const, reason: `${decl.name} threw: ${(e as Error).message}` };
+  }
+  const at = new Date().toISOString();
+  if (result.outcome === 'succeeded') {
+    detail = { ...detail, at, evidence: { ...detail.evidence, result: result.detail } };
+    await putRecoveryEvent(env.eventBus, DETAIL_TYPES.succeeded, detail);
+    await recordDecision(env.ledgerTable, DETAIL_TYPES.succeeded, detail);
+    await scheduleVerification(env.verifyQueueUrl, { request: { ...request, incidentId }, actedAt: at, resource: diagnosis.resource }, request.playbook.verifyAfterSeconds);
+    log.info('remediation succeeded', { result: result.detail });
+    return finish('succeeded');
+  }
+  detail = { ...detail, at, reason: result.reason, evidence: { ...detail.evidence, result: result.detail } };
+  log.error('remediation failed', { reason: result.reason, result: result.detail });
+  await putRecoveryEvent(env.eventBus, DETAIL_TYPES.failed, detail);
+  await recordDecision(env.ledgerTable, DETAIL_TYPES.failed, detail);
+  const opened = await recordFailure(env.ledgerTable, request.playbook.name, env.guardrails);
+  if (opened) log.warn('circuit breaker opened', { playbook: request.playbook.name });
+  await escalate(env, request, detail, `rung ${request.rung} (${rungOf(request)}) failed: ${result.reason}`);
+  return finish('failed', result.reason);
+}

@@ -1,0 +1,25 @@
+import { z } from 'zod';
+import { ResourceRef } from '../contracts/recovery-event';
+import { RemediationRequest } from '../contracts/remediation-request';
+import { sqs } from './sdk';
+
+/** What actions send to the verify queue and the verifier reads back. */
+export const VerificationMessage = z.object({
+  request: RemediationRequest,
+  actedAt: z.string(),
+  /** The resource as diagnosed (with its blast-radius group, whose slot the verifier releases). */
+  resource: ResourceRef.optional(),
+});
+export type VerificationMessage = z.infer<typeof VerificationMessage>;
+
+export async function scheduleVerification(queueUrl: string, message: VerificationMessage, delaySeconds: number): Promise<void> {
+  const { client, sdk } = await sqs();
+  await client.send(
+    new sdk.SendMessageCommand({
+      QueueUrl: queueUrl,
+      MessageBody: JSON.stringify(message),
+      // SQS caps DelaySeconds at 900, as does the playbook schema.
+      DelaySeconds: Math.max(0, Math.min(900, Math.floor(delaySeconds))),
+    }),
+  );
+}
