@@ -1,0 +1,199 @@
+import { createServer, request as httpRequest, type IncomingMessage, type Server } from 'node:http';
+import { EC2Client } from '@aws-sdk/client-ec2';
+import { ApiFaults } from './gaps/api-faults';
+import { ChangeCalendar } from './gaps/change-calendar';
+import { completeDetachVolume } from './gaps/detach-volume';
+import { describeInstanceStatus, describeVolumeStatus } from './gaps/ec2-status';
+import { HealthEvents } from './gaps/health';
+import { Impairments, type LifecycleEvent } from './gaps/impairments';
+import { ec2Error, jsonError, parseAwsRequest, queryError, queryList, type AwsRequest, type StandInResponse } from './gaps/protocol';
+import { SsmAutomation } from './gaps/ssm-automation';
+
+/**
+ * The AWS gap proxy: a small HTTP server in front of moto that the built
+ * Lambda bundles talk to (AWS_ENDPOINT_URL). The bundles carry their own copy
+ * of the AWS SDK, so stand-ins have to live at the HTTP level.
+ *
+ * Everything is forwarded to moto unchanged, except what moto lacks (each one a
+ * documented stand-in under ./gaps):
+ *   - SSM Automation executions (AWS-RestartEC2Instance really stops/starts the instance in moto);
+ *   - SSM Change Calendar state;
+ *   - EC2 DescribeInstanceStatus / DescribeVolumeStatus with injected impairments;
+ *   - AWS Health DescribeEvents;
+ * plus API failures a scenario injects on purpose (ApiFaults), and one
+ * fidelity fix (DetachVolume without InstanceId, which AWS accepts and moto does not).
+ * Every request is recorded (service, operation, resource ids, status), so the
+ * drill can report what the functions really did to the fleet.
+ */
+export interface CallRecord {
+  at: Date;
+  service: string;
+  operation: string;
+  /** Resource ids named in the request (instances, volumes, groups, ...). */
+  ids: string[];
+  status: number;
+  /** Answered by a stand-in or an injected fault rather than moto. */
+  by: 'moto' | 'stand-in' | 'injected-fault';
+  error?: string;
+}
+
+export interface GapProxy {
+  endpoint: string;
+  upstream: string;
+  impairments: Impairments;
+  apiFaults: ApiFaults;
+  health: HealthEvents;
+  calendar: ChangeCalendar;
+  automation: SsmAutomation;
+  calls: CallRecord[];
+  stop(): Promise<void>;
+}
+
+const ID_PARAM = /(InstanceId|VolumeId|AllocationId|AssociationId|SnapshotId|AutoScalingGroupName|LaunchTemplateId|Device)(\.\d+)?$/;
+
+function idsOf(req: AwsRequest): string[] {
+  if (req.protocol === 'query') {
+    return [...req.form.entries()].filter(([k]) => ID_PARAM.test(k)).map(([, v]) => v);
+  }
+  const params = req.json.Parameters as Record<string, unknown> | undefined;
+  const fromParams = params && Array.isArray(params.InstanceId) ? (params.InstanceId as string[]) : [];
+  return fromParams;
+}
+
+function lifecycleOf(req: AwsRequest): { event: LifecycleEvent; ids: string[] } | undefined {
+  if (req.service === 'ec2') {
+    const ids = queryList(req.form, 'InstanceId');
+    const event = (
+      { StopInstances: 'stopped', StartInstances: 'started', RebootInstances: 'rebooted', TerminateInstances: 'terminated' } as Record<
+        string,
+        LifecycleEvent
+      >
+    )[req.operation];
+    return event ? { event, ids } : undefined;
+  }
+  if (req.service === 'autoscaling' && req.operation === 'TerminateInstanceInAutoScalingGroup') {
+    return { event: 'terminated', ids: [req.form.get('InstanceId') ?? ''] };
+  }
+  return undefined;
+}
+
+function readBody(req: IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+function errorFor(req: AwsRequest, code: string, message: string, status: number): StandInResponse {
+  if (req.protocol === 'json') return jsonError(code, message, status);
+  if (req.service === 'ec2') return ec2Error(code, message, status);
+  return queryError(code, message, status);
+}
+
+export async function startAwsGaps(opts: { upstream: string; region?: string; log?: (line: string) => void }): Promise<GapProxy> {
+  const upstreamUrl = new URL(opts.upstream);
+  // The stand-ins read and change the fleet in moto directly (not through this proxy).
+  const ec2 = new EC2Client({
+    endpoint: opts.upstream,
+    region: opts.region ?? 'us-east-1',
+    credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
+    maxAttempts: 1,
+  });
+  const impairments = new Impairments();
+  const apiFaults = new ApiFaults();
+  const health = new HealthEvents();
+  const calendar = new ChangeCalendar();
+  const automation = new SsmAutomation(ec2, impairments);
+  const calls: CallRecord[] = [];
+
+  async function standIn(req: AwsRequest): Promise<StandInResponse | undefined> {
+    if (req.service === 'ssm') return (await automation.handle(req)) ?? calendar.handle(req);
+    if (req.service === 'health') return health.handle(req);
+    if (req.service === 'ec2' && req.operation === 'DescribeInstanceStatus') return describeInstanceStatus(ec2, req, impairments);
+    if (req.service === 'ec2' && req.operation === 'DescribeVolumeStatus') return describeVolumeStatus(ec2, req, impairments);
+    return undefined;
+  }
+
+  function forward(inbound: IncomingMessage, body: Buffer): Promise<StandInResponse> {
+    return new Promise((resolve, reject) => {
+      const headers = { ...inbound.headers, host: upstreamUrl.host, 'content-length': String(body.length) };
+      const out = httpRequest(
+        { hostname: upstreamUrl.hostname, port: upstreamUrl.port, path: inbound.url, method: inbound.method, headers },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => {
+            const h: Record<string, string> = {};
+            for (const [k, v] of Object.entries(res.headers)) {
+              if (v !== undefined && k !== 'content-length' && k !== 'transfer-encoding' && k !== 'connection') h[k] = Array.isArray(v) ? v.join(', ') : v;
+            }
+            resolve({ status: res.statusCode ?? 502, headers: h, body: Buffer.concat(chunks).toString('utf8') });
+          });
+          res.on('error', reject);
+        },
+      );
+      out.on('error', reject);
+      out.end(body);
+    });
+  }
+
+  const server: Server = createServer((inbound, res) => {
+    void (async () => {
+      const body = await readBody(inbound);
+      const req = parseAwsRequest(inbound.headers, body);
+      const record: CallRecord = { at: new Date(), service: req.service, operation: req.operation, ids: idsOf(req), status: 0, by: 'moto' };
+      let answer: StandInResponse;
+      try {
+        const fault = apiFaults.take(req);
+        const stood = fault ? undefined : await standIn(req);
+        if (fault) {
+          record.by = 'injected-fault';
+          answer = errorFor(req, fault.code, fault.message, fault.status ?? 400);
+        } else if (stood) {
+          record.by = 'stand-in';
+          answer = stood;
+        } else {
+          answer = await forward(inbound, await completeDetachVolume(ec2, req, body));
+          const lc = answer.status < 300 ? lifecycleOf(req) : undefined;
+          if (lc) for (const id of lc.ids) impairments.onInstance(id, lc.event, `${req.service}:${req.operation}`);
+        }
+      } catch (e) {
+        answer = errorFor(req, 'InternalFailure', `drill gap proxy: ${e instanceof Error ? e.message : String(e)}`, 500);
+      }
+      record.status = answer.status;
+      if (answer.status >= 300) record.error = /<Code>([^<]+)<\/Code>|"__type":\s*"([^"]+)"/.exec(answer.body)?.slice(1).find(Boolean) ?? `HTTP ${answer.status}`;
+      if (req.operation) calls.push(record);
+      opts.log?.(`${req.service}:${req.operation} -> ${answer.status} (${record.by})`);
+      res.writeHead(answer.status, { ...answer.headers, 'content-length': String(Buffer.byteLength(answer.body)) });
+      res.end(answer.body);
+    })().catch((e: unknown) => {
+      res.writeHead(500, { 'content-type': 'text/plain' });
+      res.end(`drill gap proxy: ${String(e)}`);
+    });
+  });
+  server.keepAliveTimeout = 1000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve());
+  });
+  const addr = server.address();
+  const port = typeof addr === 'object' && addr ? addr.port : 0;
+  return {
+    endpoint: `http://127.0.0.1:${port}`,
+    upstream: opts.upstream,
+    impairments,
+    apiFaults,
+    health,
+    calendar,
+    automation,
+    calls,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        ec2.destroy();
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}

@@ -1,0 +1,75 @@
+import { jsonResponse, type AwsRequest, type StandInResponse } from './protocol';
+
+/**
+ * STAND-IN for AWS Health DescribeEvents (moto has no Health API). Empty by
+ * default; a scenario can open an event (e.g. an EC2 issue in one AZ) to check
+ * that the automation stands down while AWS is already working on it.
+ * Filters honoured: services, regions, availabilityZones, eventStatusCodes,
+ * eventTypeCategories, entityValues.
+ */
+export interface HealthEvent {
+  arn: string;
+  service: string;
+  eventTypeCode: string;
+  eventTypeCategory: 'issue' | 'accountNotification' | 'scheduledChange' | 'investigation';
+  region: string;
+  availabilityZone?: string;
+  statusCode: 'open' | 'closed' | 'upcoming';
+  startTime: Date;
+  /** Resource ids affected (entityValues). */
+  entities: string[];
+}
+
+type Filter = Partial<Record<'services' | 'regions' | 'availabilityZones' | 'eventStatusCodes' | 'eventTypeCategories' | 'entityValues', string[]>>;
+
+export class HealthEvents {
+  private readonly events: HealthEvent[] = [];
+
+  open(e: Omit<HealthEvent, 'arn' | 'statusCode' | 'startTime'>): HealthEvent {
+    const ev: HealthEvent = {
+      ...e,
+      arn: `arn:aws:health:${e.region}::event/${e.service}/${e.eventTypeCode}/${e.eventTypeCode}_DRILL_${this.events.length + 1}`,
+      statusCode: 'open',
+      startTime: new Date(),
+    };
+    this.events.push(ev);
+    return ev;
+  }
+
+  closeAll(): void {
+    for (const e of this.events) e.statusCode = 'closed';
+  }
+
+  clear(): void {
+    this.events.length = 0;
+  }
+
+  handle(req: AwsRequest): StandInResponse | undefined {
+    if (req.operation !== 'DescribeEvents') return undefined;
+    const f = (req.json.filter ?? {}) as Filter;
+    const ok = (wanted: string[] | undefined, value: string | undefined) => !wanted || wanted.length === 0 || (value !== undefined && wanted.includes(value));
+    const events = this.events.filter(
+      (e) =>
+        ok(f.services, e.service) &&
+        ok(f.regions, e.region) &&
+        ok(f.availabilityZones, e.availabilityZone) &&
+        ok(f.eventStatusCodes, e.statusCode) &&
+        ok(f.eventTypeCategories, e.eventTypeCategory) &&
+        (!f.entityValues || f.entityValues.length === 0 || e.entities.some((x) => f.entityValues!.includes(x))),
+    );
+    return jsonResponse({
+      events: events.map((e) => ({
+        arn: e.arn,
+        service: e.service,
+        eventTypeCode: e.eventTypeCode,
+        eventTypeCategory: e.eventTypeCategory,
+        region: e.region,
+        availabilityZone: e.availabilityZone,
+        startTime: e.startTime.getTime() / 1000,
+        lastUpdatedTime: e.startTime.getTime() / 1000,
+        statusCode: e.statusCode,
+        eventScopeCode: 'ACCOUNT_SPECIFIC',
+      })),
+    });
+  }
+}

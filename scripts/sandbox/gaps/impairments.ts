@@ -1,0 +1,72 @@
+/**
+ * Faults injected into the sandbox that moto cannot represent: moto reports
+ * every running instance and every volume as healthy. The gap proxy overlays
+ * these on DescribeInstanceStatus / DescribeVolumeStatus, and the drill's
+ * CloudWatch stand-in reads them to decide each alarm's state, so status
+ * checks and alarms tell the same story.
+ *
+ * They clear the way AWS's do:
+ *   - system status (host hardware): a stop/start moves the instance to new
+ *     hardware; a terminated instance has no status at all;
+ *   - instance status (the OS is hung): a reboot or stop/start clears it,
+ *     unless the fault survives restarts (broken kernel, full disk, ...);
+ *   - volume stalled I/O: belongs to the volume's storage and never clears on
+ *     its own; the instance recovers only when another volume replaces it.
+ */
+export type ImpairmentKind = 'instance-system' | 'instance-status' | 'volume-io';
+
+export interface Impairment {
+  kind: ImpairmentKind;
+  /** Instance id or volume id. */
+  resourceId: string;
+  since: Date;
+  /** instance-status only: a reboot or stop/start does not help. */
+  survivesRestart?: boolean;
+  clearedAt?: Date;
+  clearedBy?: string;
+}
+
+export type LifecycleEvent = 'stopped' | 'started' | 'rebooted' | 'terminated';
+
+export class Impairments {
+  private readonly items: Impairment[] = [];
+  /** Instances that stopped after being impaired: the next start lands on other hardware. */
+  private readonly stoppedSince = new Set<string>();
+
+  inject(i: Omit<Impairment, 'since'> & { since?: Date }): Impairment {
+    const item: Impairment = { ...i, since: i.since ?? new Date() };
+    this.items.push(item);
+    return item;
+  }
+
+  active(resourceId: string, kind?: ImpairmentKind): Impairment[] {
+    return this.items.filter((i) => i.resourceId === resourceId && !i.clearedAt && (!kind || i.kind === kind));
+  }
+
+  all(): readonly Impairment[] {
+    return this.items;
+  }
+
+  /** The proxy and the SSM Automation stand-in report what happened to an instance. */
+  onInstance(instanceId: string, event: LifecycleEvent, by: string): void {
+    const now = new Date();
+    for (const i of this.active(instanceId)) {
+      if (i.kind === 'volume-io') continue;
+      const clears =
+        event === 'terminated' ||
+        (event === 'rebooted' && i.kind === 'instance-status' && !i.survivesRestart) ||
+        (event === 'started' && this.stoppedSince.has(instanceId) && !(i.kind === 'instance-status' && i.survivesRestart));
+      if (clears) {
+        i.clearedAt = now;
+        i.clearedBy = `${by} (${event})`;
+      }
+    }
+    if (event === 'stopped') this.stoppedSince.add(instanceId);
+    if (event === 'started' || event === 'terminated') this.stoppedSince.delete(instanceId);
+  }
+
+  clear(): void {
+    this.items.length = 0;
+    this.stoppedSince.clear();
+  }
+}

@@ -1,0 +1,139 @@
+import { AttachVolumeCommand, CreateVolumeCommand, DescribeInstanceStatusCommand, DescribeInstancesCommand, DescribeRegionsCommand, DescribeVolumeStatusCommand, DetachVolumeCommand, EC2Client, RunInstancesCommand, StartInstancesCommand, StopInstancesCommand } from '@aws-sdk/client-ec2';
+import { DescribeEventsCommand, HealthClient } from '@aws-sdk/client-health';
+import { GetAutomationExecutionCommand, SSMClient, StartAutomationExecutionCommand } from '@aws-sdk/client-ssm';
+import { startAwsGaps, type GapProxy } from '../../scripts/sandbox/aws-gaps';
+import { clientConfig, motoEndpoint, resetEmulator } from '../support/aws';
+
+/**
+ * The gap proxy in front of moto: what moto lacks is answered by a stand-in,
+ * everything else reaches moto unchanged. Clients here are real SDK clients
+ * pointed at the proxy, as the built bundles are in the drill.
+ */
+describe('aws gap proxy', () => {
+  let proxy: GapProxy;
+  const viaProxy = () => ({ ...clientConfig(), endpoint: proxy.endpoint });
+
+  beforeEach(async () => {
+    await resetEmulator();
+    proxy = await startAwsGaps({ upstream: motoEndpoint() });
+  });
+  afterEach(async () => {
+    await proxy.stop();
+  });
+
+  async function launch(ec2: EC2Client): Promise<string> {
+    const out = await ec2.send(new RunInstancesCommand({ ImageId: 'ami-12c6146b', MinCount: 1, MaxCount: 1, InstanceType: 't3.micro' }));
+    return out.Instances![0].InstanceId!;
+  }
+
+  it('forwards what moto implements and records the call', async () => {
+    // Prepare
+    const ec2 = new EC2Client(viaProxy());
+    // Act
+    const out = await ec2.send(new DescribeRegionsCommand({}));
+    // Assess
+    expect(out.Regions?.map((r) => r.RegionName)).toContain('us-east-1');
+    expect(proxy.calls).toEqual([expect.objectContaining({ service: 'ec2', operation: 'DescribeRegions', by: 'moto', status: 200 })]);
+  });
+
+  it('reports an injected system-status fault until a stop/start moves the instance', async () => {
+    // Prepare
+    const ec2 = new EC2Client(viaProxy());
+    const id = await launch(ec2);
+    proxy.impairments.inject({ kind: 'instance-system', resourceId: id });
+    // Act
+    const before = await ec2.send(new DescribeInstanceStatusCommand({ InstanceIds: [id] }));
+    await ec2.send(new StopInstancesCommand({ InstanceIds: [id] }));
+    await ec2.send(new StartInstancesCommand({ InstanceIds: [id] }));
+    const after = await ec2.send(new DescribeInstanceStatusCommand({ InstanceIds: [id] }));
+    // Assess
+    expect(before.InstanceStatuses?.[0]).toMatchObject({ InstanceId: id, SystemStatus: { Status: 'impaired' }, InstanceStatus: { Status: 'ok' }, InstanceState: { Name: 'running' } });
+    expect(before.InstanceStatuses?.[0].SystemStatus?.Details?.[0]).toMatchObject({ Name: 'reachability', Status: 'failed' });
+    expect(after.InstanceStatuses?.[0]).toMatchObject({ SystemStatus: { Status: 'ok' } });
+  });
+
+  it('keeps a hung OS that survives restarts impaired after a stop/start', async () => {
+    // Prepare
+    const ec2 = new EC2Client(viaProxy());
+    const id = await launch(ec2);
+    proxy.impairments.inject({ kind: 'instance-status', resourceId: id, survivesRestart: true });
+    // Act
+    await ec2.send(new StopInstancesCommand({ InstanceIds: [id] }));
+    await ec2.send(new StartInstancesCommand({ InstanceIds: [id] }));
+    const out = await ec2.send(new DescribeInstanceStatusCommand({ InstanceIds: [id] }));
+    // Assess
+    expect(out.InstanceStatuses?.[0]).toMatchObject({ InstanceStatus: { Status: 'impaired' } });
+  });
+
+  it('answers DescribeVolumeStatus (moto lacks it) with the stalled volume impaired', async () => {
+    // Prepare
+    const ec2 = new EC2Client(viaProxy());
+    const bad = (await ec2.send(new CreateVolumeCommand({ AvailabilityZone: 'us-east-1a', Size: 8 }))).VolumeId!;
+    const good = (await ec2.send(new CreateVolumeCommand({ AvailabilityZone: 'us-east-1a', Size: 8 }))).VolumeId!;
+    proxy.impairments.inject({ kind: 'volume-io', resourceId: bad });
+    // Act
+    const out = await ec2.send(new DescribeVolumeStatusCommand({ VolumeIds: [bad, good] }));
+    // Assess
+    const byId = Object.fromEntries((out.VolumeStatuses ?? []).map((v) => [v.VolumeId, v.VolumeStatus?.Status]));
+    expect(byId).toEqual({ [bad]: 'impaired', [good]: 'ok' });
+  });
+
+  it('runs AWS-RestartEC2Instance for real: the instance is stopped and started in moto', async () => {
+    // Prepare
+    const ec2 = new EC2Client(viaProxy());
+    const ssm = new SSMClient(viaProxy());
+    const id = await launch(ec2);
+    proxy.impairments.inject({ kind: 'instance-system', resourceId: id });
+    // Act
+    const { AutomationExecutionId } = await ssm.send(new StartAutomationExecutionCommand({ DocumentName: 'AWS-RestartEC2Instance', Parameters: { InstanceId: [id] } }));
+    await proxy.automation.settle();
+    const ex = await ssm.send(new GetAutomationExecutionCommand({ AutomationExecutionId }));
+    // Assess
+    expect(ex.AutomationExecution?.AutomationExecutionStatus).toBe('Success');
+    expect(ex.AutomationExecution?.StepExecutions?.map((s) => s.StepName)).toEqual(['stopInstances', 'startInstances']);
+    const state = await new EC2Client(clientConfig()).send(new DescribeInstancesCommand({ InstanceIds: [id] }));
+    expect(state.Reservations?.[0].Instances?.[0].State?.Name).toBe('running');
+    expect(proxy.impairments.active(id)).toEqual([]);
+  });
+
+  it('fails an unknown runbook with a clear message', async () => {
+    // Prepare
+    const ssm = new SSMClient(viaProxy());
+    // Act
+    const { AutomationExecutionId } = await ssm.send(new StartAutomationExecutionCommand({ DocumentName: 'Custom-Thing', Parameters: { InstanceId: ['i-1'] } }));
+    await proxy.automation.settle();
+    const ex = await ssm.send(new GetAutomationExecutionCommand({ AutomationExecutionId }));
+    // Assess
+    expect(ex.AutomationExecution).toMatchObject({ AutomationExecutionStatus: 'Failed', FailureMessage: expect.stringContaining('AWS-RestartEC2Instance') });
+  });
+
+  it('answers AWS Health DescribeEvents: empty, then the open event for a filtered service', async () => {
+    // Prepare
+    const health = new HealthClient(viaProxy());
+    const empty = await health.send(new DescribeEventsCommand({ filter: { services: ['EC2'], eventStatusCodes: ['open'] } }));
+    proxy.health.open({ service: 'EC2', eventTypeCode: 'AWS_EC2_OPERATIONAL_ISSUE', eventTypeCategory: 'issue', region: 'us-east-1', availabilityZone: 'us-east-1a', entities: [] });
+    // Act
+    const ec2Events = await health.send(new DescribeEventsCommand({ filter: { services: ['EC2'], eventStatusCodes: ['open'] } }));
+    const ebsEvents = await health.send(new DescribeEventsCommand({ filter: { services: ['EBS'] } }));
+    // Assess
+    expect(empty.events).toEqual([]);
+    expect(ec2Events.events).toEqual([expect.objectContaining({ service: 'EC2', statusCode: 'open', availabilityZone: 'us-east-1a', startTime: expect.any(Date) })]);
+    expect(ebsEvents.events).toEqual([]);
+  });
+
+  it('fails an injected API call once with the AWS error, then lets it through', async () => {
+    // Prepare
+    const ec2 = new EC2Client({ ...viaProxy(), maxAttempts: 1 });
+    const id = await launch(ec2);
+    const vol = (await ec2.send(new CreateVolumeCommand({ AvailabilityZone: 'us-east-1a', Size: 8 }))).VolumeId!;
+    proxy.apiFaults.failNext({ service: 'ec2', operation: 'AttachVolume', code: 'IncorrectState', message: 'drill: injected' });
+    // Act
+    const first = await ec2.send(new AttachVolumeCommand({ VolumeId: vol, InstanceId: id, Device: '/dev/sdg' })).catch((e: Error) => e);
+    const second = await ec2.send(new AttachVolumeCommand({ VolumeId: vol, InstanceId: id, Device: '/dev/sdg' }));
+    await ec2.send(new DetachVolumeCommand({ VolumeId: vol }));
+    // Assess
+    expect(first).toMatchObject({ name: 'IncorrectState', message: 'drill: injected' });
+    expect(second.State).toBe('attaching');
+    expect(proxy.calls.filter((c) => c.operation === 'AttachVolume').map((c) => c.by)).toEqual(['injected-fault', 'moto']);
+  });
+});
