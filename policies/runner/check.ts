@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import type { Policies } from '@pulumi/policy';
+import { synthesize as synthesizeStack } from '../../infra/synth/synthesize';
 import type { SynthOptions, SynthResult } from '../../infra/synth/types';
 import { ALL_POLICIES, PACK_NAME } from '../all';
 import { runPolicies, type PolicyRunResult } from './analyze';
@@ -9,17 +10,7 @@ import { analyzedResources } from './synth-adapter';
 
 /** policies/ (config.<stack>.json lives here). */
 export const POLICIES_DIR = path.resolve(__dirname, '..');
-const SYNTHESIZE_MODULE = path.resolve(__dirname, '../../infra/synth/synthesize');
-
 export type Synthesize = (opts: SynthOptions) => Promise<SynthResult>;
-
-/** infra/synth/synthesize.ts, loaded when first needed (the Pulumi program and the mock engine are heavy). */
-export function loadSynthesize(): Synthesize {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const mod = require(SYNTHESIZE_MODULE) as { synthesize?: Synthesize };
-  if (typeof mod.synthesize !== 'function') throw new Error(`${SYNTHESIZE_MODULE} does not export synthesize()`);
-  return mod.synthesize;
-}
 
 export interface CheckOptions {
   stack: string;
@@ -49,7 +40,7 @@ export async function checkStack(opts: CheckOptions): Promise<CheckResult> {
   const policies = opts.policies ?? ALL_POLICIES;
   const configFile = opts.configFile ?? defaultConfigFile(opts.stack);
   const config = reconcilePolicyPackConfig(policies, configFile ? loadPolicyPackConfig(configFile) : {});
-  const synthesize = opts.synthesize ?? loadSynthesize();
+  const synthesize = opts.synthesize ?? synthesizeStack;
   const t0 = performance.now();
   const synth = await synthesize({ stack: opts.stack, programDir: opts.programDir });
   const t1 = performance.now();

@@ -3,13 +3,12 @@ import type { AnalyzedResource } from './analyze';
 
 /**
  * SynthResult -> what the analyzer sees. Resource policies get the inputs.
- * Stack policies get outputs: the mock engine's state when synthesize()
- * reports it (optional `id` / `outputs` fields), else the inputs. Dependencies
- * are passed through when synthesize() reports them.
+ * Stack policies get outputs: the mock engine's state (plus the physical `id`,
+ * which the engine's outputs carry too), else the inputs. Dependencies are
+ * passed through if synthesize() ever reports them (the mock engine's
+ * newResource does not see them today).
  */
 type SynthResourceExtras = SynthResource & {
-  id?: string;
-  outputs?: Record<string, unknown>;
   dependencies?: string[];
   propertyDependencies?: Record<string, string[]>;
 };
