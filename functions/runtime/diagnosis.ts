@@ -70,10 +70,15 @@ async function describeInstance(instanceId: string): Promise<InstanceFacts | und
   facts.instanceStatus = status?.InstanceStatus?.Status;
   facts.systemStatus = status?.SystemStatus?.Status;
   if (facts.volumes.length > 0) {
-    const vs = await client.send(new sdk.DescribeVolumeStatusCommand({ VolumeIds: facts.volumes.map((v) => v.volumeId) }));
-    for (const s of vs.VolumeStatuses ?? []) {
-      const v = facts.volumes.find((x) => x.volumeId === s.VolumeId);
-      if (v) v.status = s.VolumeStatus?.Status;
+    // Best effort: volume status is evidence, not a precondition (and moto does not implement the call).
+    try {
+      const vs = await client.send(new sdk.DescribeVolumeStatusCommand({ VolumeIds: facts.volumes.map((v) => v.volumeId) }));
+      for (const s of vs.VolumeStatuses ?? []) {
+        const v = facts.volumes.find((x) => x.volumeId === s.VolumeId);
+        if (v) v.status = s.VolumeStatus?.Status;
+      }
+    } catch (e) {
+      for (const v of facts.volumes) v.status = `unknown (DescribeVolumeStatus: ${(e as { name?: string }).name ?? 'error'})`;
     }
   }
   if (!facts.autoScalingGroupName && facts.state !== 'terminated') {

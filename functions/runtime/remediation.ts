@@ -61,7 +61,8 @@ export function actionHandler(decl: ActionDeclaration) {
   );
 
   return async function handler(event: unknown, context?: LambdaContextLike): Promise<RemediationOutcome> {
-    env ??= loadEnv(['stage', 'ledgerTable', 'eventBus', 'modeParameter', 'verifyQueueUrl', 'guardrails']) as ActionEnv;
+    // Read per invocation (cheap): a changed environment is never half-applied.
+    env = loadEnv(['stage', 'ledgerTable', 'eventBus', 'modeParameter', 'verifyQueueUrl', 'guardrails']) as ActionEnv;
     let request: RemediationRequest;
     try {
       request = parseRequest(event, decl.name, env.stage);

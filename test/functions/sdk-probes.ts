@@ -1,0 +1,68 @@
+import * as sdk from '../../functions/runtime/sdk';
+
+/**
+ * Observing and disturbing the functions' own SDK clients (the ones
+ * functions/runtime/sdk.ts builds) with middleware: counting mutating calls
+ * independently of what the handler reports, and making one command fail.
+ */
+const READ = /^(Describe|Get|List)/;
+/** Services whose mutating calls change the fleet (ledger/bus/queue writes are bookkeeping). */
+const FLEET = ['ec2', 'autoscaling', 'ssm'] as const;
+
+type Mw = (next: (a: any) => Promise<any>, ctx: { commandName?: string }) => (a: any) => Promise<any>;
+
+async function clients(keys: readonly string[]) {
+  // Build them now so the middleware is in place before the handler's first call.
+  await Promise.all([sdk.ec2(), sdk.autoscaling(), sdk.ssm(), sdk.dynamodb(), sdk.events(), sdk.sqs(), sdk.sns(), sdk.cloudwatch(), sdk.health()]);
+  const all = await sdk.builtClients();
+  return keys.map((k) => [k, all[k]] as const).filter(([, c]) => c) as Array<readonly [string, any]>;
+}
+
+export interface MutationCounter {
+  /** Mutating commands sent to fleet services (EC2, Auto Scaling, SSM), e.g. `ec2:StopInstancesCommand`. */
+  fleet: string[];
+  /** Mutating commands sent anywhere (including ledger, bus, queues, topic). */
+  all: string[];
+  detach(): Promise<void>;
+}
+
+export async function countMutations(): Promise<MutationCounter> {
+  const counter: MutationCounter = { fleet: [], all: [], detach: async () => undefined };
+  const name = `count-${Math.random().toString(36).slice(2)}`;
+  const cs = await clients(['ec2', 'autoscaling', 'ssm', 'dynamodb', 'events', 'sqs', 'sns', 'cloudwatch', 'health']);
+  for (const [key, c] of cs) {
+    const mw: Mw = (next, ctx) => async (args) => {
+      const cmd = ctx.commandName ?? '?';
+      if (!READ.test(cmd)) {
+        counter.all.push(`${key}:${cmd}`);
+        if ((FLEET as readonly string[]).includes(key)) counter.fleet.push(`${key}:${cmd}`);
+      }
+      return next(args);
+    };
+    c.middlewareStack.add(mw, { step: 'initialize', name });
+  }
+  counter.detach = async () => {
+    for (const [, c] of cs) c.middlewareStack.remove(name);
+  };
+  return counter;
+}
+
+/**
+ * Makes `commandName` on `service` fail once, as AWS would refuse it
+ * (stand-in: moto cannot be told to fail one call). The error is not
+ * retryable, so it reaches the action as-is.
+ */
+export async function failOnce(service: 'ec2' | 'autoscaling', commandName: string): Promise<{ fired: () => boolean; detach: () => void }> {
+  const [[, c]] = await clients([service]);
+  let fired = false;
+  const name = `fail-${commandName}-${Math.random().toString(36).slice(2)}`;
+  const mw: Mw = (next, ctx) => async (args) => {
+    if (!fired && ctx.commandName === commandName) {
+      fired = true;
+      throw Object.assign(new Error(`injected failure of ${commandName}`), { name: 'InjectedFailure', $fault: 'client' });
+    }
+    return next(args);
+  };
+  c.middlewareStack.add(mw, { step: 'initialize', name });
+  return { fired: () => fired, detach: () => c.middlewareStack.remove(name) };
+}

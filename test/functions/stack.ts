@@ -1,0 +1,268 @@
+import { AutoScalingClient, CreateAutoScalingGroupCommand } from '@aws-sdk/client-auto-scaling';
+import { CloudWatchClient, PutMetricAlarmCommand, SetAlarmStateCommand } from '@aws-sdk/client-cloudwatch';
+import { CreateTableCommand, DynamoDBClient, UpdateTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
+import {
+  CreateLaunchTemplateCommand,
+  CreateSnapshotCommand,
+  CreateVolumeCommand,
+  AttachVolumeCommand,
+  DescribeImagesCommand,
+  DescribeSubnetsCommand,
+  EC2Client,
+  RunInstancesCommand,
+  type Tag,
+} from '@aws-sdk/client-ec2';
+import { CreateEventBusCommand, EventBridgeClient, PutRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
+import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
+import { CreateQueueCommand, DeleteMessageCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { DynamoDBDocumentClient, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import type { AlarmStateChangeEvent } from '../../functions/contracts/alarm-event';
+import { ENV } from '../../functions/contracts/env';
+import type { Guardrails } from '../../functions/contracts/guardrails';
+import { alarmName, modeParameterName } from '../../functions/contracts/naming';
+import { RECOVERY_SOURCE } from '../../functions/contracts/recovery-event';
+import type { PlaybookParams, RemediationRequest } from '../../functions/contracts/remediation-request';
+import { forgetMode } from '../../functions/guards/kill-switch';
+import { ACCOUNT, REGION, clientConfig, resetEmulator, useEmulatorEnv } from '../support/aws';
+
+/**
+ * The stack's runtime resources recreated in moto the way infra/ creates them:
+ * ledger table (pk/sk strings, TTL expiresAt), recovery bus with a rule routing
+ * every recovery-stack event to an SQS queue (stand-in for the notifier's
+ * Lambda/SNS targets, which moto cannot invoke), verify queue, mode parameter,
+ * topic; plus the function environment pointing at them.
+ */
+export const STAGE = 'test';
+export const TABLE = 'recovery-test-ledger';
+export const BUS = 'recovery-test-bus';
+
+export const aws = () => {
+  const c = clientConfig();
+  const ddb = new DynamoDBClient(c);
+  return {
+    ec2: new EC2Client(c),
+    asg: new AutoScalingClient(c),
+    cw: new CloudWatchClient(c),
+    ddb,
+    docs: DynamoDBDocumentClient.from(ddb),
+    events: new EventBridgeClient(c),
+    sqs: new SQSClient(c),
+    ssm: new SSMClient(c),
+    sns: new SNSClient(c),
+  };
+};
+
+export interface TestStack {
+  verifyQueueUrl: string;
+  eventsQueueUrl: string;
+  topicArn: string;
+  topicQueueUrl: string;
+}
+
+export async function createStack(guardrails: Partial<Guardrails> = {}, mode: 'auto' | 'dry-run' | 'off' | string = 'auto'): Promise<TestStack> {
+  useEmulatorEnv();
+  await resetEmulator();
+  forgetMode();
+  const a = aws();
+  await a.ddb.send(
+    new CreateTableCommand({
+      TableName: TABLE,
+      BillingMode: 'PAY_PER_REQUEST',
+      AttributeDefinitions: [
+        { AttributeName: 'pk', AttributeType: 'S' },
+        { AttributeName: 'sk', AttributeType: 'S' },
+      ],
+      KeySchema: [
+        { AttributeName: 'pk', KeyType: 'HASH' },
+        { AttributeName: 'sk', KeyType: 'RANGE' },
+      ],
+    }),
+  );
+  await a.ddb.send(new UpdateTimeToLiveCommand({ TableName: TABLE, TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true } }));
+  await a.events.send(new CreateEventBusCommand({ Name: BUS }));
+  const verifyQueueUrl = (await a.sqs.send(new CreateQueueCommand({ QueueName: 'recovery-test-verify' }))).QueueUrl!;
+  const eventsQueueUrl = (await a.sqs.send(new CreateQueueCommand({ QueueName: 'recovery-test-events' }))).QueueUrl!;
+  const eventsQueueArn = (await a.sqs.send(new GetQueueAttributesCommand({ QueueUrl: eventsQueueUrl, AttributeNames: ['QueueArn'] }))).Attributes!.QueueArn!;
+  await a.events.send(new PutRuleCommand({ Name: 'all-recovery-events', EventBusName: BUS, EventPattern: JSON.stringify({ source: [RECOVERY_SOURCE] }) }));
+  await a.events.send(new PutTargetsCommand({ Rule: 'all-recovery-events', EventBusName: BUS, Targets: [{ Id: 'q', Arn: eventsQueueArn }] }));
+  await a.ssm.send(new PutParameterCommand({ Name: modeParameterName(STAGE), Value: mode, Type: 'String' }));
+  const topicArn = (await a.sns.send(new CreateTopicCommand({ Name: 'recovery-test-notify' }))).TopicArn!;
+  const topicQueueUrl = (await a.sqs.send(new CreateQueueCommand({ QueueName: 'recovery-test-inbox' }))).QueueUrl!;
+  const topicQueueArn = (await a.sqs.send(new GetQueueAttributesCommand({ QueueUrl: topicQueueUrl, AttributeNames: ['QueueArn'] }))).Attributes!.QueueArn!;
+  await a.sns.send(new SubscribeCommand({ TopicArn: topicArn, Protocol: 'sqs', Endpoint: topicQueueArn, Attributes: { RawMessageDelivery: 'false' } }));
+
+  Object.assign(process.env, {
+    [ENV.stage]: STAGE,
+    [ENV.ledgerTable]: TABLE,
+    [ENV.eventBus]: BUS,
+    [ENV.modeParameter]: modeParameterName(STAGE),
+    [ENV.verifyQueueUrl]: verifyQueueUrl,
+    [ENV.guardrails]: JSON.stringify(guardrails),
+    [ENV.topicArn]: topicArn,
+    [ENV.automationRoleArn]: `arn:aws:iam::${ACCOUNT}:role/recovery-test-automation`,
+    POLL_INTERVAL_MS: '5',
+    MODE_CACHE_SECONDS: '0',
+    POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'SILENT',
+    POWERTOOLS_METRICS_DISABLED: 'true',
+  });
+  delete process.env[ENV.changeCalendar];
+  return { verifyQueueUrl, eventsQueueUrl, topicArn, topicQueueUrl };
+}
+
+export async function setMode(mode: string): Promise<void> {
+  await aws().ssm.send(new PutParameterCommand({ Name: modeParameterName(STAGE), Value: mode, Type: 'String', Overwrite: true }));
+  forgetMode();
+}
+
+// ---------- fleet ----------
+
+export async function imageId(): Promise<string> {
+  const images = (await aws().ec2.send(new DescribeImagesCommand({ Owners: ['amazon'] }))).Images ?? [];
+  return images[0].ImageId!;
+}
+
+export async function subnet(): Promise<{ subnetId: string; az: string }> {
+  const s = (await aws().ec2.send(new DescribeSubnetsCommand({ Filters: [{ Name: 'availability-zone', Values: [`${REGION}a`] }] }))).Subnets![0];
+  return { subnetId: s.SubnetId!, az: s.AvailabilityZone! };
+}
+
+export async function runInstances(count: number, tags: Record<string, string> = {}): Promise<string[]> {
+  const { subnetId } = await subnet();
+  const Tags: Tag[] = Object.entries(tags).map(([Key, Value]) => ({ Key, Value }));
+  const out = await aws().ec2.send(
+    new RunInstancesCommand({
+      ImageId: await imageId(),
+      InstanceType: 't3.micro',
+      MinCount: count,
+      MaxCount: count,
+      SubnetId: subnetId,
+      TagSpecifications: Tags.length ? [{ ResourceType: 'instance', Tags }] : undefined,
+    }),
+  );
+  return out.Instances!.map((i) => i.InstanceId!);
+}
+
+export async function createAsg(name: string, size: number): Promise<void> {
+  const a = aws();
+  const { subnetId } = await subnet();
+  await a.ec2.send(new CreateLaunchTemplateCommand({ LaunchTemplateName: `${name}-lt`, LaunchTemplateData: { ImageId: await imageId(), InstanceType: 't3.micro' } }));
+  await a.asg.send(
+    new CreateAutoScalingGroupCommand({
+      AutoScalingGroupName: name,
+      LaunchTemplate: { LaunchTemplateName: `${name}-lt`, Version: '$Latest' },
+      MinSize: size,
+      MaxSize: size + 2,
+      DesiredCapacity: size,
+      VPCZoneIdentifier: subnetId,
+    }),
+  );
+}
+
+/** A data volume at /dev/sdf with `snapshots` completed snapshots (moto completes them at once). */
+export async function dataVolumeWithSnapshots(instanceId: string, snapshots: number): Promise<{ volumeId: string; snapshotIds: string[] }> {
+  const a = aws();
+  const { az } = await subnet();
+  const volumeId = (await a.ec2.send(new CreateVolumeCommand({ AvailabilityZone: az, Size: 8, VolumeType: 'gp3' }))).VolumeId!;
+  await a.ec2.send(new AttachVolumeCommand({ VolumeId: volumeId, InstanceId: instanceId, Device: '/dev/sdf' }));
+  const snapshotIds: string[] = [];
+  for (let i = 0; i < snapshots; i++) {
+    snapshotIds.push((await a.ec2.send(new CreateSnapshotCommand({ VolumeId: volumeId, Description: `backup ${i}` }))).SnapshotId!);
+    // StartTime has second resolution in moto: keep snapshots apart so "latest" is well defined.
+    await new Promise((r) => setTimeout(r, 1100));
+  }
+  return { volumeId, snapshotIds };
+}
+
+// ---------- alarms and requests ----------
+
+export async function putAlarm(playbook: string, resourceId: string, dimension: string, state: 'ALARM' | 'OK' | 'INSUFFICIENT_DATA' = 'ALARM'): Promise<string> {
+  const name = alarmName(STAGE, playbook, resourceId);
+  const cw = aws().cw;
+  await cw.send(
+    new PutMetricAlarmCommand({
+      AlarmName: name,
+      Namespace: 'AWS/EC2',
+      MetricName: 'StatusCheckFailed',
+      Dimensions: [{ Name: dimension, Value: resourceId }],
+      Statistic: 'Maximum',
+      Period: 60,
+      EvaluationPeriods: 2,
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+    }),
+  );
+  await setAlarmState(name, state);
+  return name;
+}
+
+export async function setAlarmState(name: string, state: 'ALARM' | 'OK' | 'INSUFFICIENT_DATA'): Promise<void> {
+  await aws().cw.send(new SetAlarmStateCommand({ AlarmName: name, StateValue: state, StateReason: 'test' }));
+}
+
+export function alarmEvent(name: string, dimensions: Record<string, string>, timestamp = '2026-11-25T10:00:00.000+0000'): AlarmStateChangeEvent {
+  return {
+    version: '0',
+    id: 'c4c1c1c9-6542-e61b-6ef0-8c4d36933a92',
+    'detail-type': 'CloudWatch Alarm State Change',
+    source: 'aws.cloudwatch',
+    account: ACCOUNT,
+    time: '2026-11-25T10:00:00Z',
+    region: REGION,
+    resources: [`arn:aws:cloudwatch:${REGION}:${ACCOUNT}:alarm:${name}`],
+    detail: {
+      alarmName: name,
+      state: { value: 'ALARM', reason: 'Threshold Crossed', timestamp },
+      previousState: { value: 'OK', timestamp: '2026-11-25T09:00:00.000+0000' },
+      configuration: {
+        metrics: [{ id: 'm1', metricStat: { metric: { namespace: 'AWS/EC2', name: 'StatusCheckFailed', dimensions }, period: 60, stat: 'Maximum' }, returnData: true }],
+      },
+    },
+  };
+}
+
+export function playbook(name: string, ladder: string[], verifyAfterSeconds = 0): PlaybookParams {
+  return { name, ladder, verifyAfterSeconds };
+}
+
+export function request(p: PlaybookParams, event: AlarmStateChangeEvent, rung = 0): RemediationRequest {
+  return { version: 1, playbook: p, rung, event };
+}
+
+// ---------- observing what happened ----------
+
+export interface SeenEvent {
+  detailType: string;
+  detail: Record<string, any>;
+}
+
+/** Everything put on the recovery bus so far (through the bus rule -> SQS). */
+export async function busEvents(stack: TestStack): Promise<SeenEvent[]> {
+  return drain(stack.eventsQueueUrl, (body) => {
+    const e = JSON.parse(body);
+    return { detailType: e['detail-type'], detail: e.detail };
+  });
+}
+
+export async function drain<T>(queueUrl: string, map: (body: string) => T): Promise<T[]> {
+  const sqs = aws().sqs;
+  const out: T[] = [];
+  for (;;) {
+    const r = await sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0, AttributeNames: ['All'] }));
+    if (!r.Messages?.length) return out;
+    for (const m of r.Messages) {
+      out.push(map(m.Body!));
+      await sqs.send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: m.ReceiptHandle! }));
+    }
+  }
+}
+
+export async function ledgerItems(prefix = ''): Promise<Array<Record<string, any>>> {
+  const out = await aws().docs.send(new ScanCommand({ TableName: TABLE }));
+  return (out.Items ?? []).filter((i) => String(i.pk).startsWith(prefix));
+}
+
+export async function incidentRecords(incidentId: string): Promise<Array<Record<string, any>>> {
+  const out = await aws().docs.send(new QueryCommand({ TableName: TABLE, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': `incident#${incidentId}` } }));
+  return out.Items ?? [];
+}
