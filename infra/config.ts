@@ -143,8 +143,6 @@ export function keyPath(path: PropertyKey[]): string {
 
 function describeIssue(issue: z.core.$ZodIssue): string {
   switch (issue.code) {
-    case 'unrecognized_keys':
-      return `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `\`${k}\``).join(', ')}: remove or fix the spelling`;
     case 'invalid_type':
       if (issue.input === undefined) return `required: set it (expected ${issue.expected})`;
       return `expected ${issue.expected}, got ${typeof issue.input === 'object' ? (Array.isArray(issue.input) ? 'array' : 'object') : typeof issue.input}`;
@@ -160,7 +158,16 @@ function describeIssue(issue: z.core.$ZodIssue): string {
 export function loadConfig(raw: Record<string, unknown>): StackConfig {
   const parsed = StackConfig.safeParse(raw);
   if (!parsed.success) {
-    throw new ConfigError(parsed.error.issues.map((i) => ({ key: keyPath(i.path), message: describeIssue(i) })));
+    throw new ConfigError(
+      parsed.error.issues.flatMap((i) =>
+        i.code === 'unrecognized_keys'
+          ? i.keys.map((k) => ({
+              key: keyPath([...i.path, k]),
+              message: `unknown key: remove it or fix the spelling${i.path.length === 0 ? ` (known keys: ${CONFIG_KEYS.join(', ')})` : ''}`,
+            }))
+          : [{ key: keyPath(i.path), message: describeIssue(i) }],
+      ),
+    );
   }
   const cfg = parsed.data;
   const problems: { key: string; message: string }[] = [];
