@@ -170,6 +170,42 @@ function call(rpcFun: AnalyzeRpc, request: unknown): Promise<analyzerproto.Analy
   });
 }
 
+/** The Analyze request the engine sends for one resource (its inputs). */
+export async function analyzeRequest(r: AnalyzedResource): Promise<analyzerproto.AnalyzeRequest> {
+  const req = new analyzerproto.AnalyzeRequest();
+  req.setType(r.type);
+  req.setName(r.name);
+  req.setUrn(r.urn);
+  req.setProperties(await toStruct(r.inputs, r.secretPaths));
+  req.setOptions(options(r));
+  return req;
+}
+
+/** The AnalyzeStack request the engine sends after a preview (every resource's outputs, parents, dependencies). */
+export async function analyzeStackRequest(resources: AnalyzedResource[]): Promise<analyzerproto.AnalyzeStackRequest> {
+  const stackResources: analyzerproto.AnalyzerResource[] = [];
+  for (const r of resources) {
+    const ar = new analyzerproto.AnalyzerResource();
+    ar.setType(r.type);
+    ar.setName(r.name);
+    ar.setUrn(r.urn);
+    ar.setProperties(await toStruct(r.outputs ?? r.inputs, r.secretPaths));
+    ar.setOptions(options(r));
+    if (r.parent) ar.setParent(r.parent);
+    ar.setDependenciesList(r.dependencies ?? []);
+    const deps = ar.getPropertydependenciesMap();
+    for (const [prop, urns] of Object.entries(r.propertyDependencies ?? {})) {
+      const pd = new analyzerproto.AnalyzerPropertyDependencies();
+      pd.setUrnsList(urns);
+      deps.set(prop, pd);
+    }
+    stackResources.push(ar);
+  }
+  const req = new analyzerproto.AnalyzeStackRequest();
+  req.setResourcesList(stackResources);
+  return req;
+}
+
 export async function runPolicies(resources: AnalyzedResource[], opts: RunPoliciesOptions): Promise<PolicyRunResult> {
   const packName = opts.packName ?? 'recovery-stack';
   const packVersion = opts.packVersion ?? '0.1.0';
@@ -210,42 +246,16 @@ export async function runPolicies(resources: AnalyzedResource[], opts: RunPolici
 
   // Resource policies: one Analyze call per resource, with its inputs.
   for (const r of resources) {
-    const req = new analyzerproto.AnalyzeRequest();
-    req.setType(r.type);
-    req.setName(r.name);
-    req.setUrn(r.urn);
-    req.setProperties(await toStruct(r.inputs, r.secretPaths));
-    req.setOptions(options(r));
     try {
-      collect(await call(analyze, req), r);
+      collect(await call(analyze, await analyzeRequest(r)), r);
     } catch (e) {
       result.errors.push(`${r.name} (${r.type}): ${(e as Error).message}`);
     }
   }
 
   // Stack policies: one AnalyzeStack call with every resource's outputs.
-  const stackResources: analyzerproto.AnalyzerResource[] = [];
-  for (const r of resources) {
-    const ar = new analyzerproto.AnalyzerResource();
-    ar.setType(r.type);
-    ar.setName(r.name);
-    ar.setUrn(r.urn);
-    ar.setProperties(await toStruct(r.outputs ?? r.inputs, r.secretPaths));
-    ar.setOptions(options(r));
-    if (r.parent) ar.setParent(r.parent);
-    ar.setDependenciesList(r.dependencies ?? []);
-    const deps = ar.getPropertydependenciesMap();
-    for (const [prop, urns] of Object.entries(r.propertyDependencies ?? {})) {
-      const pd = new analyzerproto.AnalyzerPropertyDependencies();
-      pd.setUrnsList(urns);
-      deps.set(prop, pd);
-    }
-    stackResources.push(ar);
-  }
-  const stackReq = new analyzerproto.AnalyzeStackRequest();
-  stackReq.setResourcesList(stackResources);
   try {
-    collect(await call(analyzeStack, stackReq));
+    collect(await call(analyzeStack, await analyzeStackRequest(resources)));
   } catch (e) {
     result.errors.push(`stack policies: ${(e as Error).message}`);
   }
