@@ -46,6 +46,8 @@ export interface GapProxy {
   calendar: ChangeCalendar;
   automation: SsmAutomation;
   calls: CallRecord[];
+  /** Count of fleet-changing requests that reached moto (EC2, Auto Scaling): a cheap "did anything change?". */
+  fleetChanges(): number;
   stop(): Promise<void>;
 }
 
@@ -107,6 +109,7 @@ export async function startAwsGaps(opts: { upstream: string; region?: string; lo
   const calendar = new ChangeCalendar();
   const automation = new SsmAutomation(ec2, impairments);
   const calls: CallRecord[] = [];
+  let fleetChanges = 0;
 
   async function standIn(req: AwsRequest): Promise<StandInResponse | undefined> {
     if (req.service === 'ssm') return (await automation.handle(req)) ?? calendar.handle(req);
@@ -156,6 +159,7 @@ export async function startAwsGaps(opts: { upstream: string; region?: string; lo
           answer = stood;
         } else {
           answer = await forward(inbound, await completeDetachVolume(ec2, req, body));
+          if ((req.service === 'ec2' || req.service === 'autoscaling') && !/^(Describe|Get|List)/.test(req.operation)) fleetChanges++;
           const lc = answer.status < 300 ? lifecycleOf(req) : undefined;
           if (lc) for (const id of lc.ids) impairments.onInstance(id, lc.event, `${req.service}:${req.operation}`);
         }
@@ -189,6 +193,7 @@ export async function startAwsGaps(opts: { upstream: string; region?: string; lo
     calendar,
     automation,
     calls,
+    fleetChanges: () => fleetChanges,
     stop: () =>
       new Promise<void>((resolve) => {
         ec2.destroy();

@@ -32,10 +32,13 @@ export class Impairments {
   private readonly items: Impairment[] = [];
   /** Instances that stopped after being impaired: the next start lands on other hardware. */
   private readonly stoppedSince = new Set<string>();
+  /** Bumped on every change, so observers re-read only when something happened. */
+  version = 0;
 
   inject(i: Omit<Impairment, 'since'> & { since?: Date }): Impairment {
     const item: Impairment = { ...i, since: i.since ?? new Date() };
     this.items.push(item);
+    this.version++;
     return item;
   }
 
@@ -59,13 +62,17 @@ export class Impairments {
       if (clears) {
         i.clearedAt = now;
         i.clearedBy = `${by} (${event})`;
+        this.version++;
       }
     }
+    // Any lifecycle change of an instance can change what its metrics report.
+    this.version++;
     if (event === 'stopped') this.stoppedSince.add(instanceId);
     if (event === 'started' || event === 'terminated') this.stoppedSince.delete(instanceId);
   }
 
   clear(): void {
+    this.version++;
     this.items.length = 0;
     this.stoppedSince.clear();
   }

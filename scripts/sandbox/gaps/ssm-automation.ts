@@ -43,8 +43,14 @@ export class SsmAutomation {
     switch (req.operation) {
       case 'StartAutomationExecution':
         return this.start(req.json);
-      case 'GetAutomationExecution':
+      case 'GetAutomationExecution': {
+        // The emulated runbook takes ~100 ms; answer once it has finished (bounded), so a
+        // caller polling every few seconds, as real callers do, is not kept waiting a poll
+        // interval for what moto did instantly. Status still goes InProgress -> Success.
+        const ex = this.executions.get(String(req.json.AutomationExecutionId ?? ''));
+        if (ex) await Promise.race([ex.done, new Promise((r) => setTimeout(r, 3000))]);
         return this.get(req.json);
+      }
       case 'StopAutomationExecution': {
         const ex = this.executions.get(String(req.json.AutomationExecutionId ?? ''));
         if (!ex) return jsonError('AutomationExecutionNotFoundException', `Execution ${String(req.json.AutomationExecutionId)} not found`);

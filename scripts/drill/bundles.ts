@@ -1,0 +1,24 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { FUNCTIONS } from '../../functions/catalog';
+import { bundleFunction } from '../../infra/functions/bundle';
+import { REPO_ROOT } from './stack-synth';
+
+/**
+ * Builds every function's bundle with the stack's own esbuild build
+ * (infra/functions/bundle.ts: what `pulumi up` deploys) into
+ * dist/functions/<name>/index.js, which the Lambda runner loads.
+ */
+export async function buildBundles(outDir = path.join(REPO_ROOT, 'dist', 'functions')): Promise<{ dir: string; sizes: Record<string, number> }> {
+  const sizes: Record<string, number> = {};
+  await Promise.all(
+    FUNCTIONS.map(async (spec) => {
+      const b = await bundleFunction(spec);
+      const dir = path.join(outDir, spec.name);
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(path.join(dir, 'index.js'), b.code);
+      sizes[spec.name] = b.bytes;
+    }),
+  );
+  return { dir: outDir, sizes };
+}

@@ -1,0 +1,179 @@
+import {
+  CreateAutoScalingGroupCommand,
+  DescribeAutoScalingGroupsCommand,
+} from '@aws-sdk/client-auto-scaling';
+import {
+  AllocateAddressCommand,
+  AssociateAddressCommand,
+  AttachVolumeCommand,
+  CreateLaunchTemplateCommand,
+  CreateSnapshotCommand,
+  CreateVolumeCommand,
+  DescribeImagesCommand,
+  DescribeSubnetsCommand,
+  RunInstancesCommand,
+  type Tag,
+} from '@aws-sdk/client-ec2';
+import type { Clients } from './aws';
+
+/**
+ * Seeds the fleet the drill protects, in moto: an Auto Scaling group built
+ * from a launch template, and standalone instances (launched from the same
+ * template) with an EBS data volume, several completed snapshots of it and an
+ * Elastic IP. Every resource carries `recovery-drill=<scenario>` so each
+ * scenario works on its own members only.
+ */
+export const DRILL_TAG = 'recovery-drill';
+export const DATA_DEVICE = '/dev/sdf';
+
+export interface SeededInstance {
+  instanceId: string;
+  availabilityZone: string;
+  subnetId: string;
+  launchTemplateId: string;
+  group: string;
+  dataVolumeId?: string;
+  /** Oldest first: the restore must pick the last one. */
+  snapshotIds: string[];
+  allocationId?: string;
+  publicIp?: string;
+}
+
+export interface SeededGroup {
+  name: string;
+  desiredCapacity: number;
+  instanceIds: string[];
+  launchTemplateId: string;
+}
+
+const tagList = (tags: Record<string, string>): Tag[] => Object.entries(tags).map(([Key, Value]) => ({ Key, Value }));
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export class Fleet {
+  private basics?: Promise<{ imageId: string; subnet: { id: string; az: string } }>;
+  private readonly templates = new Map<string, Promise<string>>();
+
+  constructor(private readonly c: Clients) {}
+
+  /** The AMI and default subnet everything launches from (looked up once, safe to call concurrently). */
+  private base(): Promise<{ imageId: string; subnet: { id: string; az: string } }> {
+    this.basics ??= (async () => {
+      const images = await this.c.ec2.send(new DescribeImagesCommand({ Owners: ['amazon'] }));
+      const linux = (images.Images ?? []).find((i) => /amzn|al2023|ubuntu/i.test(i.Name ?? '')) ?? images.Images?.[0];
+      if (!linux?.ImageId) throw new Error('moto has no AMIs to launch from (DescribeImages returned none)');
+      const subnets = await this.c.ec2.send(new DescribeSubnetsCommand({ Filters: [{ Name: 'default-for-az', Values: ['true'] }] }));
+      const s = (subnets.Subnets ?? []).sort((a, b) => (a.AvailabilityZone ?? '').localeCompare(b.AvailabilityZone ?? ''))[0];
+      if (!s?.SubnetId || !s.AvailabilityZone) throw new Error('moto has no default subnet');
+      return { imageId: linux.ImageId, subnet: { id: s.SubnetId, az: s.AvailabilityZone } };
+    })();
+    return this.basics;
+  }
+
+  launchTemplate(name: string): Promise<string> {
+    let p = this.templates.get(name);
+    if (!p) {
+      p = this.createLaunchTemplate(name);
+      this.templates.set(name, p);
+    }
+    return p;
+  }
+
+  private async createLaunchTemplate(name: string): Promise<string> {
+    const { imageId } = await this.base();
+    const out = await this.c.ec2.send(
+      new CreateLaunchTemplateCommand({
+        LaunchTemplateName: name,
+        LaunchTemplateData: {
+          ImageId: imageId,
+          InstanceType: 't3.micro',
+          TagSpecifications: [{ ResourceType: 'instance', Tags: tagList({ 'launched-from': name }) }],
+        },
+      }),
+    );
+    return out.LaunchTemplate!.LaunchTemplateId!;
+  }
+
+  /** An Auto Scaling group of `size` instances from a launch template. */
+  async group(scenario: string, name: string, size: number): Promise<SeededGroup> {
+    const { subnet } = await this.base();
+    const launchTemplateId = await this.launchTemplate(`drill-${scenario}`);
+    await this.c.autoscaling.send(
+      new CreateAutoScalingGroupCommand({
+        AutoScalingGroupName: name,
+        LaunchTemplate: { LaunchTemplateId: launchTemplateId, Version: '$Latest' },
+        MinSize: size,
+        MaxSize: size + 2,
+        DesiredCapacity: size,
+        VPCZoneIdentifier: subnet.id,
+        Tags: [
+          { Key: DRILL_TAG, Value: scenario, PropagateAtLaunch: true },
+          { Key: 'Name', Value: name, PropagateAtLaunch: true },
+        ],
+      }),
+    );
+    const out = await this.c.autoscaling.send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [name] }));
+    const g = out.AutoScalingGroups?.[0];
+    const instanceIds = (g?.Instances ?? []).map((i) => i.InstanceId!).sort();
+    if (instanceIds.length !== size) throw new Error(`ASG ${name}: moto launched ${instanceIds.length} instances, expected ${size}`);
+    return { name, desiredCapacity: size, instanceIds, launchTemplateId };
+  }
+
+  /**
+   * A standalone instance from a launch template; optionally with a data
+   * volume at DATA_DEVICE and `snapshots` completed snapshots of it, and an
+   * Elastic IP.
+   */
+  async standalone(
+    scenario: string,
+    name: string,
+    opts: { group?: string; snapshots?: number; elasticIp?: boolean } = {},
+  ): Promise<SeededInstance> {
+    const { subnet } = await this.base();
+    const launchTemplateId = await this.launchTemplate(`drill-${scenario}`);
+    const group = opts.group ?? 'standalone';
+    const tags = { Name: name, [DRILL_TAG]: scenario, ...(opts.group ? { 'recovery-group': opts.group } : {}) };
+    const run = await this.c.ec2.send(
+      new RunInstancesCommand({
+        LaunchTemplate: { LaunchTemplateId: launchTemplateId, Version: '$Latest' },
+        MinCount: 1,
+        MaxCount: 1,
+        SubnetId: subnet.id,
+        TagSpecifications: [{ ResourceType: 'instance', Tags: tagList(tags) }],
+      }),
+    );
+    const instanceId = run.Instances![0].InstanceId!;
+    const seeded: SeededInstance = { instanceId, availabilityZone: subnet.az, subnetId: subnet.id, launchTemplateId, group, snapshotIds: [] };
+    if (opts.snapshots !== undefined) {
+      const vol = await this.c.ec2.send(
+        new CreateVolumeCommand({
+          AvailabilityZone: subnet.az,
+          Size: 20,
+          VolumeType: 'gp3',
+          Encrypted: true,
+          TagSpecifications: [{ ResourceType: 'volume', Tags: tagList({ Name: `${name}-data`, [DRILL_TAG]: scenario }) }],
+        }),
+      );
+      seeded.dataVolumeId = vol.VolumeId!;
+      await this.c.ec2.send(new AttachVolumeCommand({ VolumeId: seeded.dataVolumeId, InstanceId: instanceId, Device: DATA_DEVICE }));
+      for (let i = 0; i < opts.snapshots; i++) {
+        const snap = await this.c.ec2.send(
+          new CreateSnapshotCommand({
+            VolumeId: seeded.dataVolumeId,
+            Description: `${name} data, nightly #${i + 1}`,
+            TagSpecifications: [{ ResourceType: 'snapshot', Tags: tagList({ [DRILL_TAG]: scenario, nightly: String(i + 1) }) }],
+          }),
+        );
+        seeded.snapshotIds.push(snap.SnapshotId!);
+        // Distinct StartTimes, so "latest" is well defined.
+        await sleep(15);
+      }
+    }
+    if (opts.elasticIp) {
+      const eip = await this.c.ec2.send(new AllocateAddressCommand({ Domain: 'vpc', TagSpecifications: [{ ResourceType: 'elastic-ip', Tags: tagList({ [DRILL_TAG]: scenario }) }] }));
+      await this.c.ec2.send(new AssociateAddressCommand({ AllocationId: eip.AllocationId, InstanceId: instanceId }));
+      seeded.allocationId = eip.AllocationId!;
+      seeded.publicIp = eip.PublicIp!;
+    }
+    return seeded;
+  }
+}

@@ -1,0 +1,196 @@
+import { AutoScalingHealthStandIn } from './asg-health';
+import { CloudWatchStandIn } from './cloudwatch';
+import { buildBundles } from './bundles';
+import { DeliveryLoop } from './delivery-loop';
+import { Fleet } from './fleet';
+import { LambdaRunner } from './lambda-runner';
+import { Observers } from './observers';
+import { recreate } from './recreate';
+import { openSandbox, type Sandbox } from './sandbox';
+import { SCENARIOS } from './scenarios';
+import { fleetCalls, type Check, type Scenario, type ScenarioEnv } from './scenarios/scenario';
+import { synthesizeForDrill } from './stack-synth';
+import { Timeline, type TimelineEntry } from './timeline';
+
+/**
+ * The drill, end to end: sandbox -> seed the fleet -> synthesize the stack
+ * for it -> recreate the stack in moto -> build the bundles -> for each
+ * scenario: inject the fault (playing AWS), run the loop until quiet, judge
+ * the fleet's real state. Used by `npm run drill` and by the jest test.
+ */
+export interface DrillOptions {
+  stack: string;
+  /** An emulator to use instead of starting moto_server (AWS_ENDPOINT_URL). */
+  endpoint?: string;
+  /** Scenario names to run (default: all). */
+  only?: string[];
+  log: (line: string) => void;
+  verifyAfterSeconds?: number;
+  /** Per-scenario limit for the loop to settle. */
+  scenarioBudgetMs?: number;
+  /** Hook for Ctrl-C handling: receives the sandbox as soon as it exists. */
+  onSandbox?: (s: Sandbox) => void;
+}
+
+export interface ScenarioReport {
+  name: string;
+  title: string;
+  fault: string;
+  expected: string;
+  outcome: string;
+  passed: boolean;
+  actions: string[];
+  guardDecisions: string[];
+  /** Alarm -> fleet healthy again; null when recovery is not the expected outcome or never happened. */
+  mttrSeconds: number | null;
+  /** Alarm -> loop quiet (everything decided, verified, notified). */
+  settledSeconds: number | null;
+  checks: Check[];
+  timeline: TimelineEntry[];
+  error?: string;
+}
+
+export interface DrillReport {
+  stack: string;
+  startedAt: Date;
+  seconds: number;
+  steps: { step: string; seconds: number }[];
+  overrides: Record<string, unknown>;
+  notes: string[];
+  scenarios: ScenarioReport[];
+}
+
+const secs = (ms: number) => Math.round(ms / 10) / 100;
+
+export async function runDrill(o: DrillOptions): Promise<DrillReport> {
+  const started = Date.now();
+  const steps: DrillReport['steps'] = [];
+  const step = async <T>(name: string, fn: () => Promise<T>): Promise<T> => {
+    const t = Date.now();
+    o.log(`[${secs(t - started).toFixed(1)}s] ${name} ...`);
+    const r = await fn();
+    steps.push({ step: name, seconds: secs(Date.now() - t) });
+    o.log(`[${secs(Date.now() - started).toFixed(1)}s] ${name}: done in ${secs(Date.now() - t)}s`);
+    return r;
+  };
+  const scenarios = SCENARIOS.filter((s) => !o.only || o.only.includes(s.name));
+  if (o.only) {
+    const unknown = o.only.filter((n) => !SCENARIOS.some((s) => s.name === n));
+    if (unknown.length) throw new Error(`unknown scenario(s): ${unknown.join(', ')} (known: ${SCENARIOS.map((s) => s.name).join(', ')})`);
+  }
+
+  const sandbox = await step('sandbox (moto_server + gap proxy)', () => openSandbox({ endpoint: o.endpoint, log: (l) => o.log(`  ${l}`) }));
+  o.onSandbox?.(sandbox);
+  try {
+    const c = sandbox.clients;
+    const bundles = buildBundles(); // CPU work in esbuild's own process, alongside the seeding
+    bundles.catch(() => undefined);
+    const fleet = new Fleet(c);
+    const seeds = await step(`seed the fleet for ${scenarios.length} scenario(s)`, async () => {
+      // Scenarios own disjoint resources: seed them side by side.
+      return Promise.all(scenarios.map((s) => (s as Scenario<unknown>).seed(fleet)));
+    });
+    const targets = scenarios.flatMap((s, i) => (s as Scenario<unknown>).targets(seeds[i]));
+    const synth = await step(`synthesize stack ${o.stack} under the mock engine`, () =>
+      synthesizeForDrill({ stack: o.stack, clients: c, targets, verifyAfterSeconds: o.verifyAfterSeconds ?? 1 }),
+    );
+    o.log(`  config overrides: ${JSON.stringify(synth.overrides)}`);
+    const deployment = await step('recreate the stack in the emulator', () => recreate(synth.result, c, o.stack, (l) => o.log(`  ${l}`)));
+    for (const s of deployment.skipped) o.log(`  not recreated: ${s}`);
+    const built = await step('build the function bundles (infra/functions/bundle.ts)', () => bundles);
+    o.log(`  ${Object.entries(built.sizes).map(([n, b]) => `${n} ${(b / 1024).toFixed(0)} KiB`).join(', ')} -> ${built.dir}`);
+
+    const observers = new Observers(c, deployment);
+    await observers.install();
+    const runner = new LambdaRunner({ bundleDir: built.dir, awsEndpoint: sandbox.proxy.endpoint });
+    const cloudwatch = new CloudWatchStandIn(c, sandbox.proxy.impairments);
+    const asgHealth = new AutoScalingHealthStandIn(c, sandbox.proxy.impairments);
+    const loop = new DeliveryLoop(c, deployment, runner, cloudwatch, asgHealth, sandbox.proxy, observers);
+
+    const reports: ScenarioReport[] = [];
+    for (const [i, s] of (scenarios as Scenario<unknown>[]).entries()) {
+      reports.push(
+        await step(`scenario ${i + 1}/${scenarios.length} ${s.name}`, () =>
+          runScenario(s, seeds[i], { stage: o.stack, clients: c, proxy: sandbox.proxy, deployment, cloudwatch, loop, observers, since: new Date() }, runner, o),
+        ),
+      );
+      const r = reports[reports.length - 1];
+      o.log(`  ${r.passed ? 'PASS' : 'FAIL'} ${r.name}: ${r.outcome}${r.mttrSeconds !== null ? ` (recovered in ${r.mttrSeconds}s)` : ''}`);
+      for (const ch of r.checks.filter((x) => !x.passed)) o.log(`    x ${ch.what}: ${ch.detail}`);
+      if (r.error) o.log(`    error: ${r.error}`);
+    }
+    return {
+      stack: o.stack,
+      startedAt: new Date(started),
+      seconds: secs(Date.now() - started),
+      steps,
+      overrides: synth.overrides,
+      notes: deployment.skipped,
+      scenarios: reports,
+    };
+  } finally {
+    await sandbox.close();
+  }
+}
+
+async function runScenario(s: Scenario<unknown>, seed: unknown, env: ScenarioEnv, runner: LambdaRunner, o: DrillOptions): Promise<ScenarioReport> {
+  runner.coldStart();
+  const timeline = new Timeline();
+  const base = { name: s.name, title: s.title, fault: s.fault, expected: s.expected };
+  let recoveredAt: Date | undefined;
+  let settledAt: Date | undefined;
+  let error: string | undefined;
+  let judged: { outcome: string; checks: Check[] } = { outcome: 'not judged', checks: [] };
+  try {
+    const alarms = await s.inject(env, seed);
+    timeline.add('fault', s.fault);
+    const result = await env.loop.untilQuiet({
+      alarms: new Set(alarms),
+      timeline,
+      budgetMs: o.scenarioBudgetMs ?? 30_000,
+      afterPass: async () => {
+        if (!recoveredAt && s.recovered && (await s.recovered(env, seed))) {
+          recoveredAt = new Date();
+          timeline.add('check', 'fleet healthy again (recovered)');
+        }
+      },
+    });
+    settledAt = new Date();
+    if (!result.settled) error = `the loop did not settle within ${(o.scenarioBudgetMs ?? 30_000) / 1000}s`;
+    judged = await s.judge(env, seed);
+  } catch (e) {
+    error = e instanceof Error ? e.message : String(e);
+  } finally {
+    await s.cleanup?.(env, seed).catch(() => undefined);
+    env.proxy.apiFaults.clear();
+  }
+  const alarmAt = env.cloudwatch.transitions.find((t) => t.at >= env.since && t.to === 'ALARM')?.at;
+  for (const call of env.proxy.calls.filter((x) => x.at >= env.since && (x.by !== 'moto' || !/^(Describe|Get|List|Receive)/.test(x.operation)))) {
+    if (call.service === 'sqs' || call.service === 'dynamodb' || call.service === 'events' || call.service === 'sns') continue;
+    timeline.add('api', `${call.service}:${call.operation} ${call.ids.join(' ')} -> ${call.status}${call.error ? ` ${call.error}` : ''}${call.by !== 'moto' ? ` [${call.by}]` : ''}`, call.at);
+  }
+  const events = env.observers.events.filter((e) => e.at >= env.since);
+  for (const e of events) {
+    const d = e.detail as { playbook?: string | { name?: string }; rung?: number; action?: string; resource?: { id?: string }; reason?: string; event?: { detail?: { alarmName?: string } } };
+    const playbook = typeof d.playbook === 'string' ? d.playbook : d.playbook?.name;
+    const subject = d.resource?.id ?? d.event?.detail?.alarmName ?? '';
+    timeline.add('event', `${e.detailType}: ${playbook} rung ${d.rung} ${d.action ?? ''} ${subject}${d.reason ? ` - ${d.reason}` : ''}`, e.at);
+  }
+  for (const n of env.observers.notifications.filter((x) => x.at >= env.since)) timeline.add('notify', n.subject ?? n.message.slice(0, 120), n.at);
+  const guardDecisions = events
+    .filter((e) => ['Remediation Skipped', 'Remediation Failed', 'Remediation Escalated'].includes(e.detailType))
+    .map((e) => `${e.detailType.replace('Remediation ', '')} ${(e.detail.resource as { id?: string })?.id}: ${String(e.detail.reason ?? '')}`);
+  const checks = judged.checks;
+  return {
+    ...base,
+    outcome: error && judged.outcome === 'not judged' ? `error: ${error}` : judged.outcome,
+    passed: !error && checks.length > 0 && checks.every((c) => c.passed),
+    actions: fleetCalls(env).map((c) => `${c.service}:${c.operation}${c.ids.length ? ` ${c.ids.join(' ')}` : ''}`),
+    guardDecisions,
+    mttrSeconds: alarmAt && recoveredAt ? secs(recoveredAt.getTime() - alarmAt.getTime()) : null,
+    settledSeconds: alarmAt && settledAt ? secs(settledAt.getTime() - alarmAt.getTime()) : null,
+    checks,
+    timeline: timeline.sorted(),
+    error,
+  };
+}

@@ -1,0 +1,53 @@
+import type { Fleet, SeededGroup } from '../fleet';
+import { group, instance } from './fleet-state';
+import { alarmOf, check, eventsFor, fleetCalls, type Scenario } from './scenario';
+
+/**
+ * An Auto Scaling group member's host fails (EC2 system status check). The
+ * group's status-check alarm fires; replace-instance must terminate that
+ * member in the group WITHOUT lowering the desired capacity, so the group
+ * launches a healthy replacement.
+ */
+interface Seed {
+  g: SeededGroup;
+  victim: string;
+}
+
+export const asgReplace: Scenario<Seed> = {
+  name: 'asg-system-status',
+  title: 'ASG member system status failure',
+  fault: 'EC2 system status check impaired on one member of a 3-instance ASG',
+  expected: 'the member is replaced through the group; desired capacity unchanged',
+  async seed(fleet: Fleet) {
+    const g = await fleet.group('asg', 'drill-asg-web', 3);
+    return { g, victim: g.instanceIds[1] };
+  },
+  targets: (s) => [{ kind: 'autoscaling-group', name: s.g.name }],
+  async inject(env, s) {
+    env.proxy.impairments.inject({ kind: 'instance-system', resourceId: s.victim });
+    return [alarmOf(env, 'asg-status-check', s.g.name)];
+  },
+  async recovered(env, s) {
+    const g = await group(env.clients, s.g.name);
+    const members = (g?.Instances ?? []).filter((i) => i.LifecycleState === 'InService');
+    return members.length === s.g.desiredCapacity && !members.some((m) => m.InstanceId === s.victim);
+  },
+  async judge(env, s) {
+    const g = await group(env.clients, s.g.name);
+    const members = (g?.Instances ?? []).filter((i) => i.LifecycleState === 'InService').map((i) => i.InstanceId!);
+    const victim = await instance(env.clients, s.victim);
+    const fresh = members.filter((m) => !s.g.instanceIds.includes(m));
+    const terminations = fleetCalls(env, 'TerminateInstanceInAutoScalingGroup');
+    const healthy = s.g.instanceIds.filter((i) => i !== s.victim);
+    const verified = eventsFor(env, [s.g.name, s.victim], 'Remediation Verified');
+    const checks = [
+      check('the failed member is terminated', ['shutting-down', 'terminated'].includes(victim?.State?.Name ?? ''), `${s.victim}: ${victim?.State?.Name}`),
+      check('desired capacity unchanged', g?.DesiredCapacity === s.g.desiredCapacity, `desired ${g?.DesiredCapacity} (was ${s.g.desiredCapacity})`),
+      check('the group is back to full strength with a new member', members.length === s.g.desiredCapacity && fresh.length === 1, `InService: ${members.join(', ')}`),
+      check('healthy members untouched', healthy.every((h) => members.includes(h)), `kept: ${healthy.filter((h) => members.includes(h)).join(', ')}`),
+      check('exactly one termination', terminations.length === 1, `${terminations.length} TerminateInstanceInAutoScalingGroup call(s): ${terminations.map((t) => t.ids.join('/')).join('; ')}`),
+      check('the fix was verified', verified.length >= 1, `${verified.length} Remediation Verified event(s)`),
+    ];
+    return { outcome: fresh.length === 1 ? `replaced ${s.victim} with ${fresh[0]} (desired ${g?.DesiredCapacity})` : `not replaced (InService: ${members.length})`, checks };
+  },
+};

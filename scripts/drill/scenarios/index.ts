@@ -1,0 +1,19 @@
+import { alarmStorm } from './alarm-storm';
+import { asgReplace } from './asg-replace';
+import { duplicateDelivery } from './duplicate-delivery';
+import { escalate } from './escalate';
+import { killSwitch } from './kill-switch';
+import { restoreRollback } from './restore-rollback';
+import { restoreVolume } from './restore-volume';
+import type { Scenario } from './scenario';
+
+/** The default drill, in order. Each owns its resources, so any subset runs alone. */
+export const SCENARIOS: Scenario<never>[] = [
+  asgReplace,
+  escalate,
+  restoreVolume,
+  duplicateDelivery,
+  alarmStorm,
+  killSwitch,
+  restoreRollback,
+] as unknown as Scenario<never>[];

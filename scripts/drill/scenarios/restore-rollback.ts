@@ -1,0 +1,51 @@
+import { DATA_DEVICE, type Fleet, type SeededInstance } from '../fleet';
+import { instance, volumesAt } from './fleet-state';
+import { alarmOf, check, eventsFor, notificationsFor, type Scenario } from './scenario';
+
+/**
+ * The same stalled volume, but attaching the restored volume fails (the gap
+ * proxy answers that one AttachVolume with an AWS error). The half-done swap
+ * must be rolled back: the ORIGINAL volume back at its device, the instance
+ * running as before, and, the ladder being exhausted, humans paged.
+ */
+interface Seed {
+  i: SeededInstance;
+}
+
+export const restoreRollback: Scenario<Seed> = {
+  name: 'restore-failure-rollback',
+  title: 'Failure inside a volume restore',
+  fault: 'stalled data volume; AttachVolume of the restored volume fails (injected)',
+  expected: 'rolled back to the original volume, instance running, escalated to humans',
+  async seed(fleet: Fleet) {
+    return { i: await fleet.standalone('rollback', 'drill-db-2', { snapshots: 2 }) };
+  },
+  targets: (s) => [{ kind: 'instance', id: s.i.instanceId }],
+  async inject(env, s) {
+    env.proxy.impairments.inject({ kind: 'volume-io', resourceId: s.i.dataVolumeId! });
+    env.proxy.apiFaults.failNext({
+      service: 'ec2',
+      operation: 'AttachVolume',
+      when: (req) => req.form.get('VolumeId') !== s.i.dataVolumeId && req.form.get('InstanceId') === s.i.instanceId,
+      code: 'AttachmentLimitExceeded',
+      message: 'drill: injected failure attaching the restored volume',
+    });
+    return [alarmOf(env, 'ebs-stalled-io', s.i.dataVolumeId!)];
+  },
+  async judge(env, s) {
+    const at = await volumesAt(env.clients, s.i.instanceId, DATA_DEVICE);
+    const inst = await instance(env.clients, s.i.instanceId);
+    const injected = env.proxy.calls.filter((c) => c.at >= env.since && c.by === 'injected-fault');
+    const failed = eventsFor(env, [s.i.dataVolumeId!, s.i.instanceId], 'Remediation Failed');
+    const paged = notificationsFor(env, [s.i.dataVolumeId!, s.i.instanceId], 'Remediation Escalated');
+    const checks = [
+      check('the injected failure happened', injected.length === 1, `${injected.length} injected AttachVolume failure(s)`),
+      check('the original volume is back at its device', at.length === 1 && at[0].VolumeId === s.i.dataVolumeId, `${DATA_DEVICE}: ${at.map((v) => v.VolumeId).join(', ') || 'nothing'}`),
+      check('the instance runs as before', inst?.State?.Name === 'running', `${s.i.instanceId}: ${inst?.State?.Name}`),
+      check('the failure was recorded', failed.length >= 1, `${failed.length} Remediation Failed event(s)${failed[0]?.detail.reason ? `: ${String(failed[0].detail.reason).slice(0, 120)}` : ''}`),
+      check('humans were paged', paged.length >= 1, `${paged.length} Escalated notification(s)`),
+    ];
+    const rolledBack = at.length === 1 && at[0].VolumeId === s.i.dataVolumeId;
+    return { outcome: `${rolledBack ? 'rolled back to the original volume' : 'NOT rolled back'}${paged.length ? ', escalated to humans' : ''}`, checks };
+  },
+};

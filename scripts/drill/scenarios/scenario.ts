@@ -1,0 +1,108 @@
+import { PutParameterCommand } from '@aws-sdk/client-ssm';
+import { alarmName } from '../../../functions/contracts/naming';
+import type { GapProxy } from '../../sandbox/aws-gaps';
+import type { Clients } from '../aws';
+import type { CloudWatchStandIn } from '../cloudwatch';
+import type { DeliveryLoop } from '../delivery-loop';
+import type { Fleet } from '../fleet';
+import type { Observers } from '../observers';
+import type { Deployment } from '../recreate';
+
+/**
+ * A drill scenario: the fleet it needs, the stack targets that protect that
+ * fleet, the fault it injects (playing AWS), and how it judges the outcome
+ * from the fleet's REAL state in the emulator (never from the functions' own
+ * reports). Scenarios own disjoint resources, so they are independent.
+ */
+export interface Check {
+  what: string;
+  passed: boolean;
+  detail: string;
+}
+
+export interface ScenarioEnv {
+  stage: string;
+  clients: Clients;
+  proxy: GapProxy;
+  deployment: Deployment;
+  cloudwatch: CloudWatchStandIn;
+  loop: DeliveryLoop;
+  observers: Observers;
+  /** Events/notifications/calls from this scenario only (since it started). */
+  since: Date;
+}
+
+export interface Judgement {
+  outcome: string;
+  checks: Check[];
+}
+
+export interface Scenario<S = unknown> {
+  name: string;
+  title: string;
+  fault: string;
+  expected: string;
+  seed(fleet: Fleet): Promise<S>;
+  targets(seed: S): Record<string, unknown>[];
+  /** Injects the fault; returns the alarms the played CloudWatch watches. */
+  inject(env: ScenarioEnv, seed: S): Promise<string[]>;
+  /** The fleet is healthy again (for time-to-recovered); absent when recovery is not the expected outcome. */
+  recovered?(env: ScenarioEnv, seed: S): Promise<boolean>;
+  judge(env: ScenarioEnv, seed: S): Promise<Judgement>;
+  /** Undo scenario-wide settings (e.g. the kill switch) whatever happened. */
+  cleanup?(env: ScenarioEnv, seed: S): Promise<void>;
+}
+
+export function check(what: string, passed: boolean, detail: string): Check {
+  return { what, passed, detail };
+}
+
+export function alarmOf(env: ScenarioEnv, playbook: string, resourceId: string): string {
+  const name = alarmName(env.stage, playbook, resourceId);
+  if (!env.deployment.alarms.has(name)) throw new Error(`the synthesized stack has no alarm ${name}`);
+  return name;
+}
+
+export async function setMode(env: ScenarioEnv, mode: 'auto' | 'dry-run' | 'off'): Promise<void> {
+  await env.clients.ssm.send(new PutParameterCommand({ Name: env.deployment.modeParameter, Value: mode, Type: 'String', Overwrite: true }));
+}
+
+/** Recovery events of this scenario about one of `ids`. */
+export function eventsFor(env: ScenarioEnv, ids: string[], detailType?: string) {
+  return env.observers.events.filter(
+    (e) =>
+      e.at >= env.since &&
+      (!detailType || e.detailType === detailType) &&
+      ids.includes(String((e.detail.resource as { id?: string } | undefined)?.id ?? '')),
+  );
+}
+
+/** Notifications (SNS messages) of this scenario that mention one of `ids`. */
+export function notificationsFor(env: ScenarioEnv, ids: string[], detailType?: string) {
+  return env.observers.notifications.filter((n) => {
+    if (n.at < env.since) return false;
+    let body: { detailType?: string; resource?: { id?: string } } = {};
+    try {
+      body = JSON.parse(n.message) as typeof body;
+    } catch {
+      return false;
+    }
+    return (!detailType || body.detailType === detailType) && ids.includes(String(body.resource?.id ?? ''));
+  });
+}
+
+/** Fleet-changing calls the functions made (through the gap proxy) during this scenario. */
+export function fleetCalls(env: ScenarioEnv, operation?: string) {
+  return env.proxy.calls.filter(
+    (c) =>
+      c.at >= env.since &&
+      c.status < 300 &&
+      (operation ? c.operation === operation : isFleetMutation(c.service, c.operation)),
+  );
+}
+
+export function isFleetMutation(service: string, operation: string): boolean {
+  if (service === 'ssm') return operation === 'StartAutomationExecution';
+  if (service !== 'ec2' && service !== 'autoscaling') return false;
+  return !/^(Describe|Get|List)/.test(operation);
+}

@@ -1,0 +1,91 @@
+import { readFileSync, existsSync } from 'node:fs';
+import * as path from 'node:path';
+import { DescribeInstancesCommand } from '@aws-sdk/client-ec2';
+import { parse } from 'yaml';
+import { synthesize } from '../../infra/synth/synthesize';
+import type { SynthResult } from '../../infra/synth/types';
+import type { Clients } from './aws';
+
+/**
+ * Synthesizes the chosen stack for the drill: the stack's own config
+ * (Pulumi.<stack>.yaml: guardrails, notifications, disabled detectors, ...)
+ * with three overrides, each printed:
+ *   - targets: the fleet the drill seeded (the stack's own targets name
+ *     resources that do not exist here);
+ *   - mode: auto (a dry-run stack would only plan; the drill proves the actions);
+ *   - playbooks.verifyAfterSeconds: short, so verification does not wait minutes.
+ * The program's deploy-time EC2 lookups (tag selectors, a protected
+ * instance's volumes) are answered from moto by synth-fleet-invokes.cjs.
+ */
+export interface DrillSynth {
+  result: SynthResult;
+  overrides: Record<string, unknown>;
+  ms: number;
+}
+
+export const REPO_ROOT = path.resolve(__dirname, '..', '..');
+
+interface FleetInstanceFacts {
+  id: string;
+  state: string;
+  tags: Record<string, string>;
+  availabilityZone?: string;
+  instanceType?: string;
+  rootBlockDevices: { volumeId: string; deviceName: string }[];
+  ebsBlockDevices: { volumeId: string; deviceName: string }[];
+}
+
+async function fleetFacts(c: Clients): Promise<FleetInstanceFacts[]> {
+  const out = await c.ec2.send(new DescribeInstancesCommand({}));
+  return (out.Reservations ?? [])
+    .flatMap((r) => r.Instances ?? [])
+    .map((i) => {
+      const devices = (i.BlockDeviceMappings ?? []).filter((b) => b.Ebs?.VolumeId).map((b) => ({ volumeId: b.Ebs!.VolumeId!, deviceName: b.DeviceName! }));
+      return {
+        id: i.InstanceId!,
+        state: i.State?.Name ?? 'pending',
+        tags: Object.fromEntries((i.Tags ?? []).map((t) => [t.Key!, t.Value!])),
+        availabilityZone: i.Placement?.AvailabilityZone,
+        instanceType: i.InstanceType,
+        rootBlockDevices: devices.filter((d) => d.deviceName === i.RootDeviceName),
+        ebsBlockDevices: devices.filter((d) => d.deviceName !== i.RootDeviceName),
+      };
+    });
+}
+
+export function stackConfig(stack: string): Record<string, unknown> {
+  const file = path.join(REPO_ROOT, `Pulumi.${stack}.yaml`);
+  if (!existsSync(file)) throw new Error(`no stack file Pulumi.${stack}.yaml in ${REPO_ROOT}: choose --stack dev|staging|prod`);
+  return ((parse(readFileSync(file, 'utf8')) ?? {}) as { config?: Record<string, unknown> }).config ?? {};
+}
+
+export async function synthesizeForDrill(o: {
+  stack: string;
+  clients: Clients;
+  targets: Record<string, unknown>[];
+  verifyAfterSeconds: number;
+}): Promise<DrillSynth> {
+  const current = stackConfig(o.stack);
+  const playbooks = (current['recovery-stack:playbooks'] ?? {}) as Record<string, unknown>;
+  const overrides: Record<string, unknown> = {
+    'recovery-stack:targets': o.targets,
+    'recovery-stack:mode': 'auto',
+    'recovery-stack:playbooks': { ...playbooks, verifyAfterSeconds: o.verifyAfterSeconds },
+  };
+  const fleet = { instances: await fleetFacts(o.clients) };
+  const saved = { NODE_OPTIONS: process.env.NODE_OPTIONS, RECOVERY_DRILL_FLEET: process.env.RECOVERY_DRILL_FLEET };
+  const preload = path.join(__dirname, 'synth-fleet-invokes.cjs');
+  // The synth child inherits the environment at spawn: the preload and the fleet ride along.
+  process.env.NODE_OPTIONS = `${saved.NODE_OPTIONS ?? ''} --require ${JSON.stringify(preload)}`.trim();
+  process.env.RECOVERY_DRILL_FLEET = JSON.stringify(fleet);
+  const started = Date.now();
+  try {
+    const result = await synthesize({ stack: o.stack, config: overrides });
+    return { result, overrides, ms: Date.now() - started };
+  } finally {
+    for (const [k, v] of Object.entries(saved)) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+  }
+}
