@@ -66,3 +66,32 @@ export async function failOnce(service: 'ec2' | 'autoscaling', commandName: stri
   c.middlewareStack.add(mw, { step: 'initialize', name });
   return { fired: () => fired, detach: () => c.middlewareStack.remove(name) };
 }
+
+/**
+ * Stand-in for SSM Automation executions, which moto does not implement:
+ * StartAutomationExecution and GetAutomationExecution on the functions' SSM
+ * client answer from aws-sdk-client-mock; every other SSM command (the kill
+ * switch's GetParameter) still goes to moto through the real send.
+ */
+export async function stubAutomation(finalStatus: 'Success' | 'Failed' | 'TimedOut' = 'Success') {
+  const { mockClient } = await import('aws-sdk-client-mock');
+  const ssmSdk = await import('@aws-sdk/client-ssm');
+  const { client } = await sdk.ssm();
+  const realSend = ssmSdk.SSMClient.prototype.send;
+  const mock = mockClient(client);
+  const started: Array<Record<string, any>> = [];
+  let n = 0;
+  mock.on(ssmSdk.StartAutomationExecutionCommand).callsFake((input) => {
+    started.push(input);
+    return { AutomationExecutionId: `exec-${++n}` };
+  });
+  const polls = new Map<string, number>();
+  mock.on(ssmSdk.GetAutomationExecutionCommand).callsFake((input) => {
+    // One InProgress answer first, so the action really polls.
+    const seen = (polls.get(input.AutomationExecutionId) ?? 0) + 1;
+    polls.set(input.AutomationExecutionId, seen);
+    return { AutomationExecution: { AutomationExecutionId: input.AutomationExecutionId, AutomationExecutionStatus: seen === 1 ? 'InProgress' : finalStatus } };
+  });
+  mock.on(ssmSdk.GetParameterCommand).callsFake((input) => (realSend as (c: unknown) => Promise<unknown>).call(client, new ssmSdk.GetParameterCommand(input)));
+  return { started, restore: () => mock.restore() };
+}

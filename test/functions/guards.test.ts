@@ -1,0 +1,238 @@
+import { handler } from '../../functions/handlers/ssm-automation';
+import { logger } from '../../functions/runtime/logger';
+import { countMutations, stubAutomation } from './sdk-probes';
+import { alarmEvent, busEvents, createStack, ledgerItems, playbook, putAlarm, request, runInstances, setMode, type TestStack } from './stack';
+
+/**
+ * Guards in front of the ssm-automation (reboot) rung. SSM Automation
+ * executions are a stand-in (moto lacks them, see stubAutomation); EC2,
+ * DynamoDB, EventBridge, SQS and the SSM parameter are moto.
+ */
+const reboot = playbook('status', ['reboot']);
+
+async function instanceAlarm(instanceId: string, timestamp?: string) {
+  const name = await putAlarm('status', instanceId, 'InstanceId');
+  return request(reboot, alarmEvent(name, { InstanceId: instanceId }, timestamp));
+}
+
+describe('guards', () => {
+  let stack: TestStack;
+  let automation: Awaited<ReturnType<typeof stubAutomation>>;
+  afterEach(() => automation?.restore());
+
+  describe('idempotency', () => {
+    beforeEach(async () => {
+      stack = await createStack();
+      automation = await stubAutomation();
+    });
+
+    it('acts once when the same alarm transition is delivered twice', async () => {
+      // Prepare
+      const [id] = await runInstances(1);
+      const req = await instanceAlarm(id);
+      // Act
+      const first = await handler(req);
+      const second = await handler(JSON.parse(JSON.stringify(req)));
+      // Assess
+      expect(first.outcome).toBe('succeeded');
+      expect(second).toMatchObject({ outcome: 'skipped', duplicate: true });
+      expect(automation.started).toHaveLength(1);
+      const skipped = (await busEvents(stack)).filter((e) => e.detailType === 'Remediation Skipped');
+      expect(skipped).toHaveLength(1);
+      expect(skipped[0].detail.reason).toMatch(/duplicate delivery/);
+    });
+
+    it('acts once when the duplicate arrives while the first is still running', async () => {
+      // Prepare
+      const [id] = await runInstances(1);
+      const req = await instanceAlarm(id);
+      // Act
+      const outs = await Promise.all([handler(req), handler(JSON.parse(JSON.stringify(req)))]);
+      // Assess
+      expect(outs.map((o) => o.outcome).sort()).toEqual(['skipped', 'succeeded']);
+      expect(automation.started).toHaveLength(1);
+    });
+
+    it('treats the next rung of the same incident as a new transition', async () => {
+      // Prepare
+      const [id] = await runInstances(1);
+      const p = playbook('status', ['reboot', 'reboot']);
+      const name = await putAlarm('status', id, 'InstanceId');
+      const first = request(p, alarmEvent(name, { InstanceId: id }));
+      // Act
+      await handler(first);
+      const out = await handler({ ...first, rung: 1, incidentId: (await ledgerItems('incident#'))[0].incidentId, action: 'ssm-automation' });
+      // Assess
+      expect(out.outcome).toBe('succeeded');
+      expect(automation.started).toHaveLength(2);
+    });
+  });
+
+  describe('blast radius', () => {
+    it('acts on exactly 20% of a 50-instance group when all 50 alarm at once; the rest are skipped with the reason', async () => {
+      // Prepare
+      stack = await createStack({ maxConcurrentPerGroup: 50, maxPercentPerGroup: 20, cooldownMinutes: 30 });
+      automation = await stubAutomation();
+      const ids = await runInstances(50, { 'recovery-group': 'web' });
+      const requests = await Promise.all(ids.map((id) => instanceAlarm(id)));
+      // Act
+      const outs = await Promise.all(requests.map((r) => handler(r)));
+      // Assess
+      const acted = outs.filter((o) => o.outcome === 'succeeded');
+      const skipped = outs.filter((o) => o.outcome === 'skipped');
+      expect(acted).toHaveLength(10);
+      expect(skipped).toHaveLength(40);
+      for (const s of skipped) expect(s.reason).toMatch(/group cap: 10 of web's 50 members already under remediation \(limit 10\)/);
+      expect(automation.started).toHaveLength(10);
+      const [slots] = await ledgerItems('group#web');
+      expect(slots.holders.size).toBe(10);
+      const events = await busEvents(stack);
+      expect(events.filter((e) => e.detailType === 'Remediation Skipped')).toHaveLength(40);
+    });
+
+    it('holds a resource back during its cooldown', async () => {
+      // Prepare
+      stack = await createStack({ cooldownMinutes: 30 });
+      automation = await stubAutomation();
+      const [id] = await runInstances(1);
+      await handler(await instanceAlarm(id, '2026-11-25T10:00:00.000+0000'));
+      // Act: a new transition (new incident) of the same alarm minutes later
+      const out = await handler(await instanceAlarm(id, '2026-11-25T10:05:00.000+0000'));
+      // Assess
+      expect(out.outcome).toBe('skipped');
+      expect(out.reason).toMatch(/^cooldown: .* cooldown of 30 min lasts until/);
+      expect(automation.started).toHaveLength(1);
+    });
+
+    it('stops after the maximum attempts per day', async () => {
+      // Prepare
+      stack = await createStack({ cooldownMinutes: 0, maxAttemptsPerDay: 2 });
+      automation = await stubAutomation();
+      const [id] = await runInstances(1);
+      // Act
+      const outs = [];
+      for (const minute of ['00', '01', '02']) outs.push(await handler(await instanceAlarm(id, `2026-11-25T10:${minute}:00.000+0000`)));
+      // Assess
+      expect(outs.map((o) => o.outcome)).toEqual(['succeeded', 'succeeded', 'skipped']);
+      expect(outs[2].reason).toMatch(/max attempts: .* already had 2 remediation attempts .* \(limit 2 per day\)/);
+      expect(automation.started).toHaveLength(2);
+    });
+  });
+
+  describe('circuit breaker', () => {
+    it('turns the playbook notify-only after repeated failures', async () => {
+      // Prepare
+      stack = await createStack({ cooldownMinutes: 0, circuitBreaker: { failures: 2, windowMinutes: 60 } });
+      automation = await stubAutomation('Failed');
+      const ids = await runInstances(3);
+      // Act
+      const outs = [];
+      for (const id of ids) outs.push(await handler(await instanceAlarm(id)));
+      // Assess
+      expect(outs.map((o) => o.outcome)).toEqual(['failed', 'failed', 'skipped']);
+      expect(outs[2].reason).toMatch(/circuit breaker open for playbook status: 2 failures/);
+      expect(automation.started).toHaveLength(2);
+      const types = (await busEvents(stack)).map((e) => e.detailType);
+      expect(types.filter((t) => t === 'Remediation Escalated')).toHaveLength(2);
+    });
+  });
+
+  describe('kill switch', () => {
+    it.each([
+      ['off', /kill switch \/recovery\/test\/mode is off/],
+      ['maybe', /holds unknown value "maybe"; treating it as off/],
+    ])('mode %s: zero mutating calls, skip recorded and announced', async (mode, reason) => {
+      // Prepare
+      stack = await createStack({}, mode);
+      automation = await stubAutomation();
+      const [id] = await runInstances(1);
+      const req = await instanceAlarm(id);
+      const counter = await countMutations();
+      // Act
+      const out = await handler(req).finally(() => counter.detach());
+      // Assess
+      expect(out.outcome).toBe('skipped');
+      expect(counter.fleet).toEqual([]);
+      expect(automation.started).toHaveLength(0);
+      const events = await busEvents(stack);
+      expect(events.map((e) => e.detailType)).toEqual(['Remediation Skipped']);
+      expect(events[0].detail.reason).toMatch(reason);
+      expect(events[0].detail.mode).toBe('off');
+      const records = await ledgerItems('incident#');
+      expect(records).toHaveLength(1);
+      expect(records[0].reason).toMatch(reason);
+    });
+
+    it('mode off read from a missing parameter', async () => {
+      // Prepare
+      stack = await createStack();
+      automation = await stubAutomation();
+      process.env.MODE_PARAMETER = '/recovery/test/not-there';
+      const [id] = await runInstances(1);
+      // Act
+      const out = await handler(await instanceAlarm(id));
+      // Assess
+      expect(out.reason).toMatch(/kill switch \/recovery\/test\/not-there does not exist; treating it as off/);
+      expect(automation.started).toHaveLength(0);
+    });
+
+    it('dry-run: full diagnosis and guards, the plan logged and announced, zero mutating calls', async () => {
+      // Prepare
+      stack = await createStack({}, 'dry-run');
+      automation = await stubAutomation();
+      const [id] = await runInstances(1, { 'recovery-group': 'api' });
+      const req = await instanceAlarm(id);
+      const counter = await countMutations();
+      const log = logger('ssm-automation');
+      log.setLogLevel('INFO');
+      const lines: string[] = [];
+      const spy = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: any) => {
+        lines.push(String(chunk));
+        return true;
+      });
+      // Act
+      const out = await handler(req).finally(async () => {
+        spy.mockRestore();
+        log.setLogLevel('SILENT');
+        await counter.detach();
+      });
+      // Assess
+      expect(out.outcome).toBe('skipped');
+      expect(counter.fleet).toEqual([]);
+      expect(automation.started).toHaveLength(0);
+      // Only the logger's JSON lines (jest's console output shares stdout).
+      const planLine = lines
+        .filter((l) => l.startsWith('{'))
+        .map((l) => JSON.parse(l))
+        .find((l) => l.message === 'dry-run plan');
+      expect(planLine.plan[0]).toBe(`StartAutomationExecution AWS-RestartEC2Instance on ${id}`);
+      const [event] = await busEvents(stack);
+      expect(event.detailType).toBe('Remediation Skipped');
+      expect(event.detail.reason).toMatch(/^dry-run/);
+      expect(event.detail.evidence.plan).toEqual(planLine.plan);
+      expect(event.detail.evidence.instance.state).toBe('running');
+      expect(event.detail.evidence.group).toEqual({ name: 'api', size: 1 });
+      // Guards were evaluated without taking anything.
+      expect(await ledgerItems('resource#')).toEqual([]);
+      expect(await ledgerItems('group#')).toEqual([]);
+    });
+  });
+
+  describe('diagnosis', () => {
+    it('skips the reboot rung for a stopped instance, says why, and escalates', async () => {
+      // Prepare
+      stack = await createStack();
+      automation = await stubAutomation();
+      const [id] = await runInstances(1);
+      const { StopInstancesCommand } = await import('@aws-sdk/client-ec2');
+      const { aws } = await import('./stack');
+      await aws().ec2.send(new StopInstancesCommand({ InstanceIds: [id] }));
+      // Act
+      const out = await handler(await instanceAlarm(id));
+      // Assess
+      expect(out.reason).toMatch(new RegExp(`instance ${id} is stopped, not running: a restart runbook does not fit`));
+      expect(automation.started).toHaveLength(0);
+      expect((await busEvents(stack)).map((e) => e.detailType)).toEqual(['Remediation Skipped', 'Remediation Escalated']);
+    });
+  });
+});
