@@ -164,8 +164,8 @@ export class Fleet {
           }),
         );
         seeded.snapshotIds.push(snap.SnapshotId!);
-        // Distinct StartTimes, so "latest" is well defined.
-        await sleep(15);
+        // moto's StartTime has one-second resolution: space them so "latest" is well defined.
+        if (i < opts.snapshots - 1) await sleep(1050);
       }
     }
     if (opts.elasticIp) {
