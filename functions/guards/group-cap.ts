@@ -23,17 +23,18 @@ const key = (group: string) => ({ pk: `group#${group}`, sk: 'inflight' });
 export async function acquireSlot(o: { table: string; group: string; groupSize: number; incidentId: string; guardrails: Guardrails; dryRun: boolean }): Promise<Verdict> {
   const limit = groupLimit(o.groupSize, o.guardrails);
   const { client, sdk } = await documentClient();
-  const evidence = { group: o.group, groupSize: o.groupSize, limit, maxPercentPerGroup: o.guardrails.maxPercentPerGroup, maxConcurrentPerGroup: o.guardrails.maxConcurrentPerGroup };
+  const cap = { group: o.group, groupSize: o.groupSize, limit, maxPercentPerGroup: o.guardrails.maxPercentPerGroup, maxConcurrentPerGroup: o.guardrails.maxConcurrentPerGroup };
+  const evidence = (extra: Record<string, unknown>) => ({ groupCap: { ...cap, ...extra } });
   const holders = async () => {
     const item = (await client.send(new sdk.GetCommand({ TableName: o.table, Key: key(o.group), ConsistentRead: true }))).Item;
     return item?.holders instanceof Set ? [...(item.holders as Set<string>)] : [];
   };
   const explain = (h: string[]): Verdict =>
     h.includes(o.incidentId)
-      ? allow({ ...evidence, inFlight: h.length, slot: 'already held by this incident' })
+      ? allow(evidence({ inFlight: h.length, slot: 'already held by this incident' }))
       : h.length >= limit
-        ? deny(`group cap: ${h.length} of ${o.group}'s ${o.groupSize} members already under remediation (limit ${limit})`, { ...evidence, inFlight: h.length })
-        : allow({ ...evidence, inFlight: h.length });
+        ? deny(`group cap: ${h.length} of ${o.group}'s ${o.groupSize} members already under remediation (limit ${limit})`, evidence({ inFlight: h.length }))
+        : allow(evidence({ inFlight: h.length }));
 
   if (o.dryRun) return explain(await holders());
   try {
@@ -46,7 +47,7 @@ export async function acquireSlot(o: { table: string; group: string; groupSize: 
         ExpressionAttributeValues: { ':me': new Set([o.incidentId]), ':limit': limit, ':inc': o.incidentId, ':ttl': ttl(7 * 86400) },
       }),
     );
-    return allow({ ...evidence, slot: 'acquired' });
+    return allow(evidence({ slot: 'acquired' }));
   } catch (e) {
     if (!isConditionFailure(e)) throw e;
   }
