@@ -103,19 +103,22 @@ async function main(): Promise<void> {
     false,
   );
 
-  const exported = await pulumi.runtime.runInPulumiStack(async () => {
+  // Like the nodejs language host: require the entry; a function export is called and awaited.
+  let programExports: Record<string, unknown> = {};
+  const resolved = (await pulumi.runtime.runInPulumiStack(async () => {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const mod = require(req.entry);
     const value = typeof mod === 'function' ? await mod() : typeof mod?.default === 'function' ? await mod.default() : mod;
+    programExports = (value ?? {}) as Record<string, unknown>;
     return value;
-  });
+  })) as Record<string, unknown> | undefined;
   const outputs: Record<string, unknown> = {};
   const outputSecrets: string[] = [];
-  for (const [k, v] of Object.entries((exported ?? {}) as Record<string, unknown>)) {
-    if (k === 'default' || k === '__esModule') continue;
-    const o = pulumi.output(v) as unknown as import('@pulumi/pulumi').Output<unknown>;
-    outputs[k] = await new Promise((resolve) => o.apply((x) => (resolve(x), x)));
-    if (await pulumi.isSecret(o)) outputSecrets.push(k);
+  for (const [k, v] of Object.entries(resolved ?? {})) {
+    if (k === 'default' || k === '__esModule' || v === undefined) continue;
+    outputs[k] = v;
+    const original = programExports[k];
+    if (pulumi.Output.isInstance(original) && (await pulumi.isSecret(original))) outputSecrets.push(k);
   }
   // Everything the program started (alarms after invokes, policies in applies) has registered by now.
   await pulumi.runtime.disconnect();
