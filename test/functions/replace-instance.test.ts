@@ -1,0 +1,62 @@
+import { DescribeAutoScalingGroupsCommand } from '@aws-sdk/client-auto-scaling';
+import { AllocateAddressCommand, AssociateAddressCommand, DescribeAddressesCommand, DescribeInstancesCommand } from '@aws-sdk/client-ec2';
+import { handler } from '../../functions/handlers/replace-instance';
+import { countMutations } from './sdk-probes';
+import { alarmEvent, aws, busEvents, createAsg, createStack, playbook, putAlarm, request, runInstances, type TestStack } from './stack';
+
+async function group(name: string) {
+  return (await aws().asg.send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [name] }))).AutoScalingGroups![0];
+}
+
+describe('replace-instance', () => {
+  let stack: TestStack;
+  beforeEach(async () => {
+    stack = await createStack({ maxConcurrentPerGroup: 3, maxPercentPerGroup: 50 });
+  });
+
+  it('replaces an ASG member through the group with desired capacity unchanged', async () => {
+    // Prepare
+    await createAsg('web', 3);
+    const before = await group('web');
+    const victim = before.Instances![0].InstanceId!;
+    const name = await putAlarm('status', victim, 'InstanceId');
+    const counter = await countMutations();
+    // Act
+    const out = await handler(request(playbook('status', ['replace-instance']), alarmEvent(name, { InstanceId: victim })));
+    await counter.detach();
+    // Assess
+    expect(out.outcome).toBe('succeeded');
+    const after = await group('web');
+    expect(after.DesiredCapacity).toBe(3);
+    const members = after.Instances!.filter((m) => m.LifecycleState === 'InService').map((m) => m.InstanceId);
+    expect(members).toHaveLength(3);
+    expect(members).not.toContain(victim);
+    expect(counter.fleet).toEqual(['autoscaling:TerminateInstanceInAutoScalingGroupCommand']);
+    const succeeded = (await busEvents(stack)).find((e) => e.detailType === 'Remediation Succeeded')!;
+    expect(succeeded.detail.resource).toEqual({ type: 'instance', id: victim, group: 'web' });
+    expect(succeeded.detail.evidence.result).toMatchObject({ terminated: victim, group: 'web', desiredCapacity: 3 });
+    expect(members).toContain(succeeded.detail.evidence.result.replacement);
+  });
+
+  it('replaces a standalone instance: launches a copy, then stops and tags the old one (never terminates)', async () => {
+    // Prepare
+    const [old] = await runInstances(1, { Name: 'bastion', team: 'sre' });
+    const eip = await aws().ec2.send(new AllocateAddressCommand({ Domain: 'vpc' }));
+    await aws().ec2.send(new AssociateAddressCommand({ AllocationId: eip.AllocationId, InstanceId: old }));
+    const name = await putAlarm('status', old, 'InstanceId');
+    // Act
+    const out = await handler(request(playbook('status', ['replace-instance']), alarmEvent(name, { InstanceId: old })));
+    // Assess
+    expect(out.outcome).toBe('succeeded');
+    const all = ((await aws().ec2.send(new DescribeInstancesCommand({}))).Reservations ?? []).flatMap((r) => r.Instances ?? []);
+    const retired = all.find((i) => i.InstanceId === old)!;
+    expect(retired.State!.Name).toBe('stopped');
+    expect(retired.Tags).toEqual(expect.arrayContaining([{ Key: 'recovery:state', Value: 'retired' }]));
+    const replacement = all.find((i) => i.Tags?.some((t) => t.Key === 'recovery:replaces' && t.Value === old))!;
+    expect(replacement.State!.Name).toBe('running');
+    expect(replacement.Tags).toEqual(expect.arrayContaining([{ Key: 'Name', Value: 'bastion' }, { Key: 'team', Value: 'sre' }]));
+    expect(replacement.SubnetId).toBe(retired.SubnetId);
+    const [address] = (await aws().ec2.send(new DescribeAddressesCommand({ AllocationIds: [eip.AllocationId!] }))).Addresses!;
+    expect(address.InstanceId).toBe(replacement.InstanceId);
+  });
+});
