@@ -1,0 +1,124 @@
+import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
+import { handler as replaceInstance } from '../../functions/handlers/replace-instance';
+import { handler as ssmAutomation } from '../../functions/handlers/ssm-automation';
+import { handler as verifier, MAX_RECEIVES } from '../../functions/handlers/verifier';
+import { handler as notifier } from '../../functions/handlers/notifier';
+import { stubAutomation } from './sdk-probes';
+import { alarmEvent, aws, busEvents, createAsg, createStack, drain, ledgerItems, playbook, putAlarm, request, setAlarmState, type TestStack } from './stack';
+
+/**
+ * Verify -> escalate -> page, with the real verify queue and bus in moto.
+ * Lambda execution is what moto lacks: the test plays the event source
+ * mappings (verify queue -> verifier, bus rule -> next action / notifier) by
+ * reading the queues and calling the handlers with what they would deliver.
+ */
+async function verifyBatch(stack: TestStack) {
+  const r = await aws().sqs.send(new ReceiveMessageCommand({ QueueUrl: stack.verifyQueueUrl, MaxNumberOfMessages: 10, AttributeNames: ['All'] }));
+  const Records = (r.Messages ?? []).map((m) => ({ messageId: m.MessageId!, body: m.Body!, attributes: { ApproximateReceiveCount: m.Attributes?.ApproximateReceiveCount ?? '1' } }));
+  return { Records };
+}
+
+describe('verification and escalation', () => {
+  let stack: TestStack;
+  let automation: Awaited<ReturnType<typeof stubAutomation>>;
+  beforeEach(async () => {
+    stack = await createStack({ maxConcurrentPerGroup: 2, maxPercentPerGroup: 100 });
+    automation = await stubAutomation();
+  });
+  afterEach(() => automation.restore());
+
+  it('escalates along the ladder while the alarm stays in ALARM, then pages', async () => {
+    // Prepare
+    await createAsg('web', 2);
+    const { AutoScalingGroups } = await aws().asg.send(new (await import('@aws-sdk/client-auto-scaling')).DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: ['web'] }));
+    const victim = AutoScalingGroups![0].Instances![0].InstanceId!;
+    const name = await putAlarm('status', victim, 'InstanceId');
+    const first = request(playbook('status', ['reboot', 'replace-instance']), alarmEvent(name, { InstanceId: victim }));
+
+    // Act 1: rung 0 (reboot) acts; the verifier finds the alarm still ALARM.
+    expect((await ssmAutomation(first)).outcome).toBe('succeeded');
+    const v1 = await verifyBatch(stack);
+    expect(v1.Records).toHaveLength(1);
+    expect(await verifier(v1)).toEqual({ batchItemFailures: [] });
+    // Assess 1: the next rung was requested on the bus, addressed to replace-instance.
+    const after1 = await busEvents(stack);
+    const requested = after1.filter((e) => e.detailType === 'Remediation Requested');
+    expect(requested).toHaveLength(1);
+    expect(requested[0].detail).toMatchObject({ rung: 1, action: 'replace-instance', incidentId: expect.stringMatching(/^inc-/) });
+
+    // Act 2: rung 1 (replace) acts with the bus detail as its input; still ALARM.
+    expect((await replaceInstance(requested[0].detail)).outcome).toBe('succeeded');
+    expect(await verifier(await verifyBatch(stack))).toEqual({ batchItemFailures: [] });
+    // Assess 2: the ladder is exhausted -> Escalated, slot released.
+    const escalated = (await busEvents(stack)).filter((e) => e.detailType === 'Remediation Escalated');
+    expect(escalated).toHaveLength(1);
+    expect(escalated[0].detail.reason).toMatch(/still ALARM after rung 1 \(replace-instance\); ladder of playbook status exhausted: paging humans/);
+    const [slots] = await ledgerItems('group#web');
+    expect(slots.holders).toBeUndefined();
+
+    // Act 3: the notifier pages through SNS.
+    const sent = await notifier({ source: 'recovery-stack', 'detail-type': 'Remediation Escalated', detail: escalated[0].detail });
+    // Assess 3
+    const inbox = await drain(stack.topicQueueUrl, (b) => JSON.parse(b));
+    expect(inbox).toHaveLength(1);
+    expect(inbox[0].Subject).toBe(sent.subject);
+    expect(inbox[0].Subject.length).toBeLessThanOrEqual(100);
+    expect(inbox[0].Subject).toMatch(/^\[recovery test\] Remediation Escalated: status i-/);
+    expect(JSON.parse(inbox[0].Message)).toMatchObject({ detailType: 'Remediation Escalated', incidentId: escalated[0].detail.incidentId });
+    expect(inbox[0].MessageAttributes.severity.Value).toBe('page');
+    const ledger = (await ledgerItems('incident#')).map((i) => `${i.rung}:${i.detailType}`).sort();
+    expect(ledger).toEqual(['0:Remediation Requested', '0:Remediation Started', '0:Remediation Succeeded', '1:Remediation Escalated', '1:Remediation Started', '1:Remediation Succeeded']);
+  });
+
+  it('records Verified and releases the group slot when the alarm is OK', async () => {
+    // Prepare
+    await createAsg('api', 2);
+    const { AutoScalingGroups } = await aws().asg.send(new (await import('@aws-sdk/client-auto-scaling')).DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: ['api'] }));
+    const id = AutoScalingGroups![0].Instances![0].InstanceId!;
+    const name = await putAlarm('status', id, 'InstanceId');
+    await ssmAutomation(request(playbook('status', ['reboot']), alarmEvent(name, { InstanceId: id })));
+    expect((await ledgerItems('group#api'))[0].holders.size).toBe(1);
+    await setAlarmState(name, 'OK');
+    // Act
+    const out = await verifier(await verifyBatch(stack));
+    // Assess
+    expect(out.batchItemFailures).toEqual([]);
+    const types = (await busEvents(stack)).map((e) => e.detailType);
+    expect(types).toEqual(['Remediation Started', 'Remediation Succeeded', 'Remediation Verified']);
+    expect((await ledgerItems('group#api'))[0].holders).toBeUndefined();
+  });
+
+  it('INSUFFICIENT_DATA: takes no automated step, checks again, and pages after the last check', async () => {
+    // Prepare
+    await createAsg('db', 2);
+    const { AutoScalingGroups } = await aws().asg.send(new (await import('@aws-sdk/client-auto-scaling')).DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: ['db'] }));
+    const id = AutoScalingGroups![0].Instances![0].InstanceId!;
+    const name = await putAlarm('status', id, 'InstanceId');
+    await ssmAutomation(request(playbook('status', ['reboot', 'replace-instance']), alarmEvent(name, { InstanceId: id })));
+    await setAlarmState(name, 'INSUFFICIENT_DATA');
+    const batch = await verifyBatch(stack);
+    await busEvents(stack); // drop Started/Succeeded
+    // Act
+    const early = await verifier(batch);
+    const last = await verifier({ Records: batch.Records.map((r) => ({ ...r, attributes: { ApproximateReceiveCount: String(MAX_RECEIVES) } })) });
+    // Assess
+    expect(early.batchItemFailures).toEqual([{ itemIdentifier: batch.Records[0].messageId }]);
+    expect(last.batchItemFailures).toEqual([]);
+    const events = await busEvents(stack);
+    expect(events.map((e) => e.detailType)).toEqual(['Remediation Escalated']);
+    expect(events[0].detail.reason).toMatch(/insufficient data after 3 checks: cannot verify rung 0; paging humans/);
+  });
+
+  it('the notifier pages with the alarm for a notify-only playbook and refuses anything else', async () => {
+    // Prepare
+    const req = request(playbook('rds-storage', []), alarmEvent('recovery-test-rds-storage-db1', { DBInstanceIdentifier: 'db1' }));
+    // Act
+    const sent = await notifier(req);
+    // Assess
+    expect(sent.subject).toBe('[recovery] ALARM recovery-test-rds-storage-db1 (notify-only playbook rds-storage)');
+    const [msg] = await drain(stack.topicQueueUrl, (b) => JSON.parse(b));
+    expect(JSON.parse(msg.Message)).toMatchObject({ alarmName: 'recovery-test-rds-storage-db1', playbook: 'rds-storage' });
+    await expect(notifier({ source: 'someone-else', 'detail-type': 'Remediation Escalated', detail: {} })).rejects.toThrow(/notifier expects a recovery-stack event/);
+    await expect(notifier(request(playbook('status', ['reboot']), req.event))).rejects.toThrow(/has a ladder; its requests go to the action functions/);
+  });
+});
