@@ -17,8 +17,6 @@ export interface FunctionRoleArgs {
   scope: ProtectedScope;
   logGroupArn: pulumi.Input<string>;
   failureQueueArn: pulumi.Input<string>;
-  /** Extra statements rendered the same way (e.g. the DLQ send for the destination). */
-  extra?: PermissionStatement[];
 }
 
 export function lambdaAssumeRolePolicy(): string {

@@ -102,6 +102,16 @@ function narrow(st: PermissionStatement, resources: string[], scope: ProtectedSc
           Condition: withCondition({ 'aws:ResourceTag/aws:autoscaling:groupName': name }),
         });
       });
+      // Members of tag-selected groups carry the group's tags when they propagate at launch.
+      scope.asgTagSelectors.forEach((tags, i) => {
+        out.push({
+          Sid: `${base}GroupMembersByTag${i}`,
+          Effect: 'Allow',
+          Action: st.actions,
+          Resource: templates,
+          Condition: withCondition(Object.fromEntries(Object.entries(tags).map(([k, v]) => [`aws:ResourceTag/${k}`, v]))),
+        });
+      });
     }
   }
   return out;

@@ -31,4 +31,23 @@ describe('bundleFunction', () => {
     await expect(bundleFunction({ name: 'verifier', entry: 'h/missing.ts' }, { rootDir: root })).rejects.toThrow(/does not exist/);
     await expect(bundleFunction({ name: 'notifier', entry: 'h/nohandler.ts' }, { rootDir: root })).rejects.toThrow(/does not export `handler` \(exports: main\)/);
   });
+
+  it('reuses the on-disk bundle cache only while every input file is unchanged', async () => {
+    // Prepare
+    const root = mkdtempSync(path.join(tmpdir(), 'bundle-cache-'));
+    mkdirSync(path.join(root, 'h'));
+    const file = path.join(root, 'h', 'handler.ts');
+    writeFileSync(file, "import { answer } from './answer';\nexport const handler = async () => answer;\n");
+    writeFileSync(path.join(root, 'h', 'answer.ts'), 'export const answer = "first-answer";\n');
+    const spec = { name: 'verifier' as const, entry: 'h/handler.ts' };
+    // Act
+    const first = await bundleFunction(spec, { rootDir: root, memo: false });
+    const again = await bundleFunction(spec, { rootDir: root, memo: false });
+    writeFileSync(path.join(root, 'h', 'answer.ts'), 'export const answer = "second-answer, longer";\n');
+    const changed = await bundleFunction(spec, { rootDir: root, memo: false });
+    // Assess
+    expect(first.code).toContain('first-answer');
+    expect(again.sha256).toBe(first.sha256);
+    expect(changed.code).toContain('second-answer, longer');
+  });
 });
