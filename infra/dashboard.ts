@@ -39,7 +39,7 @@ export function dashboard(args: DashboardArgs, opts: pulumi.CustomResourceOption
             markdown: [
               `# recovery-stack ${args.stage}`,
               `Alarms named \`recovery-${args.stage}-<playbook>-<resource>\` start the playbooks below. Every decision is in the DynamoDB ledger table \`${table}\`;`,
-              `kill switch: SSM parameter \`/recovery/${args.stage}/mode\`. See the README "Runbooks" section for each detector.`,
+              `kill switch: SSM parameter \`/recovery/${args.stage}/mode\`. Runbooks per detector: infra/README.md.`,
             ].join('\n'),
           },
         },

@@ -235,7 +235,7 @@ export function stackSuite(stack: string, load: () => SynthResult, extra: { chan
       expect(d).toMatch(/^Detects: /);
       expect(d).toContain('playbook');
       expect(d).toContain(`ledger table recovery-${stack}-ledger`);
-      expect(d).toMatch(/README section #runbook-/);
+      expect(d).toMatch(/runbook infra\/README\.md#runbook-[a-z0-9-]+\./);
       expect(d.length).toBeLessThanOrEqual(1024);
       expect(['missing', 'ignore', 'breaching', 'notBreaching']).toContain(a.inputs.treatMissingData);
       expect(a.inputs.datapointsToAlarm).toBeGreaterThan(0);
