@@ -52,7 +52,6 @@ export class DeliveryLoop {
   async untilQuiet(o: LoopOptions): Promise<{ passes: number; settled: boolean }> {
     const deadline = Date.now() + o.budgetMs;
     let passes = 0;
-    let quietPasses = 0;
     while (Date.now() < deadline) {
       passes++;
       let work = 0;
@@ -68,16 +67,14 @@ export class DeliveryLoop {
       }
       const seen = await this.observers.poll();
       await o.afterPass?.();
-      if (work > 0 || seen > 0) {
-        quietPasses = 0;
-        continue;
-      }
+      if (work > 0 || seen > 0) continue;
       if (this.proxy.automation.pending() > 0 || (await this.inFlight()) > 0) {
         await new Promise((r) => setTimeout(r, 100));
         continue;
       }
-      // Two quiet passes in a row: nothing left anywhere.
-      if (++quietPasses >= 2) return { passes, settled: true };
+      // Deliveries are synchronous in moto (PutEvents -> rule -> queue), so one pass with no
+      // work, nothing queued, delayed or in flight, and no automation running means quiet.
+      return { passes, settled: true };
     }
     return { passes, settled: false };
   }

@@ -14,6 +14,7 @@ import {
   RunInstancesCommand,
   type Tag,
 } from '@aws-sdk/client-ec2';
+import { GetParameterCommand } from '@aws-sdk/client-ssm';
 import type { Clients } from './aws';
 
 /**
@@ -25,6 +26,7 @@ import type { Clients } from './aws';
  */
 export const DRILL_TAG = 'recovery-drill';
 export const DATA_DEVICE = '/dev/sdf';
+const AL2023_PARAMETER = '/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64';
 
 export interface SeededInstance {
   instanceId: string;
@@ -52,15 +54,19 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 export class Fleet {
   private basics?: Promise<{ imageId: string; subnet: { id: string; az: string } }>;
   private readonly templates = new Map<string, Promise<string>>();
+  /** Work that the stack's synthesis does not depend on (snapshots), finished in the background. */
+  private readonly background: Promise<unknown>[] = [];
 
   constructor(private readonly c: Clients) {}
 
   /** The AMI and default subnet everything launches from (looked up once, safe to call concurrently). */
   private base(): Promise<{ imageId: string; subnet: { id: string; az: string } }> {
     this.basics ??= (async () => {
-      const images = await this.c.ec2.send(new DescribeImagesCommand({ Owners: ['amazon'] }));
-      const linux = (images.Images ?? []).find((i) => /amzn|al2023|ubuntu/i.test(i.Name ?? '')) ?? images.Images?.[0];
-      if (!linux?.ImageId) throw new Error('moto has no AMIs to launch from (DescribeImages returned none)');
+      // Like a real launch template: Amazon Linux 2023 from AWS's public SSM parameter.
+      const param = await this.c.ssm.send(new GetParameterCommand({ Name: AL2023_PARAMETER }));
+      const images = await this.c.ec2.send(new DescribeImagesCommand({ ImageIds: [param.Parameter!.Value!] }));
+      const linux = images.Images?.[0];
+      if (!linux?.ImageId) throw new Error(`moto has no AMI ${param.Parameter?.Value} (from ${AL2023_PARAMETER})`);
       const subnets = await this.c.ec2.send(new DescribeSubnetsCommand({ Filters: [{ Name: 'default-for-az', Values: ['true'] }] }));
       const s = (subnets.Subnets ?? []).sort((a, b) => (a.AvailabilityZone ?? '').localeCompare(b.AvailabilityZone ?? ''))[0];
       if (!s?.SubnetId || !s.AvailabilityZone) throw new Error('moto has no default subnet');
@@ -118,10 +124,15 @@ export class Fleet {
     return { name, desiredCapacity: size, instanceIds, launchTemplateId };
   }
 
+  /** Waits for the background work (snapshots); call before any scenario runs. */
+  async settled(): Promise<void> {
+    await Promise.all(this.background);
+  }
+
   /**
    * A standalone instance from a launch template; optionally with a data
-   * volume at DATA_DEVICE and `snapshots` completed snapshots of it, and an
-   * Elastic IP.
+   * volume at DATA_DEVICE and `snapshots` completed snapshots of it (taken in
+   * the background: see settled()), and an Elastic IP.
    */
   async standalone(
     scenario: string,
@@ -155,18 +166,24 @@ export class Fleet {
       );
       seeded.dataVolumeId = vol.VolumeId!;
       await this.c.ec2.send(new AttachVolumeCommand({ VolumeId: seeded.dataVolumeId, InstanceId: instanceId, Device: DATA_DEVICE }));
-      for (let i = 0; i < opts.snapshots; i++) {
-        const snap = await this.c.ec2.send(
-          new CreateSnapshotCommand({
-            VolumeId: seeded.dataVolumeId,
-            Description: `${name} data, nightly #${i + 1}`,
-            TagSpecifications: [{ ResourceType: 'snapshot', Tags: tagList({ [DRILL_TAG]: scenario, nightly: String(i + 1) }) }],
-          }),
-        );
-        seeded.snapshotIds.push(snap.SnapshotId!);
-        // moto's StartTime has one-second resolution: space them so "latest" is well defined.
-        if (i < opts.snapshots - 1) await sleep(1050);
-      }
+      const snapshots = opts.snapshots;
+      const volumeId = seeded.dataVolumeId;
+      const taking = (async () => {
+        for (let i = 0; i < snapshots; i++) {
+          const snap = await this.c.ec2.send(
+            new CreateSnapshotCommand({
+              VolumeId: volumeId,
+              Description: `${name} data, nightly #${i + 1}`,
+              TagSpecifications: [{ ResourceType: 'snapshot', Tags: tagList({ [DRILL_TAG]: scenario, nightly: String(i + 1) }) }],
+            }),
+          );
+          seeded.snapshotIds.push(snap.SnapshotId!);
+          // moto's StartTime has one-second resolution: space them so "latest" is well defined.
+          if (i < snapshots - 1) await sleep(1050);
+        }
+      })();
+      taking.catch(() => undefined); // surfaced by settled(); never an unhandled rejection meanwhile
+      this.background.push(taking);
     }
     if (opts.elasticIp) {
       const eip = await this.c.ec2.send(new AllocateAddressCommand({ Domain: 'vpc', TagSpecifications: [{ ResourceType: 'elastic-ip', Tags: tagList({ [DRILL_TAG]: scenario }) }] }));

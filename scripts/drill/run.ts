@@ -96,6 +96,7 @@ export async function runDrill(o: DrillOptions): Promise<DrillReport> {
     );
     o.log(`  config overrides: ${JSON.stringify(synth.overrides)}`);
     const deployment = await step('recreate the stack in the emulator', () => recreate(synth.result, c, o.stack, (l) => o.log(`  ${l}`)));
+    await fleet.settled();
     for (const s of deployment.skipped) o.log(`  not recreated: ${s}`);
     const built = await step('build the function bundles (infra/functions/bundle.ts)', () => bundles);
     o.log(`  ${Object.entries(built.sizes).map(([n, b]) => `${n} ${(b / 1024).toFixed(0)} KiB`).join(', ')} -> ${built.dir}`);
