@@ -2,6 +2,7 @@ import { alarmStorm } from './alarm-storm';
 import { asgReplace } from './asg-replace';
 import { duplicateDelivery } from './duplicate-delivery';
 import { escalate } from './escalate';
+import { healthStandDown } from './health-stand-down';
 import { killSwitch } from './kill-switch';
 import { restoreRollback } from './restore-rollback';
 import { restoreVolume } from './restore-volume';
@@ -15,5 +16,6 @@ export const SCENARIOS: Scenario<never>[] = [
   duplicateDelivery,
   alarmStorm,
   killSwitch,
+  healthStandDown,
   restoreRollback,
 ] as unknown as Scenario<never>[];
