@@ -1,0 +1,29 @@
+import { asEventBridgeDelivered } from '../../scripts/drill/eventbridge-delivery';
+
+describe('EventBridge delivery fidelity (moto -> what Lambda would receive)', () => {
+  it('renders an embedded event time as ISO-8601 and drops moto\'s ingestion-time', () => {
+    // Prepare: what moto puts in the queue for <aws.events.event.json> inside a template
+    const fromMoto = {
+      version: 1,
+      rung: 0,
+      event: { id: 'e1', 'detail-type': 'CloudWatch Alarm State Change', source: 'aws.cloudwatch', time: 1795651030.847, 'ingestion-time': 1795651030.85, detail: { alarmName: 'a', time: 5 } },
+    };
+    // Act
+    const delivered = asEventBridgeDelivered(fromMoto) as { event: Record<string, unknown> };
+    // Assess
+    expect(delivered.event.time).toBe('2026-11-25T23:57:10Z');
+    expect(delivered.event).not.toHaveProperty('ingestion-time');
+    // The customer's detail is left exactly as put.
+    expect(delivered.event.detail).toEqual({ alarmName: 'a', time: 5 });
+    expect(delivered).toMatchObject({ version: 1, rung: 0 });
+  });
+
+  it('leaves payloads that are not rendered events alone', () => {
+    // Prepare
+    const detailOnly = { version: 1, time: 12, action: 'ssm-automation' };
+    // Act
+    const delivered = asEventBridgeDelivered(detailOnly);
+    // Assess
+    expect(delivered).toEqual(detailOnly);
+  });
+});
