@@ -18,9 +18,14 @@ export interface AlarmContext {
   ruleName: string;
 }
 
-/** Alarm names are at most 255 characters; very long resource names keep a hash tail. */
+/**
+ * Alarm names are at most 255 characters; very long resource names keep a
+ * hash tail. The resource part keeps to [A-Za-z0-9_.-] (`checkout:live` ->
+ * `checkout_live`) so names stay unambiguous inside ARNs; functions read the
+ * resource from the alarm's dimensions, not from its name.
+ */
 export function alarmNameFor(stage: string, playbook: string, resourceId: string): string {
-  const full = alarmName(stage, playbook, resourceId);
+  const full = alarmName(stage, playbook, resourceId.replace(/[^A-Za-z0-9_.-]/g, '_'));
   if (full.length <= 255) return full;
   const hash = createHash('sha256').update(resourceId).digest('hex').slice(0, 12);
   return `${full.slice(0, 242)}-${hash}`;
