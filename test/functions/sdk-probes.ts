@@ -73,7 +73,7 @@ export async function failOnce(service: 'ec2' | 'autoscaling', commandName: stri
  * client answer from aws-sdk-client-mock; every other SSM command (the kill
  * switch's GetParameter) still goes to moto through the real send.
  */
-export async function stubAutomation(finalStatus: 'Success' | 'Failed' | 'TimedOut' = 'Success') {
+export async function stubAutomation(finalStatus: 'Success' | 'Failed' | 'TimedOut' = 'Success', opts: { calendarState?: 'OPEN' | 'CLOSED' } = {}) {
   const { mockClient } = await import('aws-sdk-client-mock');
   const ssmSdk = await import('@aws-sdk/client-ssm');
   const { client } = await sdk.ssm();
@@ -92,6 +92,8 @@ export async function stubAutomation(finalStatus: 'Success' | 'Failed' | 'TimedO
     polls.set(input.AutomationExecutionId, seen);
     return { AutomationExecution: { AutomationExecutionId: input.AutomationExecutionId, AutomationExecutionStatus: seen === 1 ? 'InProgress' : finalStatus } };
   });
+  // GetCalendarState: moto lacks Change Calendar too.
+  if (opts.calendarState) mock.on(ssmSdk.GetCalendarStateCommand).resolves({ State: opts.calendarState });
   mock.on(ssmSdk.GetParameterCommand).callsFake((input) => (realSend as (c: unknown) => Promise<unknown>).call(client, new ssmSdk.GetParameterCommand(input)));
   return { started, restore: () => mock.restore() };
 }
