@@ -31,6 +31,7 @@ export function idempotentByTransition<T extends Record<string, JSONValue>, I ex
 ): (key: IdempotencyKey, input: I) => Promise<Deduplicated<T>> {
   let wrapped: ((key: IdempotencyKey, input: I) => Promise<Deduplicated<T>>) | undefined;
   let errors: typeof import('@aws-lambda-powertools/idempotency') | undefined;
+  let config: import('@aws-lambda-powertools/idempotency').IdempotencyConfig | undefined;
   return async (key, input) => {
     if (!wrapped) {
       const { table, stage, action } = opts();
@@ -49,13 +50,17 @@ export function idempotentByTransition<T extends Record<string, JSONValue>, I ex
         expiryAttr: 'expiresAt',
         awsSdkV3Client: client,
       });
-      const config = new idem.IdempotencyConfig({
+      config = new idem.IdempotencyConfig({
         expiresAfterSeconds: EXPIRES_AFTER_SECONDS,
         responseHook: (response) => ({ ...(response as Record<string, JSONValue>), duplicate: true }),
       });
       // makeIdempotent hashes the first argument (dataIndexArgument defaults to 0 for non-handler functions).
       wrapped = idem.makeIdempotent(work, { persistenceStore, config, keyPrefix: `recovery-${action}` }) as never;
     }
+    // With the Lambda context, an in-progress record expires when this invocation's time does
+    // (a crashed invocation does not block redeliveries for the full record lifetime).
+    const lambda = (input as { lambda?: { context?: { getRemainingTimeInMillis?: () => number } } }).lambda?.context;
+    if (lambda?.getRemainingTimeInMillis) config!.registerLambdaContext(lambda as never);
     try {
       return await wrapped!(key, input);
     } catch (e) {

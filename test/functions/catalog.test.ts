@@ -1,0 +1,37 @@
+import { execFileSync } from 'node:child_process';
+import * as path from 'node:path';
+import { ACTIONS, FUNCTIONS } from '../../functions/catalog';
+
+const ROOT = path.resolve(__dirname, '../..');
+
+describe('function catalog', () => {
+  it('imports the catalog and every action declaration without loading the AWS SDK', () => {
+    // Act: a fresh Node process, as the Pulumi program would import it
+    const out = execFileSync(
+      process.execPath,
+      ['--import', 'tsx', '-e', "require('./functions/catalog'); console.log(JSON.stringify(Object.keys(require.cache).filter((k) => k.includes('@aws-sdk') || k.includes('@smithy'))))"],
+      { cwd: ROOT, encoding: 'utf8' },
+    );
+    // Assess
+    expect(JSON.parse(out.trim().split('\n').pop()!)).toEqual([]);
+  });
+
+  it('declares every action function with a handler file and no wildcard actions', () => {
+    // Assess
+    for (const f of FUNCTIONS) {
+      expect(f.entry).toBe(`functions/handlers/${f.name}.ts`);
+      for (const p of f.permissions) for (const a of p.actions) expect(a).not.toMatch(/(^\*$|:\*$)/);
+    }
+    expect(Object.keys(ACTIONS).sort()).toEqual(['replace-instance', 'restore-volume', 'ssm-automation']);
+  });
+
+  it('grants the read calls diagnosis makes to every action function', () => {
+    // Assess
+    for (const f of FUNCTIONS.filter((x) => x.name in ACTIONS)) {
+      const actions = f.permissions.flatMap((p) => p.actions);
+      for (const a of ['ec2:DescribeInstances', 'ec2:DescribeInstanceStatus', 'ec2:DescribeVolumeStatus', 'autoscaling:DescribeAutoScalingInstances', 'cloudwatch:DescribeAlarms', 'ssm:GetParameter', 'events:PutEvents', 'sqs:SendMessage']) {
+        expect(actions).toContain(a);
+      }
+    }
+  });
+});
