@@ -74,6 +74,7 @@ async function main(): Promise<void> {
   const pulumi = require(pulumiPath) as PulumiModule;
   const mocks = createMocks(req.mocks);
   const resources: SynthResource[] = [];
+  const pending = new Map<string, SynthResource[]>();
   const urnOf = (type: string, name: string) => `urn:pulumi:${req.stack}::${req.project}::${type}::${name}`;
 
   await pulumi.runtime.setMocks(
@@ -82,7 +83,7 @@ async function main(): Promise<void> {
         const secretPaths: string[] = [];
         const inputs = toPlain(pulumi, args.inputs, '', secretPaths) as Record<string, unknown>;
         const { id, state } = mocks.newResource({ type: args.type, name: args.name, inputs: args.inputs, id: args.id });
-        resources.push({
+        const resource: SynthResource = {
           type: args.type,
           name: args.name,
           urn: urnOf(args.type, args.name),
@@ -91,7 +92,10 @@ async function main(): Promise<void> {
           secretPaths,
           outputs: toPlain(pulumi, state, '', []) as Record<string, unknown>,
           id: args.custom === false ? undefined : id,
-        });
+        };
+        resources.push(resource);
+        const key = `${args.type}::${args.name}`;
+        pending.set(key, [...(pending.get(key) ?? []), resource]);
         return { id, state };
       },
       call(args) {
@@ -102,6 +106,27 @@ async function main(): Promise<void> {
     req.stack,
     false,
   );
+
+  // The mock monitor computes the real URN (with the parent type chain) after newResource returns:
+  // wrap its registerResource to record URN and parent on the resource just captured.
+  interface RegisterRequest {
+    getType(): string;
+    getName(): string;
+    getParent(): string;
+  }
+  const monitor = pulumi.runtime.getMonitor() as unknown as {
+    registerResource(req: RegisterRequest, cb: (err: unknown, resp?: { getUrn(): string }) => void): void;
+  };
+  const register = monitor.registerResource.bind(monitor);
+  monitor.registerResource = (req, cb) =>
+    register(req, (err, resp) => {
+      const r = pending.get(`${req.getType()}::${req.getName()}`)?.shift();
+      if (r && !err && resp) {
+        r.urn = resp.getUrn();
+        if (req.getParent()) r.parent = req.getParent();
+      }
+      cb(err, resp);
+    });
 
   // Like the nodejs language host: require the entry; a function export is called and awaited.
   let programExports: Record<string, unknown> = {};
@@ -123,7 +148,6 @@ async function main(): Promise<void> {
   // Everything the program started (alarms after invokes, policies in applies) has registered by now.
   await pulumi.runtime.disconnect();
 
-  // Components: mocks register them too (custom=false); normalize the parent links from URNs we built.
   const result: SynthResult & { warnings: string[]; outputSecrets: string[] } = {
     project: req.project,
     stack: req.stack,
