@@ -85,29 +85,6 @@ export class RecoveryStack extends pulumi.ComponentResource {
       child,
     );
     const bus = recoveryEventBus(stage, child);
-    new aws.sqs.QueuePolicy(
-      `recovery-${stage}-events-dlq`,
-      {
-        queueUrl: eventsDlq.url,
-        policy: pulumi.all([eventsDlq.arn, partition, region, account]).apply(([arn, p, r, a]) =>
-          JSON.stringify({
-            Version: '2012-10-17',
-            Statement: [
-              {
-                Sid: 'RecoveryRulesDeadLetter',
-                Effect: 'Allow',
-                Principal: { Service: 'events.amazonaws.com' },
-                Action: 'sqs:SendMessage',
-                Resource: arn,
-                // Only this stack's rules, on the default bus and on the recovery bus.
-                Condition: { ArnLike: { 'aws:SourceArn': [`arn:${p}:events:${r}:${a}:rule/recovery-${stage}-*`, `arn:${p}:events:${r}:${a}:rule/recovery-${stage}/*`] } },
-              },
-            ],
-          }),
-        ),
-      },
-      child,
-    );
     const changeCalendarArn = config.changeCalendar
       ? pulumi.interpolate`arn:${partition}:ssm:${region}:${account}:document/${config.changeCalendar}`
       : undefined;
@@ -167,7 +144,32 @@ export class RecoveryStack extends pulumi.ComponentResource {
 
     // Routing: O(playbooks) rules on the default bus, O(action kinds) on the recovery bus.
     const routes = alarmRules(stage, plan.playbooks, functions, eventsDlq.arn, child);
-    recoveryBusRules(stage, bus, functions, eventsDlq.arn, child);
+    const busRules = recoveryBusRules(stage, bus, functions, eventsDlq.arn, child);
+    // Only this stack's rules may dead-letter into the queue (exact rule ARNs, not a name prefix
+    // another stage could share).
+    const ruleArns = [...routes.map((r) => r.rule.arn), ...busRules.rules.map((r) => r.rule.arn)];
+    new aws.sqs.QueuePolicy(
+      `recovery-${stage}-events-dlq`,
+      {
+        queueUrl: eventsDlq.url,
+        policy: pulumi.all([eventsDlq.arn, pulumi.all(ruleArns)]).apply(([arn, sourceArns]) =>
+          JSON.stringify({
+            Version: '2012-10-17',
+            Statement: [
+              {
+                Sid: 'RecoveryRulesDeadLetter',
+                Effect: 'Allow',
+                Principal: { Service: 'events.amazonaws.com' },
+                Action: 'sqs:SendMessage',
+                Resource: arn,
+                Condition: { ArnEquals: { 'aws:SourceArn': sourceArns } },
+              },
+            ],
+          }),
+        ),
+      },
+      child,
+    );
 
     // Detectors: one alarm per (resource, detector), after tag selectors resolve.
     const dashboardName = config.dashboard.name ?? `recovery-${stage}`;
