@@ -56,6 +56,7 @@ main().then(
   (code) => process.exit(code),
   (e: unknown) => {
     console.error(`drill failed: ${e instanceof Error ? e.message : String(e)}`);
+    if (process.env.DRILL_DEBUG) console.error(e);
     process.exit(1);
   },
 );

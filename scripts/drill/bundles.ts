@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { FUNCTIONS } from '../../functions/catalog';
 import { bundleFunction } from '../../infra/functions/bundle';
@@ -16,7 +16,10 @@ export async function buildBundles(outDir = path.join(REPO_ROOT, 'dist', 'functi
       const b = await bundleFunction(spec);
       const dir = path.join(outDir, spec.name);
       mkdirSync(dir, { recursive: true });
-      writeFileSync(path.join(dir, 'index.js'), b.code);
+      // Atomic replace: other tools (build:functions, bench) may read or write the same file.
+      const tmp = path.join(dir, `.index.js.${process.pid}.tmp`);
+      writeFileSync(tmp, b.code);
+      renameSync(tmp, path.join(dir, 'index.js'));
       sizes[spec.name] = b.bytes;
     }),
   );

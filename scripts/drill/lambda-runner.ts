@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import { ACCOUNT, REGION } from './aws';
@@ -32,6 +33,8 @@ type Handler = (event: unknown, context: Record<string, unknown>) => Promise<unk
 
 export class LambdaRunner {
   private loaded = new Map<string, Handler>();
+  /** Bundle source, read once per drill: every cold start runs the same bytes. */
+  private readonly sources = new Map<string, string>();
   readonly invocations: Invocation[] = [];
 
   constructor(
@@ -55,13 +58,22 @@ export class LambdaRunner {
     const cached = this.loaded.get(fn.name);
     if (cached) return cached;
     const file = this.bundlePath(fn);
-    // Node's own require (also under jest): a fresh module instance = a cold container.
-    const req = createRequire(file);
-    delete req.cache[file];
-    const mod = req(file) as { handler?: Handler };
-    if (typeof mod.handler !== 'function') throw new Error(`${file} does not export handler`);
-    this.loaded.set(fn.name, mod.handler);
-    return mod.handler;
+    // A fresh module instance per cold start: evaluate the bundle's CommonJS code ourselves
+    // (module caches differ between node and jest; this is the same in both). The bundle
+    // carries all its dependencies; `require` only serves Node's built-in modules.
+    let code = this.sources.get(file);
+    if (code === undefined) {
+      code = readFileSync(file, 'utf8');
+      this.sources.set(file, code);
+    }
+    const module = { exports: {} as { handler?: Handler } };
+    // eslint-disable-next-line @typescript-eslint/no-implied-eval
+    const factory = new Function('exports', 'require', 'module', '__filename', '__dirname', `${code}\n//# sourceURL=${file}`);
+    factory(module.exports, createRequire(file), module, file, path.dirname(file));
+    const handler = module.exports.handler;
+    if (typeof handler !== 'function') throw new Error(`${file} does not export handler`);
+    this.loaded.set(fn.name, handler);
+    return handler;
   }
 
   private lambdaEnv(fn: DeployedFunction): Record<string, string> {

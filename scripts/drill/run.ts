@@ -129,6 +129,9 @@ export async function runDrill(o: DrillOptions): Promise<DrillReport> {
       notes: deployment.skipped,
       scenarios: reports,
     };
+  } catch (e) {
+    if (process.env.DRILL_DEBUG) console.error('drill step failed:', e);
+    throw e;
   } finally {
     await sandbox.close();
   }
