@@ -74,7 +74,6 @@ export function actionHandler(decl: ActionDeclaration) {
       throw e;
     }
     const incidentId = incidentIdOf(request);
-    log.appendKeys({ incidentId, alarmName: request.event.detail.alarmName, rung: request.rung });
     const out = await guarded(
       { alarmName: request.event.detail.alarmName, stateTimestamp: request.event.detail.state.timestamp, rung: request.rung },
       { request, incidentId, lambda: { context } },
@@ -86,7 +85,7 @@ export function actionHandler(decl: ActionDeclaration) {
         out.duplicate === 'in-progress'
           ? 'duplicate delivery of this alarm transition while the first is still running'
           : `duplicate delivery of this alarm transition; already handled (${out.outcome})`;
-      await skipRecord(env, decl.name, { ...detail, reason }, log);
+      await skipRecord(env, { ...detail, reason }, log);
       return { incidentId, outcome: 'skipped', reason, duplicate: out.duplicate };
     }
     return out;
@@ -106,7 +105,7 @@ function baseDetail(env: ActionEnv, request: RemediationRequest, incidentId: str
   };
 }
 
-async function skipRecord(env: ActionEnv, service: string, detail: RecoveryEventDetail, log: ReturnType<typeof logger>): Promise<void> {
+async function skipRecord(env: ActionEnv, detail: RecoveryEventDetail, log: Pick<ReturnType<typeof logger>, 'info'>): Promise<void> {
   log.info('remediation skipped', { reason: detail.reason, evidence: detail.evidence });
   await recordDecision(env.ledgerTable, DETAIL_TYPES.skipped, detail);
   await putRecoveryEvent(env.eventBus, DETAIL_TYPES.skipped, detail);
@@ -126,7 +125,8 @@ async function remediate(
   lambdaContext?: LambdaContextLike,
 ): Promise<RemediationOutcome> {
   const started = Date.now();
-  const log = logger(decl.name);
+  // A child per invocation: keys never leak between concurrent invocations in one process (drill, bench).
+  const log = logger(decl.name).createChild({ persistentKeys: { incidentId, alarmName: request.event.detail.alarmName, rung: request.rung } });
   const params = decl.input.parse(RUNGS[rungOf(request)].params);
   const resource = resolveResource(request.event);
   const modeReading = await readMode(env.modeParameter, env.modeCacheSeconds);
@@ -139,7 +139,7 @@ async function remediate(
   };
   const skip = async (reason: string, opts: { release?: boolean; extra?: Record<string, unknown> } = {}) => {
     detail = { ...detail, reason, evidence: { ...evidence, ...opts.extra } };
-    await skipRecord(env, decl.name, detail, log);
+    await skipRecord(env, detail, log);
     // An incident that stops here gives back its blast-radius slot (escalations may hold one).
     if (opts.release !== false && detail.resource.group && detail.resource.group !== 'standalone') {
       await releaseSlot(env.ledgerTable, detail.resource.group, incidentId);
@@ -182,7 +182,7 @@ async function remediate(
   const misfit = decl.fits?.(diagnosis, params);
   if (misfit) {
     detail = { ...detail, reason: `rung ${request.rung} (${rungOf(request)}) does not fit: ${misfit}`, evidence };
-    await skipRecord(env, decl.name, detail, log);
+    await skipRecord(env, detail, log);
     if (mode === 'dry-run') return finish('skipped', detail.reason);
     await escalate(env, request, detail, detail.reason!);
     return finish('skipped', detail.reason);
