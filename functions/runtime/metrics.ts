@@ -21,12 +21,13 @@ function metrics(service: string): Metrics {
 }
 
 export function recordOutcome(service: string, o: { outcome: Outcome; action: string; playbook: string; durationMs: number }): void {
-  // Single-metric entries so each outcome carries its own dimensions.
-  const single = metrics(service).singleMetric();
-  single.addDimension('outcome', o.outcome);
-  single.addDimension('action', o.action);
-  single.addMetadata('playbook', o.playbook);
-  single.addMetric('RemediationDuration', MetricUnit.Milliseconds, o.durationMs);
-  single.addMetric('Remediations', MetricUnit.Count, 1);
-  single.publishStoredMetrics();
+  // One EMF line per outcome with its own dimensions. Synchronous from add to publish, so
+  // concurrent in-process invocations cannot interleave (publish clears the dimensions).
+  const m = metrics(service);
+  m.addDimension('outcome', o.outcome);
+  m.addDimension('action', o.action);
+  m.addMetadata('playbook', o.playbook);
+  m.addMetric('RemediationDuration', MetricUnit.Milliseconds, o.durationMs);
+  m.addMetric('Remediations', MetricUnit.Count, 1);
+  m.publishStoredMetrics();
 }

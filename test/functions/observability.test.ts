@@ -1,0 +1,50 @@
+import { handler } from '../../functions/handlers/ssm-automation';
+import { countMutations } from './sdk-probes';
+import { alarmEvent, createStack, playbook, putAlarm, request, runInstances } from './stack';
+
+/** Environment validation and the EMF metrics the action functions emit. */
+describe('environment and metrics', () => {
+  async function offRequest() {
+    await createStack({}, 'off');
+    const [id] = await runInstances(1);
+    const name = await putAlarm('status', id, 'InstanceId');
+    return request(playbook('status', ['reboot']), alarmEvent(name, { InstanceId: id }));
+  }
+
+  it('refuses to run with a missing or invalid environment variable, naming it, with no AWS call', async () => {
+    // Prepare
+    const req = await offRequest();
+    delete process.env.LEDGER_TABLE;
+    process.env.GUARDRAILS = '{"cooldownMinutes": -5}';
+    const counter = await countMutations();
+    // Act
+    const result = handler(req);
+    // Assess
+    await expect(result).rejects.toThrow(/LEDGER_TABLE is not set.*GUARDRAILS is invalid: not valid guardrails JSON/);
+    await counter.detach();
+    expect(counter.all).toEqual([]);
+  });
+
+  it('emits EMF metrics: Remediations by outcome and action, and RemediationDuration', async () => {
+    // Prepare
+    const req = await offRequest();
+    process.env.POWERTOOLS_METRICS_DISABLED = 'false';
+    const lines: string[] = [];
+    const spy = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: any) => {
+      lines.push(String(chunk));
+      return true;
+    });
+    // Act
+    await handler(req).finally(() => spy.mockRestore());
+    // Assess
+    const emf = lines
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l))
+      .find((l) => l._aws);
+    expect(emf._aws.CloudWatchMetrics[0].Namespace).toBe('RecoveryStack');
+    expect(emf._aws.CloudWatchMetrics[0].Dimensions[0]).toEqual(expect.arrayContaining(['outcome', 'action']));
+    expect(emf._aws.CloudWatchMetrics[0].Metrics.map((m: { Name: string }) => m.Name).sort()).toEqual(['RemediationDuration', 'Remediations']);
+    expect(emf).toMatchObject({ outcome: 'skipped', action: 'ssm-automation', Remediations: 1, playbook: 'status' });
+    expect(typeof emf.RemediationDuration).toBe('number');
+  });
+});
