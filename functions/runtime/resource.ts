@@ -4,8 +4,8 @@ import { InvalidRequest } from './request';
 
 /**
  * Which resource an alarm is about, from its metric dimensions (InstanceId,
- * VolumeId, AutoScalingGroupName). Exactly one resource must be named: an
- * alarm whose metrics point at two different resources is refused rather
+ * VolumeId, AutoScalingGroupName). The most specific kind wins (volume >
+ * instance > group); two different resources of that kind are refused rather
  * than guessed at.
  */
 const PATTERNS = {
@@ -28,10 +28,11 @@ export function resolveResource(event: AlarmStateChangeEvent): ResourceRef {
   if (found.size === 0) {
     throw new InvalidRequest('the alarm names no resource: expected an InstanceId, VolumeId or AutoScalingGroupName metric dimension');
   }
-  // An instance alarm may also carry its ASG name (EC2 per-instance metrics do not, custom ones can): prefer the most specific.
+  // Metrics name several kinds at once (VolumeStalledIOCheck: VolumeId + InstanceId; custom
+  // instance metrics may add AutoScalingGroupName): the most specific kind is the resource.
   const refs = [...found.values()];
-  const specific = refs.filter((r) => r.type !== 'autoscaling-group');
-  const pick = specific.length > 0 ? specific : refs;
+  const kind = (['volume', 'instance', 'autoscaling-group'] as const).find((t) => refs.some((r) => r.type === t))!;
+  const pick = refs.filter((r) => r.type === kind);
   if (pick.length > 1) throw new InvalidRequest(`the alarm's metrics name ${pick.length} resources (${pick.map((r) => r.id).join(', ')}); one alarm must watch one resource`);
   return pick[0];
 }

@@ -9,7 +9,8 @@ async function seed(snapshots = 3) {
   const [instanceId] = await runInstances(1, { Name: 'db-1' });
   const { volumeId, snapshotIds } = await dataVolumeWithSnapshots(instanceId, snapshots);
   const name = await putAlarm('ebs-stalled', volumeId, 'VolumeId');
-  const req = request(playbook('ebs-stalled', ['restore-volume']), alarmEvent(name, { VolumeId: volumeId }));
+  // Dimensions as AWS/EBS VolumeStalledIOCheck reports them (and infra's alarm uses): volume and instance.
+  const req = request(playbook('ebs-stalled', ['restore-volume']), alarmEvent(name, { VolumeId: volumeId, InstanceId: instanceId }));
   return { instanceId, volumeId, snapshotIds, req };
 }
 
