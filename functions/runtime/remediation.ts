@@ -188,8 +188,20 @@ async function remediate(
     return finish('skipped', detail.reason);
   }
 
-  // Reservations (conditional writes; evaluated read-only in dry-run).
   const dryRun = mode === 'dry-run';
+  const plan = decl.plan?.(diagnosis, params) ?? [];
+  if (decl.destructive && env.guardrails.requireApprovalForDestructive) {
+    // No approval workflow runs inside the function: a destructive rung is handed to humans with its plan.
+    evidence.approvalRequired = true;
+    if (!dryRun) {
+      detail = { ...detail, reason: `${decl.name} is destructive and guardrails.requireApprovalForDestructive is set: a human must approve and run the plan`, evidence: { ...evidence, plan } };
+      await skipRecord(env, detail, log);
+      await escalate(env, request, detail, detail.reason!);
+      return finish('skipped', detail.reason);
+    }
+  }
+
+  // Reservations (conditional writes; evaluated read-only in dry-run).
   const target = diagnosis.instance?.instanceId ?? resource.id;
   stop = await gate(await reserveAttempt({ table: env.ledgerTable, resourceId: target, incidentId, guardrails: env.guardrails, dryRun }));
   if (stop) return stop;
@@ -200,7 +212,6 @@ async function remediate(
     if (stop) return stop;
   }
 
-  const plan = decl.plan?.(diagnosis, params) ?? [];
   if (dryRun) {
     log.info('dry-run plan', { plan });
     return skip('dry-run: guards passed; this is what would be done', { release: false, extra: { plan } });

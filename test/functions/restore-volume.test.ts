@@ -88,3 +88,22 @@ describe('restore-volume', () => {
     },
   );
 });
+
+describe('restore-volume with approval required', () => {
+  it('hands the destructive rung to humans with its plan and changes nothing', async () => {
+    // Prepare
+    const stack = await createStack({ requireApprovalForDestructive: true });
+    const { instanceId, volumeId, req } = await seed(1);
+    const counter = await countMutations();
+    // Act
+    const out = await handler(req).finally(() => counter.detach());
+    // Assess
+    expect(out.outcome).toBe('skipped');
+    expect(out.reason).toMatch(/destructive and guardrails.requireApprovalForDestructive is set/);
+    expect(counter.fleet).toEqual([]);
+    expect((await attachments(instanceId)).devices['/dev/sdf']).toBe(volumeId);
+    const events = await busEvents(stack);
+    expect(events.map((e) => e.detailType)).toEqual(['Remediation Skipped', 'Remediation Escalated']);
+    expect(events[1].detail.evidence.plan).toContain('DetachVolume ' + volumeId + ' from /dev/sdf');
+  });
+});
