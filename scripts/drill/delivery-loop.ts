@@ -1,7 +1,8 @@
 import { DeleteMessageCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageCommand, type Message } from '@aws-sdk/client-sqs';
+import { randomUUID } from 'node:crypto';
 import type { FunctionName } from '../../functions/catalog';
 import type { GapProxy } from '../sandbox/aws-gaps';
-import { REGION, type Clients } from './aws';
+import { ACCOUNT, REGION, type Clients } from './aws';
 import type { AutoScalingHealthStandIn } from './asg-health';
 import type { CloudWatchStandIn } from './cloudwatch';
 import { asEventBridgeDelivered } from './eventbridge-delivery';
@@ -141,16 +142,39 @@ export class DeliveryLoop {
       timeline.add('deliver', `${fn.functionName} <- ${describe(e)}`);
     }
     let pending = events;
+    let lastErrors: (string | undefined)[] = [];
     for (let attempt = 0; attempt <= fn.maxRetries && pending.length > 0; attempt++) {
       const results = await this.runner.invokeAll(fn, pending);
       const failed: unknown[] = [];
+      lastErrors = [];
       results.forEach((r, i) => {
         timeline.add('invoke', `${fn.functionName}${attempt ? ` (retry ${attempt})` : ''}: ${r.ok ? `ok in ${r.ms} ms${summary(r.result)}` : `FAILED in ${r.ms} ms: ${r.error}`}`, r.startedAt);
-        if (!r.ok) failed.push(pending[i]);
+        if (!r.ok) {
+          failed.push(pending[i]);
+          lastErrors.push(r.error);
+        }
       });
       pending = failed;
     }
-    for (const _ of pending) timeline.add('invoke', `${fn.functionName}: async invoke failed after ${fn.maxRetries} retries -> on-failure destination`);
+    for (const [i, event] of pending.entries()) {
+      const last = lastErrors[i];
+      timeline.add('invoke', `${fn.functionName}: async invoke failed after ${fn.maxRetries} retries -> on-failure destination`);
+      if (!fn.onFailureQueueUrl) continue;
+      // Lambda's on-failure destination record (asynchronous invocation, retries exhausted).
+      await this.c.sqs.send(
+        new SendMessageCommand({
+          QueueUrl: fn.onFailureQueueUrl,
+          MessageBody: JSON.stringify({
+            version: '1.0',
+            timestamp: new Date().toISOString(),
+            requestContext: { requestId: randomUUID(), functionArn: `arn:aws:lambda:${REGION}:${ACCOUNT}:function:${fn.functionName}:$LATEST`, condition: 'RetriesExhausted', approximateInvokeCount: fn.maxRetries + 1 },
+            requestPayload: event,
+            responseContext: { statusCode: 200, executedVersion: '$LATEST', functionError: 'Unhandled' },
+            responsePayload: { errorType: last?.split(':')[0] ?? 'Error', errorMessage: last ?? '' },
+          }),
+        }),
+      );
+    }
     return msgs.length;
   }
 

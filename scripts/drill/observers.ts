@@ -63,6 +63,16 @@ export class Observers {
     return n;
   }
 
+  /** Empties the stack's dead-letter queues / failure destinations; returns what was parked there. */
+  async drainDeadLetters(): Promise<{ queue: string; bodies: string[] }[]> {
+    const out: { queue: string; bodies: string[] }[] = [];
+    for (const d of this.d.deadLetters) {
+      const bodies = await this.drain(d.url);
+      if (bodies.length) out.push({ queue: d.name, bodies });
+    }
+    return out;
+  }
+
   private async drain(queueUrl: string): Promise<string[]> {
     const bodies: string[] = [];
     for (;;) {

@@ -31,6 +31,8 @@ export interface DeployedFunction {
   reservedConcurrency: number;
   /** Async invoke retries (FunctionEventInvokeConfig), Lambda's default 2. */
   maxRetries: number;
+  /** Where Lambda parks an event whose retries are exhausted (on-failure destination), if a queue. */
+  onFailureQueueUrl?: string;
 }
 
 export interface QueueSource {
@@ -60,7 +62,8 @@ export interface Deployment {
   topicArn: string;
   /** Subscribed to the topic by the drill: what people would have received. */
   notificationQueueUrl: string;
-  deadLetterQueueUrls: string[];
+  /** Queues things land in when they fail (rule target DLQs, Lambda on-failure destinations, redrive targets). */
+  deadLetters: { name: string; url: string }[];
   /** What was not recreated, and why (printed once). */
   skipped: string[];
 }
@@ -100,9 +103,20 @@ export async function recreate(synth: SynthResult, c: Clients, stage: string, lo
     const out = await c.sqs.send(new CreateQueueCommand({ QueueName: name, Attributes: attrs }));
     queueUrls.set(name, out.QueueUrl!);
   }
-  const deadLetterQueueUrls = queues
-    .filter((q) => queues.some((o) => str(o.inputs.redrivePolicy)?.includes(SynthIndex.nameOf(q))) || /dead|dlq|failed/i.test(SynthIndex.nameOf(q)))
-    .map((q) => queueUrls.get(SynthIndex.nameOf(q))!);
+  const deadLetterNames = new Set<string>();
+  const markDeadLetter = (arn: unknown, where: string) => deadLetterNames.add(SynthIndex.nameOf(ix.require(T.queue, arn, where)));
+  for (const q of queues) {
+    const redrive = str(q.inputs.redrivePolicy);
+    if (redrive) markDeadLetter((JSON.parse(redrive) as { deadLetterTargetArn: string }).deadLetterTargetArn, `queue ${q.name} redrivePolicy`);
+  }
+  for (const t of ix.of(T.target)) {
+    const arn = (t.inputs.deadLetterConfig as { arn?: string } | undefined)?.arn;
+    if (arn) markDeadLetter(arn, `event target ${t.name}`);
+  }
+  for (const ic of ix.of(T.invokeConfig)) {
+    const dest = (ic.inputs.destinationConfig as { onFailure?: { destination?: string } } | undefined)?.onFailure?.destination;
+    if (dest && ix.resolve(T.queue, dest)) markDeadLetter(dest, `invoke config ${ic.name}`);
+  }
   log(`queues: ${[...queueUrls.keys()].join(', ')}`);
 
   // --- ledger table
@@ -210,6 +224,8 @@ export async function recreate(synth: SynthResult, c: Clients, stage: string, lo
       }
     }
     const invokeConfig = invokeConfigs.find((ic) => ix.resolve(T.fn, ic.inputs.functionName) === f);
+    const onFailure = (invokeConfig?.inputs.destinationConfig as { onFailure?: { destination?: string } } | undefined)?.onFailure?.destination;
+    const onFailureQueue = onFailure ? ix.resolve(T.queue, onFailure) : undefined;
     functions.set(spec.name, {
       name: spec.name,
       functionName,
@@ -220,6 +236,7 @@ export async function recreate(synth: SynthResult, c: Clients, stage: string, lo
       memoryMb: num(f.inputs.memorySize) ?? 128,
       reservedConcurrency: num(f.inputs.reservedConcurrentExecutions) ?? 10,
       maxRetries: num(invokeConfig?.inputs.maximumRetryAttempts) ?? 2,
+      onFailureQueueUrl: onFailureQueue ? queueUrls.get(SynthIndex.nameOf(onFailureQueue)) : undefined,
     });
   }
   log(`functions (stand-in queues): ${[...functions.values()].map((f) => f.functionName).join(', ')}`);
@@ -358,7 +375,7 @@ export async function recreate(synth: SynthResult, c: Clients, stage: string, lo
     modeParameter,
     topicArn,
     notificationQueueUrl,
-    deadLetterQueueUrls,
+    deadLetters: [...deadLetterNames].map((name) => ({ name, url: queueUrls.get(name)! })),
     skipped,
   };
 }

@@ -8,7 +8,7 @@ import { Observers } from './observers';
 import { recreate } from './recreate';
 import { openSandbox, type Sandbox } from './sandbox';
 import { SCENARIOS } from './scenarios';
-import { fleetCalls, type Check, type Scenario, type ScenarioEnv } from './scenarios/scenario';
+import { check, fleetCalls, type Check, type Scenario, type ScenarioEnv } from './scenarios/scenario';
 import { synthesizeForDrill } from './stack-synth';
 import { Timeline, type TimelineEntry } from './timeline';
 
@@ -103,6 +103,7 @@ export async function runDrill(o: DrillOptions): Promise<DrillReport> {
 
     const observers = new Observers(c, deployment);
     await observers.install();
+    o.log(`  watching dead-letter queues: ${deployment.deadLetters.map((d) => d.name).join(', ')}`);
     const runner = new LambdaRunner({ bundleDir: built.dir, awsEndpoint: sandbox.proxy.endpoint });
     const cloudwatch = new CloudWatchStandIn(c, sandbox.proxy.impairments);
     const asgHealth = new AutoScalingHealthStandIn(c, sandbox.proxy.impairments);
@@ -162,6 +163,16 @@ async function runScenario(s: Scenario<unknown>, seed: unknown, env: ScenarioEnv
     settledAt = new Date();
     if (!result.settled) error = `the loop did not settle within ${(o.scenarioBudgetMs ?? 30_000) / 1000}s`;
     judged = await s.judge(env, seed);
+    // Whatever the scenario, nothing may end up parked: a dead-lettered event is a fault nobody handled.
+    const parked = await env.observers.drainDeadLetters();
+    const n = parked.reduce((sum, p) => sum + p.bodies.length, 0);
+    judged.checks.push(
+      check(
+        'nothing parked in a dead-letter queue',
+        n === 0,
+        n === 0 ? 'all dead-letter queues empty' : parked.map((p) => `${p.queue}: ${p.bodies.length} (${p.bodies[0].slice(0, 200)})`).join('; '),
+      ),
+    );
   } catch (e) {
     error = e instanceof Error ? e.message : String(e);
   } finally {
