@@ -47,6 +47,16 @@ export interface RemediationOutcome {
 type ActionEnv = Pick<RuntimeEnv, 'stage' | 'ledgerTable' | 'eventBus' | 'modeParameter' | 'verifyQueueUrl' | 'guardrails' | 'pollIntervalMs' | 'modeCacheSeconds'> &
   Partial<RuntimeEnv>;
 
+/**
+ * How long an incident may hold its group slot: each remaining rung may take a
+ * full Lambda run (900 s) plus its verification delay, with room for the
+ * verifier's INSUFFICIENT_DATA re-checks; never less than two hours.
+ */
+function slotLeaseSeconds(request: RemediationRequest): number {
+  const rungsLeft = request.playbook.ladder.length - request.rung;
+  return Math.max(2 * 3600, rungsLeft * (900 + request.playbook.verifyAfterSeconds) * 3);
+}
+
 /** Time kept back from the Lambda's remaining time for recording the outcome. */
 const SAFETY_MARGIN_MS = 20_000;
 
@@ -207,7 +217,15 @@ async function remediate(
   if (stop) return stop;
   if (diagnosis.resource.group !== 'standalone') {
     stop = await gate(
-      await acquireSlot({ table: env.ledgerTable, group: diagnosis.resource.group, groupSize: diagnosis.groupSize, incidentId, guardrails: env.guardrails, dryRun }),
+      await acquireSlot({
+        table: env.ledgerTable,
+        group: diagnosis.resource.group,
+        groupSize: diagnosis.groupSize,
+        incidentId,
+        guardrails: env.guardrails,
+        dryRun,
+        leaseSeconds: slotLeaseSeconds(request),
+      }),
     );
     if (stop) return stop;
   }

@@ -90,6 +90,35 @@ describe('guards', () => {
       expect(events.filter((e) => e.detailType === 'Remediation Skipped')).toHaveLength(40);
     });
 
+    it('reclaims a slot whose incident never ended once its lease expired, and only that one', async () => {
+      // Prepare: group of 10 at 20% = 2 slots, both held: one lease expired an hour ago, one still running
+      stack = await createStack({ maxConcurrentPerGroup: 10, maxPercentPerGroup: 20 });
+      automation = await stubAutomation();
+      const ids = await runInstances(10, { 'recovery-group': 'batch' });
+      const { PutCommand } = await import('@aws-sdk/lib-dynamodb');
+      const { aws, TABLE } = await import('./stack');
+      await aws().docs.send(
+        new PutCommand({
+          TableName: TABLE,
+          Item: {
+            pk: 'group#batch',
+            sk: 'inflight',
+            holders: new Set(['inc-00000000000000aa', 'inc-00000000000000bb']),
+            'lease#inc-00000000000000aa': Date.now() - 3600_000,
+            'lease#inc-00000000000000bb': Date.now() + 3600_000,
+          },
+        }),
+      );
+      // Act
+      const out = await handler(await instanceAlarm(ids[0]));
+      // Assess
+      expect(out.outcome).toBe('succeeded');
+      const [slots] = await ledgerItems('group#batch');
+      expect([...slots.holders].sort()).toEqual(['inc-00000000000000bb', out.incidentId].sort());
+      const started = (await busEvents(stack)).find((e) => e.detailType === 'Remediation Started')!;
+      expect(started.detail.evidence.groupCap).toMatchObject({ slot: 'acquired', reclaimedExpiredSlots: ['inc-00000000000000aa'] });
+    });
+
     it('holds a resource back during its cooldown', async () => {
       // Prepare
       stack = await createStack({ cooldownMinutes: 30 });
