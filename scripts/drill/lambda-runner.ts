@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import * as path from 'node:path';
+import { format } from 'node:util';
 import { ACCOUNT, REGION } from './aws';
 import type { DeployedFunction } from './recreate';
 
@@ -116,6 +117,10 @@ export class LambdaRunner {
     Object.assign(process.env, this.lambdaEnv(fn));
     process.stdout.write = capture as typeof process.stdout.write;
     process.stderr.write = capture as typeof process.stderr.write;
+    // Under jest, `console` is jest's own (it does not go through process.stdout): capture it too.
+    const consoleMethods = ['log', 'info', 'warn', 'error', 'debug', 'trace'] as const;
+    const savedConsole = consoleMethods.map((m) => console[m]);
+    for (const m of consoleMethods) console[m] = (...args: unknown[]) => void logs.push(format(...args));
     try {
       const handler = this.load(fn);
       const results: Invocation[] = [];
@@ -126,6 +131,7 @@ export class LambdaRunner {
       }
       return results;
     } finally {
+      consoleMethods.forEach((m, i) => (console[m] = savedConsole[i]));
       process.stdout.write = outWrite;
       process.stderr.write = errWrite;
       for (const k of Object.keys(process.env)) delete process.env[k];

@@ -8,7 +8,7 @@ import { Observers } from './observers';
 import { recreate } from './recreate';
 import { openSandbox, type Sandbox } from './sandbox';
 import { SCENARIOS } from './scenarios';
-import { check, fleetCalls, type Check, type Scenario, type ScenarioEnv } from './scenarios/scenario';
+import { check, fleetCalls, guardrailsOf, type Check, type Scenario, type ScenarioEnv } from './scenarios/scenario';
 import { synthesizeForDrill } from './stack-synth';
 import { Timeline, type TimelineEntry } from './timeline';
 
@@ -109,11 +109,13 @@ export async function runDrill(o: DrillOptions): Promise<DrillReport> {
     const asgHealth = new AutoScalingHealthStandIn(c, sandbox.proxy.impairments);
     const loop = new DeliveryLoop(c, deployment, runner, cloudwatch, asgHealth, sandbox.proxy, observers);
 
+    const guardrails = guardrailsOf(deployment);
+    o.log(`  guardrails: ${JSON.stringify(guardrails)}`);
     const reports: ScenarioReport[] = [];
     for (const [i, s] of (scenarios as Scenario<unknown>[]).entries()) {
       reports.push(
         await step(`scenario ${i + 1}/${scenarios.length} ${s.name}`, () =>
-          runScenario(s, seeds[i], { stage: o.stack, clients: c, proxy: sandbox.proxy, deployment, cloudwatch, loop, observers, since: new Date() }, runner, o),
+          runScenario(s, seeds[i], { stage: o.stack, clients: c, proxy: sandbox.proxy, deployment, cloudwatch, loop, observers, since: new Date(), guardrails }, runner, o),
         ),
       );
       const r = reports[reports.length - 1];
@@ -141,7 +143,7 @@ export async function runDrill(o: DrillOptions): Promise<DrillReport> {
 async function runScenario(s: Scenario<unknown>, seed: unknown, env: ScenarioEnv, runner: LambdaRunner, o: DrillOptions): Promise<ScenarioReport> {
   runner.coldStart();
   const timeline = new Timeline();
-  const base = { name: s.name, title: s.title, fault: s.fault, expected: s.expected };
+  const base = { name: s.name, title: s.title, fault: s.fault, expected: s.expectedUnder?.(env.guardrails) ?? s.expected };
   let recoveredAt: Date | undefined;
   let settledAt: Date | undefined;
   let error: string | undefined;

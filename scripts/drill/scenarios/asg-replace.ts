@@ -1,6 +1,6 @@
 import type { Fleet, SeededGroup } from '../fleet';
 import { group, instance } from './fleet-state';
-import { alarmOf, check, eventsFor, fleetCalls, type Scenario } from './scenario';
+import { alarmOf, APPROVAL_EXPECTED, check, eventsFor, fleetCalls, handedToHumansChecks, type Scenario } from './scenario';
 
 /**
  * An Auto Scaling group member's host fails (EC2 system status check). The
@@ -18,6 +18,7 @@ export const asgReplace: Scenario<Seed> = {
   title: 'ASG member system status failure',
   fault: 'EC2 system status check impaired on one member of a 3-instance ASG',
   expected: 'the member is replaced through the group; desired capacity unchanged',
+  expectedUnder: (g) => (g.requireApprovalForDestructive ? APPROVAL_EXPECTED : asgReplace.expected),
   async seed(fleet: Fleet) {
     const g = await fleet.group('asg', 'drill-asg-web', 3);
     return { g, victim: g.instanceIds[1] };
@@ -33,6 +34,18 @@ export const asgReplace: Scenario<Seed> = {
     return members.length === s.g.desiredCapacity && !members.some((m) => m.InstanceId === s.victim);
   },
   async judge(env, s) {
+    if (env.guardrails.requireApprovalForDestructive) {
+      const g = await group(env.clients, s.g.name);
+      const victim = await instance(env.clients, s.victim);
+      const members = (g?.Instances ?? []).map((i) => i.InstanceId!);
+      return {
+        outcome: 'handed to humans for approval; group unchanged',
+        checks: [
+          ...handedToHumansChecks(env, [s.g.name, s.victim]),
+          check('the group is unchanged', members.length === s.g.desiredCapacity && s.g.instanceIds.every((i) => members.includes(i)) && victim?.State?.Name === 'running', `members: ${members.join(', ')}`),
+        ],
+      };
+    }
     const g = await group(env.clients, s.g.name);
     const members = (g?.Instances ?? []).filter((i) => i.LifecycleState === 'InService').map((i) => i.InstanceId!);
     const victim = await instance(env.clients, s.victim);

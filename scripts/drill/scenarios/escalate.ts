@@ -1,6 +1,6 @@
 import type { Fleet, SeededInstance } from '../fleet';
 import { address, instance, tagsOf } from './fleet-state';
-import { alarmOf, check, fleetCalls, type Scenario } from './scenario';
+import { alarmOf, check, fleetCalls, handedToHumansChecks, type Scenario } from './scenario';
 
 /**
  * A standalone instance's OS hangs in a way a restart does not fix. Rung 0
@@ -18,6 +18,8 @@ export const escalate: Scenario<Seed> = {
   title: 'Standalone instance hung, reboot does not help',
   fault: 'EC2 instance status check impaired; the fault survives a stop/start',
   expected: 'reboot, verification fails, escalated to replace-instance: EIP on a new instance, old one stopped + tagged',
+  expectedUnder: (g) =>
+    g.requireApprovalForDestructive ? 'reboot, verification fails, escalated: replace-instance handed to humans for approval, instance kept' : escalate.expected,
   async seed(fleet: Fleet) {
     return { i: await fleet.standalone('escalate', 'drill-app-1', { elasticIp: true }) };
   },
@@ -41,6 +43,17 @@ export const escalate: Scenario<Seed> = {
     const escalations = env.observers.events.filter(
       (e) => e.at >= env.since && e.detailType === 'Remediation Requested' && e.detail.rung === 1 && (e.detail.event as { detail?: { alarmName?: string } })?.detail?.alarmName === alarm,
     );
+    if (env.guardrails.requireApprovalForDestructive) {
+      return {
+        outcome: `reboot -> still ALARM -> replace-instance handed to humans; ${s.i.instanceId} ${old?.State?.Name}`,
+        checks: [
+          check('reboot tried first (rung 0)', reboots.length === 1, `${reboots.length} AWS-RestartEC2Instance execution(s) for ${s.i.instanceId}`),
+          check('verification failed and escalated to rung 1', escalations.length >= 1, `${escalations.length} Remediation Requested (rung 1) event(s)`),
+          ...handedToHumansChecks(env, [s.i.instanceId]),
+          check('the instance keeps running with its Elastic IP', old?.State?.Name === 'running' && eip?.InstanceId === s.i.instanceId, `${s.i.instanceId}: ${old?.State?.Name}, EIP on ${eip?.InstanceId}`),
+        ],
+      };
+    }
     const oldTags = tagsOf(old);
     const newTags = Object.keys(oldTags).filter((k) => !['Name', 'recovery-drill', 'launched-from'].includes(k));
     const checks = [

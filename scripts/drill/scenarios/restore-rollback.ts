@@ -1,6 +1,6 @@
 import { DATA_DEVICE, type Fleet, type SeededInstance } from '../fleet';
 import { instance, volumesAt } from './fleet-state';
-import { alarmOf, check, eventsFor, notificationsFor, type Scenario } from './scenario';
+import { alarmOf, check, eventsFor, handedToHumansChecks, notificationsFor, type Scenario } from './scenario';
 
 /**
  * The same stalled volume, but attaching the restored volume fails (the gap
@@ -17,6 +17,8 @@ export const restoreRollback: Scenario<Seed> = {
   title: 'Failure inside a volume restore',
   fault: 'stalled data volume; AttachVolume of the restored volume fails (injected)',
   expected: 'rolled back to the original volume, instance running, escalated to humans',
+  expectedUnder: (g) =>
+    g.requireApprovalForDestructive ? 'no restore attempted (approval required): the injected failure is never reached, people paged' : restoreRollback.expected,
   async seed(fleet: Fleet) {
     return { i: await fleet.standalone('rollback', 'drill-db-2', { snapshots: 2 }) };
   },
@@ -38,6 +40,16 @@ export const restoreRollback: Scenario<Seed> = {
     const injected = env.proxy.calls.filter((c) => c.at >= env.since && c.by === 'injected-fault');
     const failed = eventsFor(env, [s.i.dataVolumeId!, s.i.instanceId], 'Remediation Failed');
     const paged = notificationsFor(env, [s.i.dataVolumeId!, s.i.instanceId], 'Remediation Escalated');
+    if (env.guardrails.requireApprovalForDestructive) {
+      return {
+        outcome: 'handed to humans for approval; no restore attempted',
+        checks: [
+          ...handedToHumansChecks(env, [s.i.dataVolumeId!, s.i.instanceId]),
+          check('the injected failure was never reached', injected.length === 0, `${injected.length} injected failure(s)`),
+          check('the original volume is still attached', at.length === 1 && at[0].VolumeId === s.i.dataVolumeId, `${DATA_DEVICE}: ${at.map((v) => v.VolumeId).join(', ')}`),
+        ],
+      };
+    }
     const checks = [
       check('the injected failure happened', injected.length === 1, `${injected.length} injected AttachVolume failure(s)`),
       check('the original volume is back at its device', at.length === 1 && at[0].VolumeId === s.i.dataVolumeId, `${DATA_DEVICE}: ${at.map((v) => v.VolumeId).join(', ') || 'nothing'}`),

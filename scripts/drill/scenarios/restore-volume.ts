@@ -1,6 +1,6 @@
 import { DATA_DEVICE, type Fleet, type SeededInstance } from '../fleet';
 import { instance, tagsOf, volume, volumesAt } from './fleet-state';
-import { alarmOf, check, eventsFor, type Scenario } from './scenario';
+import { alarmOf, APPROVAL_EXPECTED, check, eventsFor, handedToHumansChecks, type Scenario } from './scenario';
 
 /**
  * A standalone instance's data volume stops completing I/O. restore-volume
@@ -17,6 +17,7 @@ export const restoreVolume: Scenario<Seed> = {
   title: 'EBS volume stalled I/O',
   fault: 'VolumeStalledIOCheck failing on the data volume of a standalone instance (3 snapshots)',
   expected: 'volume restored from the latest snapshot at the same device; old volume kept and tagged',
+  expectedUnder: (g) => (g.requireApprovalForDestructive ? APPROVAL_EXPECTED : restoreVolume.expected),
   async seed(fleet: Fleet) {
     return { i: await fleet.standalone('restore', 'drill-db-1', { snapshots: 3 }) };
   },
@@ -31,6 +32,15 @@ export const restoreVolume: Scenario<Seed> = {
   },
   async judge(env, s) {
     const at = await volumesAt(env.clients, s.i.instanceId, DATA_DEVICE);
+    if (env.guardrails.requireApprovalForDestructive) {
+      return {
+        outcome: 'handed to humans for approval; volume untouched',
+        checks: [
+          ...handedToHumansChecks(env, [s.i.dataVolumeId!, s.i.instanceId]),
+          check('the original volume is still attached', at.length === 1 && at[0].VolumeId === s.i.dataVolumeId, `${DATA_DEVICE}: ${at.map((v) => v.VolumeId).join(', ')}`),
+        ],
+      };
+    }
     const fresh = at.find((v) => v.VolumeId !== s.i.dataVolumeId);
     const old = await volume(env.clients, s.i.dataVolumeId!);
     const inst = await instance(env.clients, s.i.instanceId);

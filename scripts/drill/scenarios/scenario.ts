@@ -1,4 +1,5 @@
 import { PutParameterCommand } from '@aws-sdk/client-ssm';
+import { Guardrails } from '../../../functions/contracts/guardrails';
 import { alarmName } from '../../../functions/contracts/naming';
 import type { GapProxy } from '../../sandbox/aws-gaps';
 import type { Clients } from '../aws';
@@ -30,6 +31,8 @@ export interface ScenarioEnv {
   observers: Observers;
   /** Events/notifications/calls from this scenario only (since it started). */
   since: Date;
+  /** The stack's guardrails, as its functions received them (GUARDRAILS). */
+  guardrails: Guardrails;
 }
 
 export interface Judgement {
@@ -42,6 +45,8 @@ export interface Scenario<S = unknown> {
   title: string;
   fault: string;
   expected: string;
+  /** What to expect under this stack's guardrails, when that differs (e.g. approval for destructive rungs). */
+  expectedUnder?(g: Guardrails): string;
   seed(fleet: Fleet): Promise<S>;
   targets(seed: S): Record<string, unknown>[];
   /** Injects the fault; returns the alarms the played CloudWatch watches. */
@@ -105,4 +110,26 @@ export function isFleetMutation(service: string, operation: string): boolean {
   if (service === 'ssm') return operation === 'StartAutomationExecution';
   if (service !== 'ec2' && service !== 'autoscaling') return false;
   return !/^(Describe|Get|List)/.test(operation);
+}
+
+/** Guardrails of the deployed functions (all action functions get the same JSON). */
+export function guardrailsOf(d: Deployment): Guardrails {
+  const raw = d.functions.get('ssm-automation')?.env.GUARDRAILS;
+  return Guardrails.parse(raw ? JSON.parse(raw) : {});
+}
+
+export const APPROVAL_EXPECTED = 'destructive rung handed to humans for approval (requireApprovalForDestructive): fleet unchanged, people paged';
+
+/**
+ * With guardrails.requireApprovalForDestructive, a destructive rung must not
+ * touch the fleet: the plan goes to people instead. Shared checks for the
+ * scenarios whose remedy is destructive.
+ */
+export function handedToHumansChecks(env: ScenarioEnv, ids: string[]): Check[] {
+  const destructive = fleetCalls(env).filter((c) => !(c.service === 'ssm' && c.operation === 'StartAutomationExecution'));
+  const paged = notificationsFor(env, ids, 'Remediation Escalated').filter((n) => /approv/i.test(n.message));
+  return [
+    check('no destructive call', destructive.length === 0, `${destructive.length}: ${destructive.map((c) => `${c.service}:${c.operation}`).join(', ') || 'none'}`),
+    check('people paged to approve the plan', paged.length >= 1, `${paged.length} Escalated notification(s) naming the approval`),
+  ];
 }
