@@ -9,7 +9,8 @@ import { REPO_ROOT } from './stack-synth';
  * (infra/functions/bundle.ts: what `pulumi up` deploys) into
  * dist/functions/<name>/index.js, which the Lambda runner loads.
  */
-export async function buildBundles(outDir = path.join(REPO_ROOT, 'dist', 'functions')): Promise<{ dir: string; sizes: Record<string, number> }> {
+export async function buildBundles(outDir = path.join(REPO_ROOT, 'dist', 'functions')): Promise<{ dir: string; sizes: Record<string, number>; ms: number }> {
+  const started = Date.now();
   const sizes: Record<string, number> = {};
   await Promise.all(
     FUNCTIONS.map(async (spec) => {
@@ -23,5 +24,5 @@ export async function buildBundles(outDir = path.join(REPO_ROOT, 'dist', 'functi
       sizes[spec.name] = b.bytes;
     }),
   );
-  return { dir: outDir, sizes };
+  return { dir: outDir, sizes, ms: Date.now() - started };
 }

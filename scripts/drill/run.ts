@@ -98,8 +98,8 @@ export async function runDrill(o: DrillOptions): Promise<DrillReport> {
     const deployment = await step('recreate the stack in the emulator', () => recreate(synth.result, c, o.stack, (l) => o.log(`  ${l}`)));
     await fleet.settled();
     for (const s of deployment.skipped) o.log(`  not recreated: ${s}`);
-    const built = await step('build the function bundles (infra/functions/bundle.ts)', () => bundles);
-    o.log(`  ${Object.entries(built.sizes).map(([n, b]) => `${n} ${(b / 1024).toFixed(0)} KiB`).join(', ')} -> ${built.dir}`);
+    const built = await step('function bundles (infra/functions/bundle.ts, built alongside the seeding)', () => bundles);
+    o.log(`  built in ${secs(built.ms)}s: ${Object.entries(built.sizes).map(([n, b]) => `${n} ${(b / 1024).toFixed(0)} KiB`).join(', ')} -> ${built.dir}`);
 
     const observers = new Observers(c, deployment);
     await observers.install();
