@@ -51,7 +51,7 @@ export interface GapProxy {
   stop(): Promise<void>;
 }
 
-const ID_PARAM = /(InstanceId|VolumeId|AllocationId|AssociationId|SnapshotId|AutoScalingGroupName|LaunchTemplateId|Device)(\.\d+)?$/;
+const ID_PARAM = /(InstanceId|VolumeId|AllocationId|AssociationId|SnapshotId|AutoScalingGroupName|LaunchTemplateId|ResourceId|Device)(\.\d+)?$/;
 
 function idsOf(req: AwsRequest): string[] {
   if (req.protocol === 'query') {
