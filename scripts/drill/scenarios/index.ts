@@ -1,5 +1,6 @@
 import { alarmStorm } from './alarm-storm';
 import { asgReplace } from './asg-replace';
+import { dryRun } from './dry-run';
 import { duplicateDelivery } from './duplicate-delivery';
 import { escalate } from './escalate';
 import { healthStandDown } from './health-stand-down';
@@ -16,6 +17,7 @@ export const SCENARIOS: Scenario<never>[] = [
   duplicateDelivery,
   alarmStorm,
   killSwitch,
+  dryRun,
   healthStandDown,
   restoreRollback,
 ] as unknown as Scenario<never>[];
