@@ -2,8 +2,11 @@ import type { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
 import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { EC2Client } from '@aws-sdk/client-ec2';
+import type { ECSClient } from '@aws-sdk/client-ecs';
 import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import type { HealthClient } from '@aws-sdk/client-health';
+import type { LambdaClient } from '@aws-sdk/client-lambda';
+import type { RDSClient } from '@aws-sdk/client-rds';
 import type { SNSClient } from '@aws-sdk/client-sns';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { SSMClient } from '@aws-sdk/client-ssm';
@@ -18,6 +21,12 @@ import { GuardedRetryStrategy, NON_IDEMPOTENT_COMMANDS, NOT_IDEMPOTENT } from '.
  * AWS_ENDPOINT_URL points them (and the bundles) at the emulator.
  *
  * Usage: `const { client, sdk } = await ec2(); await client.send(new sdk.DescribeInstancesCommand({...}))`.
+ *
+ * Each accessor imports its own module under ./clients, which exports the
+ * client and only the commands the functions send: a handler bundle then
+ * carries only the clients its code reaches, each with only those commands'
+ * serializers (see infra/functions/bundle.ts). `@__PURE__` lets esbuild drop
+ * the accessors a handler never calls, and with them their client modules.
  */
 export interface Lazy<C, M> {
   client: C;
@@ -73,56 +82,71 @@ function lazy<C extends AnyClient, M>(key: string, load: () => Promise<M>, make:
   };
 }
 
-export const ec2 = lazy<EC2Client, typeof import('@aws-sdk/client-ec2')>(
+export const ec2 = /* @__PURE__ */ lazy<EC2Client, typeof import('./clients/ec2')>(
   'ec2',
-  () => import('@aws-sdk/client-ec2'),
+  () => import('./clients/ec2'),
   (m) => new m.EC2Client(clientOptions()),
 );
-export const autoscaling = lazy<AutoScalingClient, typeof import('@aws-sdk/client-auto-scaling')>(
+export const autoscaling = /* @__PURE__ */ lazy<AutoScalingClient, typeof import('./clients/autoscaling')>(
   'autoscaling',
-  () => import('@aws-sdk/client-auto-scaling'),
+  () => import('./clients/autoscaling'),
   (m) => new m.AutoScalingClient(clientOptions()),
 );
-export const ssm = lazy<SSMClient, typeof import('@aws-sdk/client-ssm')>(
+export const ssm = /* @__PURE__ */ lazy<SSMClient, typeof import('./clients/ssm')>(
   'ssm',
-  () => import('@aws-sdk/client-ssm'),
+  () => import('./clients/ssm'),
   (m) => new m.SSMClient(clientOptions()),
 );
-export const cloudwatch = lazy<CloudWatchClient, typeof import('@aws-sdk/client-cloudwatch')>(
+export const cloudwatch = /* @__PURE__ */ lazy<CloudWatchClient, typeof import('./clients/cloudwatch')>(
   'cloudwatch',
-  () => import('@aws-sdk/client-cloudwatch'),
+  () => import('./clients/cloudwatch'),
   (m) => new m.CloudWatchClient(clientOptions()),
 );
-export const events = lazy<EventBridgeClient, typeof import('@aws-sdk/client-eventbridge')>(
+export const events = /* @__PURE__ */ lazy<EventBridgeClient, typeof import('./clients/events')>(
   'events',
-  () => import('@aws-sdk/client-eventbridge'),
+  () => import('./clients/events'),
   (m) => new m.EventBridgeClient(clientOptions()),
 );
-export const sqs = lazy<SQSClient, typeof import('@aws-sdk/client-sqs')>(
+export const sqs = /* @__PURE__ */ lazy<SQSClient, typeof import('./clients/sqs')>(
   'sqs',
-  () => import('@aws-sdk/client-sqs'),
+  () => import('./clients/sqs'),
   (m) => new m.SQSClient(clientOptions()),
 );
-export const sns = lazy<SNSClient, typeof import('@aws-sdk/client-sns')>(
+export const sns = /* @__PURE__ */ lazy<SNSClient, typeof import('./clients/sns')>(
   'sns',
-  () => import('@aws-sdk/client-sns'),
+  () => import('./clients/sns'),
   (m) => new m.SNSClient(clientOptions()),
 );
 /** AWS Health's API is served from us-east-1 for the commercial partition. */
-export const health = lazy<HealthClient, typeof import('@aws-sdk/client-health')>(
+export const health = /* @__PURE__ */ lazy<HealthClient, typeof import('./clients/health')>(
   'health',
-  () => import('@aws-sdk/client-health'),
+  () => import('./clients/health'),
   (m) => new m.HealthClient({ ...clientOptions(), region: 'us-east-1' }),
 );
-export const dynamodb = lazy<DynamoDBClient, typeof import('@aws-sdk/client-dynamodb')>(
+export const dynamodb = /* @__PURE__ */ lazy<DynamoDBClient, typeof import('./clients/dynamodb')>(
   'dynamodb',
-  () => import('@aws-sdk/client-dynamodb'),
+  () => import('./clients/dynamodb'),
   (m) => new m.DynamoDBClient(clientOptions()),
 );
+export const rds = /* @__PURE__ */ lazy<RDSClient, typeof import('./clients/rds')>(
+  'rds',
+  () => import('./clients/rds'),
+  (m) => new m.RDSClient(clientOptions()),
+);
+export const lambda = /* @__PURE__ */ lazy<LambdaClient, typeof import('./clients/lambda')>(
+  'lambda',
+  () => import('./clients/lambda'),
+  (m) => new m.LambdaClient(clientOptions()),
+);
+export const ecs = /* @__PURE__ */ lazy<ECSClient, typeof import('./clients/ecs')>(
+  'ecs',
+  () => import('./clients/ecs'),
+  (m) => new m.ECSClient(clientOptions()),
+);
 /** Document client over the same DynamoDB client (shares its middleware, retries and endpoint). */
-let docs: Promise<Lazy<DynamoDBDocumentClient, typeof import('@aws-sdk/lib-dynamodb')>> | undefined;
-export function documentClient(): Promise<Lazy<DynamoDBDocumentClient, typeof import('@aws-sdk/lib-dynamodb')>> {
-  docs ??= Promise.all([dynamodb(), import('@aws-sdk/lib-dynamodb')]).then(([{ client }, sdk]) => ({
+let docs: Promise<Lazy<DynamoDBDocumentClient, typeof import('./clients/dynamodb-document')>> | undefined;
+export function documentClient(): Promise<Lazy<DynamoDBDocumentClient, typeof import('./clients/dynamodb-document')>> {
+  docs ??= Promise.all([dynamodb(), import('./clients/dynamodb-document')]).then(([{ client }, sdk]) => ({
     client: sdk.DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } }),
     sdk,
   }));

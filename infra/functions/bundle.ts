@@ -29,11 +29,52 @@ export const BUNDLE_OPTIONS = {
   target: 'node22',
   format: 'cjs',
   minify: true,
+  treeShaking: true,
   sourcemap: false,
   legalComments: 'none',
-  // `main` before `module`: some packages' ESM builds assume a bundler-injected `import.meta`.
-  mainFields: ['main', 'module'],
+  // ESM builds first: the AWS SDK's dist-es (one file per command) tree-shakes, its dist-cjs
+  // (one file per client, every command) does not. Any `import.meta` use is caught at build time.
+  mainFields: ['module', 'main'],
 } as const satisfies esbuild.BuildOptions;
+
+/** Bumped when the build pipeline below changes (part of the disk cache key). */
+const PIPELINE_VERSION = 2;
+
+/**
+ * zod re-exports all of its ~50 locales as a namespace (`export * as locales`),
+ * which esbuild cannot tree-shake (~260 KB per bundle). The functions only use
+ * the default English messages, which zod registers from locales/en.js
+ * directly; this resolves the locales barrel to one exporting English only.
+ */
+const zodEnglishOnly: esbuild.Plugin = {
+  name: 'zod-english-only',
+  setup(b) {
+    b.onLoad({ filter: /[\\/]node_modules[\\/]zod[\\/]v4[\\/]locales[\\/]index\.js$/ }, () => ({
+      contents: "export { default as en } from './en.js';",
+      loader: 'js',
+    }));
+  },
+};
+
+/**
+ * The AWS SDK's schema files (`schemas_0.js`, all of a service's shapes) write
+ * member traits with computed keys (`{ [_xN]: "..." }`, `_xN` a top-level
+ * string constant). esbuild treats a computed key as a possible side effect and
+ * keeps every shape (~700 KB for EC2). Replacing the key by the constant's own
+ * string literal changes nothing at run time and lets unused shapes go.
+ */
+const sdkSchemaLiteralKeys: esbuild.Plugin = {
+  name: 'aws-sdk-schema-literal-keys',
+  setup(b) {
+    b.onLoad({ filter: /[\\/]node_modules[\\/]@aws-sdk[\\/][^\\/]+[\\/]dist-es[\\/]schemas[\\/][^\\/]+\.js$/ }, (args) => {
+      const src = readFileSync(args.path, 'utf8');
+      const consts = new Map<string, string>();
+      for (const m of src.matchAll(/^const (_[A-Za-z0-9_]+) = ("[^"\\\n]*");$/gm)) consts.set(m[1], m[2]);
+      const contents = src.replace(/([{,]\s*)\[(_[A-Za-z0-9_]+)\]:/g, (all, lead: string, id: string) => (consts.has(id) ? `${lead}${consts.get(id)}:` : all));
+      return { contents, loader: 'js' };
+    });
+  },
+};
 
 export class BundleError extends Error {
   constructor(message: string) {
@@ -79,7 +120,7 @@ function cacheFile(entry: string): string {
 }
 
 function cacheKey(entry: string): string {
-  return JSON.stringify({ esbuild: esbuild.version, options: BUNDLE_OPTIONS, entry });
+  return JSON.stringify({ esbuild: esbuild.version, options: BUNDLE_OPTIONS, pipeline: PIPELINE_VERSION, entry });
 }
 
 function stamp(file: string): [number, number] | undefined {
@@ -139,24 +180,76 @@ async function build(name: string, entry: string): Promise<FunctionBundle> {
   const cached = readCache(entry);
   if (cached) return { name, entry, code: cached.code, bytes: Buffer.byteLength(cached.code), sha256: cached.sha256 };
   const workDir = path.dirname(entry);
-  let result: esbuild.BuildResult<{ write: false; metafile: true }>;
+  let result: { code: string; metafile: esbuild.Metafile };
   try {
-    result = await esbuild.build({
-      ...BUNDLE_OPTIONS,
-      entryPoints: [entry],
-      write: false,
-      metafile: true,
-      absWorkingDir: workDir,
-      logLevel: 'silent',
-      outfile: 'index.js',
-    });
+    result = await twoPass(entry, workDir);
   } catch (err) {
     const e = err as { errors?: esbuild.Message[] };
     const details = (e.errors ?? []).map((m) => `${m.location ? `${m.location.file}:${m.location.line}: ` : ''}${m.text}`).join('\n  ');
     throw new BundleError(`function ${name}: esbuild failed for ${entry}:\n  ${details || String(err)}`);
   }
-  const code = result.outputFiles[0].text;
+  const code = result.code;
   const sha256 = createHash('sha256').update(code).digest('hex');
   writeCache(entry, workDir, result.metafile, code, sha256);
   return { name, entry, code, bytes: Buffer.byteLength(code), sha256 };
 }
+
+/**
+ * Two passes, so lazily loaded SDK clients are both lazy and tree-shaken:
+ *
+ * 1. ESM with code splitting: every `import()` (one per client module, see
+ *    functions/runtime/sdk.ts) becomes its own chunk, tree-shaken like a
+ *    static import. (Bundled straight to CommonJS, esbuild wraps an `import()`
+ *    target and everything it imports in lazy initialisers, and a wrapped
+ *    barrel such as `@aws-sdk/client-ec2`'s index keeps all of its commands.)
+ * 2. Those chunks, from memory, into one CommonJS file exporting `handler`:
+ *    the chunks stay lazy (evaluated on the first `import()`), only their
+ *    already tree-shaken code is carried.
+ */
+async function twoPass(entry: string, workDir: string): Promise<{ code: string; metafile: esbuild.Metafile }> {
+  const { format: _format, ...common } = BUNDLE_OPTIONS;
+  const split = await esbuild.build({
+    ...common,
+    format: 'esm',
+    splitting: true,
+    entryPoints: { index: entry },
+    write: false,
+    metafile: true,
+    absWorkingDir: workDir,
+    logLevel: 'silent',
+    outdir: '/split',
+    chunkNames: 'chunk-[hash]',
+    plugins: [zodEnglishOnly, sdkSchemaLiteralKeys],
+  });
+  const files = new Map(split.outputFiles.map((f) => [f.path, f.text]));
+  const inMemory: esbuild.Plugin = {
+    name: 'split-chunks',
+    setup(b) {
+      b.onResolve({ filter: /.*/ }, (args) => {
+        if (args.kind === 'entry-point') return { path: args.path, namespace: 'split' };
+        if (args.namespace === 'split' && (args.path.startsWith('./') || args.path.startsWith('../'))) {
+          return { path: path.posix.join(path.posix.dirname(args.importer), args.path), namespace: 'split' };
+        }
+        return undefined; // node builtins (marked external by platform: node)
+      });
+      b.onLoad({ filter: /.*/, namespace: 'split' }, (args) => {
+        const text = files.get(args.path);
+        if (text === undefined) throw new Error(`chunk ${args.path} missing from the first pass`);
+        return { contents: text, loader: 'js' };
+      });
+    },
+  };
+  const joined = await esbuild.build({
+    ...BUNDLE_OPTIONS,
+    entryPoints: ['/split/index.js'],
+    write: false,
+    logLevel: 'silent',
+    outfile: 'index.js',
+    plugins: [inMemory],
+  });
+  // `import.meta` has no CommonJS meaning: esbuild would silently make it `{}`.
+  const meta = joined.warnings.filter((w) => /import\.meta/.test(w.text));
+  if (meta.length > 0) throw Object.assign(new Error('import.meta in an ESM dependency'), { errors: meta });
+  return { code: joined.outputFiles[0].text, metafile: split.metafile! };
+}
+export const twoPassForAnalysis = twoPass;
