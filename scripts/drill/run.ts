@@ -62,6 +62,17 @@ export interface DrillReport {
 
 const secs = (ms: number) => Math.round(ms / 10) / 100;
 
+/** The reason in a dead-lettered message: Lambda's on-failure record names the error; else the start of the body. */
+function whyParked(body: string): string {
+  try {
+    const r = JSON.parse(body) as { requestContext?: { functionArn?: string }; responsePayload?: { errorMessage?: string } };
+    if (r.responsePayload?.errorMessage) return `${r.requestContext?.functionArn?.split(':')[6] ?? 'function'}: ${r.responsePayload.errorMessage.slice(0, 300)}`;
+  } catch {
+    // not JSON: show it raw
+  }
+  return body.slice(0, 200);
+}
+
 export async function runDrill(o: DrillOptions): Promise<DrillReport> {
   const started = Date.now();
   const steps: DrillReport['steps'] = [];
@@ -172,7 +183,7 @@ async function runScenario(s: Scenario<unknown>, seed: unknown, env: ScenarioEnv
       check(
         'nothing parked in a dead-letter queue',
         n === 0,
-        n === 0 ? 'all dead-letter queues empty' : parked.map((p) => `${p.queue}: ${p.bodies.length} (${p.bodies[0].slice(0, 200)})`).join('; '),
+        n === 0 ? 'all dead-letter queues empty' : parked.map((p) => `${p.queue}: ${p.bodies.length} (${whyParked(p.bodies[0])})`).join('; '),
       ),
     );
   } catch (e) {
