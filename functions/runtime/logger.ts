@@ -1,15 +1,18 @@
 import { Logger } from '@aws-lambda-powertools/logger';
+import { EcsLogFormatter } from './ecs-log-formatter';
 
 /**
  * Structured JSON logs (Powertools Logger). Service name = the function's
  * name; POWERTOOLS_LOG_LEVEL controls verbosity (tests set SILENT or capture).
+ * Field names are ECS (@timestamp, log.level, service.name, trace.id, ...) so
+ * ELK/Graylog/Logstash ingest the lines unchanged (./ecs-log-formatter.ts).
  */
 const loggers = new Map<string, Logger>();
 
 export function logger(service: string): Logger {
   let l = loggers.get(service);
   if (!l) {
-    l = new Logger({ serviceName: `recovery-${service}` });
+    l = new Logger({ serviceName: `recovery-${service}`, logFormatter: new EcsLogFormatter() });
     loggers.set(service, l);
   }
   return l;

@@ -3,19 +3,18 @@ import * as pulumi from '@pulumi/pulumi';
 
 /**
  * The people side: an SNS topic encrypted with its own KMS key, email
- * subscriptions and (optionally) PagerDuty through its CloudWatch/SNS
- * integration endpoint. The routing key is a secret and stays one.
+ * subscriptions. Paging and chat channels (PagerDuty, Opsgenie, Slack) are
+ * recovery-bus rules to API destinations / AWS Chatbot: infra/notifications.
  */
 export interface NotificationArgs {
   stage: string;
   emails: string[];
-  pagerDutyRoutingKey?: pulumi.Input<string>;
   account: pulumi.Input<string>;
   partition: pulumi.Input<string>;
 }
 
 /** Key administration without `kms:*`: the account root may manage and use the key, nothing else. */
-const KEY_ADMIN_ACTIONS = [
+export const KEY_ADMIN_ACTIONS = [
   'kms:CreateAlias',
   'kms:DescribeKey',
   'kms:EnableKey',
@@ -67,23 +66,8 @@ export function notifications(args: NotificationArgs, opts: pulumi.CustomResourc
     opts,
   );
   const topic = new aws.sns.Topic(name, { name, displayName: `recovery-stack ${args.stage}`, kmsMasterKeyId: key.arn }, opts);
-  const subscriptions = args.emails.map(
+  const subscriptions: aws.sns.TopicSubscription[] = args.emails.map(
     (email, i) => new aws.sns.TopicSubscription(`${name}-email-${i}`, { topic: topic.arn, protocol: 'email', endpoint: email }, opts),
   );
-  if (args.pagerDutyRoutingKey !== undefined) {
-    subscriptions.push(
-      new aws.sns.TopicSubscription(
-        `${name}-pagerduty`,
-        {
-          topic: topic.arn,
-          protocol: 'https',
-          // PagerDuty's Amazon CloudWatch integration endpoint; the key is in the URL, so the URL is secret.
-          endpoint: pulumi.secret(pulumi.interpolate`https://events.pagerduty.com/integration/${args.pagerDutyRoutingKey}/enqueue`),
-          rawMessageDelivery: false,
-        },
-        opts,
-      ),
-    );
-  }
   return { key, topic, subscriptions };
 }
