@@ -1,6 +1,11 @@
 import { ssmAutomation, automationRolePermissions } from './actions/ssm-automation';
 import { replaceInstance } from './actions/replace-instance';
 import { restoreVolume } from './actions/restore-volume';
+import { rebootDb } from './actions/reboot-db';
+import { restoreDb } from './actions/restore-db';
+import { lambdaRollback } from './actions/lambda-rollback';
+import { ecsRedeploy } from './actions/ecs-redeploy';
+import { ansible } from './actions/ansible';
 import type { ActionDeclaration } from './actions/declaration';
 import { ENV, type EnvKey } from './contracts/env';
 import type { PermissionStatement } from './contracts/permissions';
@@ -81,12 +86,22 @@ export const ACTIONS: Record<ActionKind, ActionDeclaration> = {
   'ssm-automation': ssmAutomation,
   'replace-instance': replaceInstance,
   'restore-volume': restoreVolume,
+  'reboot-db': rebootDb,
+  'restore-db': restoreDb,
+  'lambda-rollback': lambdaRollback,
+  'ecs-redeploy': ecsRedeploy,
+  ansible,
 };
 
 export const FUNCTIONS: FunctionSpec[] = [
   actionFunction(ssmAutomation, { env: [...ACTION_ENV, ENV.automationRoleArn] }),
   actionFunction(replaceInstance),
   actionFunction(restoreVolume),
+  actionFunction(rebootDb),
+  actionFunction(restoreDb),
+  actionFunction(lambdaRollback),
+  actionFunction(ecsRedeploy),
+  actionFunction(ansible, { env: [...ACTION_ENV, ENV.ansiblePlaybook] }),
   {
     name: 'verifier',
     entry: 'functions/handlers/verifier.ts',

@@ -29,6 +29,8 @@ export function resourceKindsOf(t: Target): ResourceKind[] {
       return ['rds-instance'];
     case 'lambda-alias':
       return ['lambda-alias'];
+    case 'ecs-service':
+      return ['ecs-service'];
   }
 }
 

@@ -58,6 +58,15 @@ export async function resolveTargets(config: StackConfig, opts: { parallelism?: 
           attributes: { functionName: t.functionName },
         });
         break;
+      case 'ecs-service':
+        add({
+          kind: 'ecs-service',
+          id: `${t.cluster}/${t.service}`,
+          group: t.group ?? t.cluster,
+          targetIndex: i,
+          attributes: { cluster: t.cluster, service: t.service },
+        });
+        break;
     }
   }
 

@@ -23,6 +23,8 @@ export const ENV = {
   automationRoleArn: 'AUTOMATION_ROLE_ARN',
   /** Optional SSM Change Calendar name; CLOSED means no action. */
   changeCalendar: 'CHANGE_CALENDAR',
+  /** JSON of the validated `recovery-stack:ansible` playbook source (functions/contracts/ansible.ts; ansible only). */
+  ansiblePlaybook: 'ANSIBLE_PLAYBOOK',
 } as const;
 
 export type EnvKey = (typeof ENV)[keyof typeof ENV];

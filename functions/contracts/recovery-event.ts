@@ -24,8 +24,9 @@ export const NOTIFY_DETAIL_TYPES: DetailType[] = [
 ];
 
 export const ResourceRef = z.object({
-  type: z.enum(['instance', 'autoscaling-group', 'volume']),
-  id: z.string().min(1).max(255),
+  type: z.enum(['instance', 'autoscaling-group', 'volume', 'rds-instance', 'lambda-alias', 'ecs-service']),
+  /** Instance/volume id, ASG name, DB instance identifier, `function:alias`, `cluster/service`. */
+  id: z.string().min(1).max(511),
   /** Blast-radius group: ASG name, `recovery-group` tag, or `standalone`. */
   group: z.string().max(255).optional(),
 });

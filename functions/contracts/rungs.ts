@@ -3,7 +3,16 @@
  * each rung runs one action kind (one Lambda function) with fixed parameters.
  * When the last rung fails verification, humans are paged.
  */
-export const ACTION_KINDS = ['ssm-automation', 'replace-instance', 'restore-volume'] as const;
+export const ACTION_KINDS = [
+  'ssm-automation',
+  'replace-instance',
+  'restore-volume',
+  'reboot-db',
+  'restore-db',
+  'lambda-rollback',
+  'ecs-redeploy',
+  'ansible',
+] as const;
 export type ActionKind = (typeof ACTION_KINDS)[number];
 
 export interface RungDefinition {
@@ -33,6 +42,37 @@ export const RUNGS = {
     params: {},
     description: 'Restore the failed EBS volume from its latest completed snapshot and swap it in at the same device; the old volume is kept and tagged.',
     destructive: true,
+  },
+  'reboot-db': {
+    action: 'reboot-db',
+    params: { forceFailover: true },
+    description: 'Reboot the RDS instance; a Multi-AZ instance fails over to its standby (ForceFailover).',
+    destructive: false,
+  },
+  'restore-db': {
+    action: 'restore-db',
+    params: {},
+    description:
+      'Restore the RDS instance to its latest restorable time as a new instance, then swap identifiers so clients keep the endpoint; the old instance is renamed, tagged and kept.',
+    destructive: true,
+  },
+  'lambda-rollback': {
+    action: 'lambda-rollback',
+    params: { maxDeployAgeMinutes: 1440 },
+    description: "Point the Lambda alias back at the previous published version (or drop a canary's extra weight); both versions are recorded.",
+    destructive: false,
+  },
+  'ecs-redeploy': {
+    action: 'ecs-redeploy',
+    params: {},
+    description: 'Force a new deployment of the ECS service (UpdateService forceNewDeployment): tasks are replaced by a rolling deployment.',
+    destructive: false,
+  },
+  ansible: {
+    action: 'ansible',
+    params: {},
+    description: 'Run the Ansible playbook from recovery-stack:ansible on the instance through SSM Run Command (AWS-ApplyAnsiblePlaybooks).',
+    destructive: false,
   },
 } as const satisfies Record<string, RungDefinition>;
 

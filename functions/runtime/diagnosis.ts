@@ -1,5 +1,8 @@
 import type { ResourceRef } from '../contracts/recovery-event';
 import { autoscaling, ec2 } from './sdk';
+import { describeDbInstance, type DbInstanceFacts } from './db-instance';
+import { describeEcsService, type EcsServiceFacts } from './ecs-service';
+import { describeLambdaAlias, type LambdaAliasFacts } from './lambda-alias';
 
 /**
  * Evidence gathered before acting (read-only calls): the instance's state,
@@ -34,6 +37,10 @@ export interface Diagnosis {
   instance?: InstanceFacts;
   /** The volume the alarm names (VolumeId dimension). */
   volumeId?: string;
+  /** RDS, Lambda and ECS resources (alarms on DBInstanceIdentifier, FunctionName+Resource, ClusterName+ServiceName). */
+  dbInstance?: DbInstanceFacts;
+  lambdaAlias?: LambdaAliasFacts;
+  ecsService?: EcsServiceFacts;
   groupSize: number;
   evidence: Record<string, unknown>;
 }
@@ -115,7 +122,31 @@ async function taggedFleetSize(group: string): Promise<number> {
   return count;
 }
 
+/**
+ * Non-EC2 resources: their own facts; the blast-radius group is the
+ * `recovery-group` tag where the service has tags we already read (RDS),
+ * else standalone.
+ */
+async function diagnoseService(resource: ResourceRef): Promise<Diagnosis> {
+  const evidence: Record<string, unknown> = {};
+  const d: Diagnosis = { resource: { ...resource, group: 'standalone' }, groupSize: 1, evidence };
+  if (resource.type === 'rds-instance') {
+    d.dbInstance = await describeDbInstance(resource.id);
+    evidence.dbInstance = d.dbInstance ?? `DB instance ${resource.id} not found`;
+    if (d.dbInstance?.tags[GROUP_TAG]) d.resource.group = d.dbInstance.tags[GROUP_TAG];
+  } else if (resource.type === 'lambda-alias') {
+    d.lambdaAlias = await describeLambdaAlias(resource.id);
+    evidence.lambdaAlias = d.lambdaAlias ? { ...d.lambdaAlias, versions: d.lambdaAlias.versions.slice(0, 5) } : `alias ${resource.id} not found`;
+  } else {
+    d.ecsService = await describeEcsService(resource.id);
+    evidence.ecsService = d.ecsService ?? `ECS service ${resource.id} not found`;
+  }
+  evidence.group = { name: d.resource.group, size: 1 };
+  return d;
+}
+
 export async function diagnose(resource: ResourceRef): Promise<Diagnosis> {
+  if (resource.type === 'rds-instance' || resource.type === 'lambda-alias' || resource.type === 'ecs-service') return diagnoseService(resource);
   const evidence: Record<string, unknown> = {};
   let instance: InstanceFacts | undefined;
   let volumeId: string | undefined;

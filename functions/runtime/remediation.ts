@@ -1,6 +1,6 @@
 import type { JSONValue } from '@aws-lambda-powertools/commons/types';
 import type { ActionDeclaration } from '../actions/declaration';
-import { DETAIL_TYPES, type RecoveryEventDetail } from '../contracts/recovery-event';
+import { DETAIL_TYPES, type RecoveryEventDetail, type ResourceRef } from '../contracts/recovery-event';
 import type { RemediationRequest } from '../contracts/remediation-request';
 import { RUNGS } from '../contracts/rungs';
 import { checkBreaker, recordFailure } from '../guards/circuit-breaker';
@@ -121,6 +121,20 @@ async function skipRecord(env: ActionEnv, detail: RecoveryEventDetail, log: Pick
   await putRecoveryEvent(env.eventBus, DETAIL_TYPES.skipped, detail);
 }
 
+/** The AWS Health service code whose open issues stand the remediation down. */
+function healthService(type: ResourceRef['type']): string {
+  switch (type) {
+    case 'rds-instance':
+      return 'RDS';
+    case 'lambda-alias':
+      return 'LAMBDA';
+    case 'ecs-service':
+      return 'ECS';
+    default:
+      return 'EC2';
+  }
+}
+
 async function alarmNow(alarmName: string): Promise<string | undefined> {
   const { client, sdk } = await cloudwatch();
   const out = await client.send(new sdk.DescribeAlarmsCommand({ AlarmNames: [alarmName] }));
@@ -182,9 +196,9 @@ async function remediate(
   stop = await gate(
     await checkHealth({
       enabled: env.guardrails.standDownOnHealthEvents,
-      service: 'EC2',
+      service: healthService(resource.type),
       region: request.event.region,
-      availabilityZone: diagnosis.instance?.availabilityZone,
+      availabilityZone: diagnosis.instance?.availabilityZone ?? diagnosis.dbInstance?.availabilityZone,
     }),
   );
   if (stop) return stop;

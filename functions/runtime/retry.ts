@@ -28,6 +28,11 @@ export const NON_IDEMPOTENT_COMMANDS = new Set([
   'UpdateItemCommand',
   'PutItemCommand',
   'DeleteItemCommand',
+  // restore-db's renames: a repeated rename of a name already taken fails confusingly; the action re-reads state instead.
+  'ModifyDBInstanceCommand',
+  'RestoreDBInstanceToPointInTimeCommand',
+  // A repeated SendCommand runs the playbook twice.
+  'SendCommandCommand',
 ]);
 
 interface Token {

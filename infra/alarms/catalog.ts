@@ -8,6 +8,8 @@ import { ebsStalledIo } from './ebs-stalled-io';
 import { rdsFreeStorage } from './rds-free-storage';
 import { rdsCpu } from './rds-cpu';
 import { lambdaAliasErrors } from './lambda-alias-errors';
+import { rdsUnresponsive } from './rds-unresponsive';
+import { ecsRunningTasks } from './ecs-running-tasks';
 
 /** Every detector recovery-stack knows. Order is stable (it drives logical names and the dashboard). */
 export const DETECTORS: Detector[] = [
@@ -20,6 +22,8 @@ export const DETECTORS: Detector[] = [
   rdsFreeStorage,
   rdsCpu,
   lambdaAliasErrors,
+  rdsUnresponsive,
+  ecsRunningTasks,
 ];
 
 export const DETECTOR_NAMES = DETECTORS.map((d) => d.name);

@@ -6,7 +6,7 @@ import type { RungName } from '../../functions/contracts/rungs';
  * `recovery-<stage>-<playbook>-<resource>`), so detector names must never be
  * a `-`-prefix of each other (checked in catalog.ts).
  */
-export type ResourceKind = 'instance' | 'autoscaling-group' | 'volume' | 'rds-instance' | 'lambda-alias';
+export type ResourceKind = 'instance' | 'autoscaling-group' | 'volume' | 'rds-instance' | 'lambda-alias' | 'ecs-service';
 
 /** A concrete thing an alarm watches, after tag selectors are resolved. */
 export interface ProtectedResource {

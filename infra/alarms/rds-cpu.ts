@@ -1,6 +1,10 @@
 import type { Detector } from './detector';
 
-/** AWS/RDS CPUUtilization high: queries or load; notify only. */
+/**
+ * AWS/RDS CPUUtilization high: queries or load. Notify-only on purpose: a
+ * reboot drops every connection and only hides the query that will come back;
+ * a restore loses writes and fixes nothing about load.
+ */
 export const rdsCpu: Detector = {
   name: 'rds-cpu',
   resourceKind: 'rds-instance',

@@ -1,6 +1,11 @@
 import type { Detector } from './detector';
 
-/** AWS/RDS FreeStorageSpace low: writes fail when it reaches zero; storage needs a human decision. */
+/**
+ * AWS/RDS FreeStorageSpace low: writes fail when it reaches zero. Notify-only
+ * on purpose: a reboot frees nothing and a point-in-time restore gets the same
+ * allocated storage (and loses recent writes); the fix is more storage
+ * (AllocatedStorage / MaxAllocatedStorage) or less data, a human decision.
+ */
 export const FREE_STORAGE_THRESHOLD_BYTES = 5 * 1024 ** 3;
 
 export const rdsFreeStorage: Detector = {

@@ -51,17 +51,46 @@ function sid(s: string): string {
 }
 
 /** Which protected resource type an ARN template is about. */
-function protectedType(template: string): 'instance' | 'asg' {
+function protectedType(template: string): 'instance' | 'asg' | 'db' | 'lambda' | 'ecs' {
   if (/:instance\/\*$/.test(template)) return 'instance';
   if (/autoScalingGroup:\*:autoScalingGroupName\/\*$/.test(template)) return 'asg';
-  throw new Error(`cannot narrow protected resource template "${template}": only EC2 instance and Auto Scaling group ARNs are supported`);
+  if (/:rds:[^:]*:[^:]*:db:\*$/.test(template)) return 'db';
+  if (/:lambda:[^:]*:[^:]*:function:\*$/.test(template)) return 'lambda';
+  if (/:ecs:[^:]*:[^:]*:service\/\*$/.test(template)) return 'ecs';
+  throw new Error(`cannot narrow protected resource template "${template}": only EC2 instance, Auto Scaling group, RDS db, Lambda function and ECS service ARNs are supported`);
+}
+
+/**
+ * RDS, Lambda and ECS targets are named explicitly in config: their
+ * statements list exact ARNs. A DB also gets `db:<id>-*` (restore-db's
+ * `-restored-` and `-replaced-` names); a function also its qualified ARNs
+ * (`function:<name>:<alias>`).
+ */
+function namedArns(type: 'db' | 'lambda' | 'ecs', template: string, scope: ProtectedScope): string[] {
+  const stem = template.replace(/\*$/, '');
+  switch (type) {
+    case 'db':
+      return scope.dbIdentifiers.flatMap((id) => [`${stem}${id}`, `${stem}${id}-*`]);
+    case 'lambda':
+      return scope.lambdaFunctions.flatMap((fn) => [`${stem}${fn}`, `${stem}${fn}:*`]);
+    case 'ecs':
+      return scope.ecsServices.map((svc) => `${stem}${svc}`);
+  }
 }
 
 function narrow(st: PermissionStatement, resources: string[], scope: ProtectedScope): IamStatement[] {
   const out: IamStatement[] = [];
   const base = sid(st.sid);
   const byType = { instance: [] as string[], asg: [] as string[] };
-  for (const r of resources) byType[protectedType(r)].push(r);
+  const named: string[] = [];
+  for (const r of resources) {
+    const type = protectedType(r);
+    if (type === 'instance' || type === 'asg') byType[type].push(r);
+    else named.push(...namedArns(type, r, scope));
+  }
+  if (named.length > 0) {
+    out.push({ Sid: `${base}Named`, Effect: 'Allow', Action: st.actions, Resource: named, ...(st.condition ? { Condition: st.condition } : {}) });
+  }
   const withCondition = (extra: Record<string, string>): IamStatement['Condition'] => {
     const cond: Record<string, Record<string, string | string[]>> = structuredClone(st.condition ?? {});
     cond.StringEquals = { ...(cond.StringEquals ?? {}), ...extra };

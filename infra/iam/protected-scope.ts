@@ -11,10 +11,16 @@ export interface ProtectedScope {
   instanceTagSelectors: Record<string, string>[];
   asgNames: string[];
   asgTagSelectors: Record<string, string>[];
+  /** RDS DB instance identifiers (restore-db also touches `<id>-*`: its restored and replaced names). */
+  dbIdentifiers: string[];
+  /** Lambda function names of protected aliases. */
+  lambdaFunctions: string[];
+  /** ECS services as `cluster/service`. */
+  ecsServices: string[];
 }
 
 export function protectedScope(config: StackConfig): ProtectedScope {
-  const s: ProtectedScope = { instanceIds: [], instanceTagSelectors: [], asgNames: [], asgTagSelectors: [] };
+  const s: ProtectedScope = { instanceIds: [], instanceTagSelectors: [], asgNames: [], asgTagSelectors: [], dbIdentifiers: [], lambdaFunctions: [], ecsServices: [] };
   for (const t of config.targets) {
     if (t.kind === 'instance') {
       if (t.id) s.instanceIds.push(t.id);
@@ -22,7 +28,10 @@ export function protectedScope(config: StackConfig): ProtectedScope {
     } else if (t.kind === 'autoscaling-group') {
       if (t.name) s.asgNames.push(t.name);
       else s.asgTagSelectors.push(t.tags!);
-    }
+    } else if (t.kind === 'rds-instance') s.dbIdentifiers.push(t.identifier);
+    else if (t.kind === 'lambda-alias') {
+      if (!s.lambdaFunctions.includes(t.functionName)) s.lambdaFunctions.push(t.functionName);
+    } else if (t.kind === 'ecs-service') s.ecsServices.push(`${t.cluster}/${t.service}`);
   }
   return s;
 }

@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import * as path from 'node:path';
 import { ACTIONS, FUNCTIONS } from '../../functions/catalog';
+import { ACTION_KINDS } from '../../functions/contracts/rungs';
 
 const ROOT = path.resolve(__dirname, '../..');
 
@@ -22,7 +23,8 @@ describe('function catalog', () => {
       expect(f.entry).toBe(`functions/handlers/${f.name}.ts`);
       for (const p of f.permissions) for (const a of p.actions) expect(a).not.toMatch(/(^\*$|:\*$)/);
     }
-    expect(Object.keys(ACTIONS).sort()).toEqual(['replace-instance', 'restore-volume', 'ssm-automation']);
+    // Every action kind has its declaration (and so its Lambda and role).
+    expect(Object.keys(ACTIONS).sort()).toEqual([...ACTION_KINDS].sort());
   });
 
   it('grants the read calls diagnosis makes to every action function', () => {

@@ -7,13 +7,13 @@ import * as sdk from '../../functions/runtime/sdk';
  */
 const READ = /^(Describe|Get|List)/;
 /** Services whose mutating calls change the fleet (ledger/bus/queue writes are bookkeeping). */
-const FLEET = ['ec2', 'autoscaling', 'ssm'] as const;
+const FLEET = ['ec2', 'autoscaling', 'ssm', 'rds', 'lambda', 'ecs'] as const;
 
 type Mw = (next: (a: any) => Promise<any>, ctx: { commandName?: string }) => (a: any) => Promise<any>;
 
 async function clients(keys: readonly string[]) {
   // Build them now so the middleware is in place before the handler's first call.
-  await Promise.all([sdk.ec2(), sdk.autoscaling(), sdk.ssm(), sdk.dynamodb(), sdk.events(), sdk.sqs(), sdk.sns(), sdk.cloudwatch(), sdk.health()]);
+  await Promise.all([sdk.ec2(), sdk.autoscaling(), sdk.ssm(), sdk.rds(), sdk.lambda(), sdk.ecs(), sdk.dynamodb(), sdk.events(), sdk.sqs(), sdk.sns(), sdk.cloudwatch(), sdk.health()]);
   const all = await sdk.builtClients();
   return keys.map((k) => [k, all[k]] as const).filter(([, c]) => c) as Array<readonly [string, any]>;
 }
@@ -29,7 +29,7 @@ export interface MutationCounter {
 export async function countMutations(): Promise<MutationCounter> {
   const counter: MutationCounter = { fleet: [], all: [], detach: async () => undefined };
   const name = `count-${Math.random().toString(36).slice(2)}`;
-  const cs = await clients(['ec2', 'autoscaling', 'ssm', 'dynamodb', 'events', 'sqs', 'sns', 'cloudwatch', 'health']);
+  const cs = await clients(['ec2', 'autoscaling', 'ssm', 'rds', 'lambda', 'ecs', 'dynamodb', 'events', 'sqs', 'sns', 'cloudwatch', 'health']);
   for (const [key, c] of cs) {
     const mw: Mw = (next, ctx) => async (args) => {
       const cmd = ctx.commandName ?? '?';
@@ -52,12 +52,14 @@ export async function countMutations(): Promise<MutationCounter> {
  * (stand-in: moto cannot be told to fail one call). The error is not
  * retryable, so it reaches the action as-is.
  */
-export async function failOnce(service: 'ec2' | 'autoscaling', commandName: string): Promise<{ fired: () => boolean; detach: () => void }> {
+export async function failOnce(service: 'ec2' | 'autoscaling' | 'rds' | 'lambda', commandName: string, opts: { skip?: number } = {}): Promise<{ fired: () => boolean; detach: () => void }> {
   const [[, c]] = await clients([service]);
   let fired = false;
+  // `skip`: let the first N calls of the command through (e.g. fail the second rename, not the first).
+  let skip = opts.skip ?? 0;
   const name = `fail-${commandName}-${Math.random().toString(36).slice(2)}`;
   const mw: Mw = (next, ctx) => async (args) => {
-    if (!fired && ctx.commandName === commandName) {
+    if (!fired && ctx.commandName === commandName && skip-- <= 0) {
       fired = true;
       throw Object.assign(new Error(`injected failure of ${commandName}`), { name: 'InjectedFailure', $fault: 'client' });
     }

@@ -37,7 +37,7 @@ describe('stack config', () => {
   const cases: [string, (c: Record<string, unknown>) => void, string, RegExp][] = [
     ['unknown mode', (c) => (c.mode = 'yolo'), 'recovery-stack:mode', /auto, dry-run or off/],
     ['malformed instance id', (c) => ((c.targets as object[])[1] = { kind: 'instance', id: 'web-1' }), 'recovery-stack:targets[1].id', /EC2 instance id/],
-    ['unknown target kind', (c) => ((c.targets as object[])[2] = { kind: 'ecs-service', name: 'x' }), 'recovery-stack:targets[2].kind', /instance, autoscaling-group/],
+    ['unknown target kind', (c) => ((c.targets as object[])[2] = { kind: 'ecs-task', name: 'x' }), 'recovery-stack:targets[2].kind', /instance, autoscaling-group/],
     ['unknown rung in a ladder', (c) => ((c.targets as object[])[0] = { kind: 'autoscaling-group', name: 'web', ladder: ['nuke'] }), 'recovery-stack:targets[0].ladder[0]', /reboot, replace-instance, restore-volume/],
     ['both id and tags', (c) => ((c.targets as object[])[1] = { kind: 'instance', id: 'i-0123456789abcdef0', tags: { a: 'b' } }), 'recovery-stack:targets[1]', /exactly one of `id` or `tags`/],
     ['empty tag selector', (c) => ((c.targets as object[])[2] = { kind: 'instance', tags: {} }), 'recovery-stack:targets[2].tags', /at least one tag/],

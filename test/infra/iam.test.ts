@@ -3,7 +3,7 @@ import { renderStatements } from '../../infra/iam/policy-document';
 import type { ProtectedScope } from '../../infra/iam/protected-scope';
 
 const values = { partition: 'aws', region: 'us-east-1', account: '123456789012', stage: 'prod', ledgerTableArn: 'arn:aws:dynamodb:us-east-1:123456789012:table/t' };
-const scope: ProtectedScope = { instanceIds: ['i-0123456789abcdef0'], instanceTagSelectors: [{ recovery: 'on' }], asgNames: ['web'], asgTagSelectors: [] };
+const scope: ProtectedScope = { instanceIds: ['i-0123456789abcdef0'], instanceTagSelectors: [{ recovery: 'on' }], asgNames: ['web'], asgTagSelectors: [], dbIdentifiers: [], lambdaFunctions: [], ecsServices: [] };
 
 describe('IAM rendering from declared permissions', () => {
   it('substitutes placeholders and drops statements whose placeholder is unset', () => {
@@ -39,7 +39,7 @@ describe('IAM rendering from declared permissions', () => {
   });
 
   it('drops protected statements when nothing of that kind is protected', () => {
-    const none: ProtectedScope = { instanceIds: [], instanceTagSelectors: [], asgNames: [], asgTagSelectors: [] };
+    const none: ProtectedScope = { instanceIds: [], instanceTagSelectors: [], asgNames: [], asgTagSelectors: [], dbIdentifiers: [], lambdaFunctions: [], ecsServices: [] };
     const out = renderStatements('t', [{ sid: 'Stop', actions: ['ec2:StopInstances'], resources: ['arn:aws:ec2:r:a:instance/*'], scope: 'protected' }], values, none);
     expect(out).toEqual([]);
   });

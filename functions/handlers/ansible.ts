@@ -1,0 +1,5 @@
+import { ansible } from '../actions/ansible';
+import { actionHandler } from '../runtime/remediation';
+
+/** Lambda entry for the ansible rung: validate, guard, diagnose, act (functions/runtime/remediation.ts). */
+export const handler = actionHandler(ansible);

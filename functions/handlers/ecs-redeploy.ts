@@ -1,0 +1,5 @@
+import { ecsRedeploy } from '../actions/ecs-redeploy';
+import { actionHandler } from '../runtime/remediation';
+
+/** Lambda entry for the ecs-redeploy rung: validate, guard, diagnose, act (functions/runtime/remediation.ts). */
+export const handler = actionHandler(ecsRedeploy);

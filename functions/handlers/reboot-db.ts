@@ -1,0 +1,5 @@
+import { rebootDb } from '../actions/reboot-db';
+import { actionHandler } from '../runtime/remediation';
+
+/** Lambda entry for the reboot-db rung: validate, guard, diagnose, act (functions/runtime/remediation.ts). */
+export const handler = actionHandler(rebootDb);
