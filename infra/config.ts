@@ -3,6 +3,9 @@ import { Guardrails } from '../functions/contracts/guardrails';
 import { RUNG_NAMES } from '../functions/contracts/rungs';
 import { AnsiblePlaybook } from '../functions/contracts/ansible';
 import { DETECTOR_NAMES } from './alarms/catalog';
+import { logDetectorProblems } from './logs/scope';
+import { AuditLogs, LogDetectors } from './logs/config';
+import { NotificationsConfig, secretProblems } from './notifications/config';
 
 /**
  * The stack's typed configuration (keys under `recovery-stack:` in
@@ -84,19 +87,10 @@ export const Target = z.discriminatedUnion('kind', [InstanceTarget, AsgTarget, R
 });
 export type Target = z.infer<typeof Target>;
 
-const Email = z.email({ error: 'must be an email address' });
-
 export const StackConfig = z
   .object({
     mode: z.enum(['auto', 'dry-run', 'off'], { error: 'must be auto, dry-run or off' }).default('dry-run'),
-    notifications: z
-      .object({
-        emails: z.array(Email).max(20).default([]),
-        /** Secret in Pulumi.<stack>.yaml (`pulumi config set --secret`). */
-        pagerDutyRoutingKey: z.string().min(1).optional(),
-      })
-      .strict()
-      .default({ emails: [] }),
+    notifications: NotificationsConfig,
     guardrails: Guardrails.default(Guardrails.parse({})),
     targets: z.array(Target).min(1, { error: 'list at least one target to protect' }).max(200),
     playbooks: z
@@ -126,6 +120,10 @@ export const StackConfig = z
       })
       .strict()
       .default({ logRetentionDays: 30, logLevel: 'INFO' }),
+    /** CloudWatch Logs metric filters + alarms routed like any other alarm (infra/logs). */
+    logDetectors: LogDetectors,
+    /** Ship the functions' logs (audit trail) to Firehose (infra/logs/audit-shipping.ts). */
+    auditLogs: AuditLogs,
     /** Playbook source of the `ansible` rung (AWS-ApplyAnsiblePlaybooks through SSM Run Command). */
     ansible: AnsiblePlaybook.optional(),
   })
@@ -205,6 +203,7 @@ export function loadConfig(raw: Record<string, unknown>): StackConfig {
       if (j >= 0) problems.push({ key: keyPath(['targets', i, 'ladder', j]), message: 'the ansible rung needs recovery-stack:ansible (playbook source: GitHub or S3, playbookFile): set it or remove the rung' });
     });
   }
+  problems.push(...logDetectorProblems(cfg));
   if (problems.length > 0) throw new ConfigError(problems);
   return cfg;
 }
@@ -241,13 +240,27 @@ export const CONFIG_KEYS = Object.keys(StackConfig.shape) as (keyof StackConfig)
  * loadConfig. Secret keys (e.g. notifications with a PagerDuty key) arrive
  * decrypted; the component wraps the key in pulumi.secret again.
  */
-export function readStackConfig(all: Record<string, string> = pulumiConfig()): StackConfig {
+export function readStackConfig(all: Record<string, string> = pulumiConfig(), isSecret: (fullKey: string) => boolean = pulumiIsSecret): StackConfig {
   const raw: Record<string, unknown> = {};
   for (const [fullKey, value] of Object.entries(all)) {
     if (!fullKey.startsWith(`${CONFIG_NAMESPACE}:`)) continue;
     raw[fullKey.slice(CONFIG_NAMESPACE.length + 1)] = parseConfigValue(value);
   }
-  return loadConfig(raw);
+  const cfg = loadConfig(raw);
+  // Credentials only as Pulumi secrets (the runtime knows secrecy per top-level key).
+  const plaintext = secretProblems(cfg.notifications, isSecret, CONFIG_NAMESPACE);
+  if (plaintext.length > 0) throw new ConfigError(plaintext);
+  return cfg;
+}
+
+function pulumiIsSecret(fullKey: string): boolean {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const pulumi = require('@pulumi/pulumi') as typeof import('@pulumi/pulumi');
+  // runtime.isConfigSecret is exported but marked @internal (absent from the typings).
+  const runtime = pulumi.runtime as unknown as { isConfigSecret?: (k: string) => boolean };
+  if (typeof runtime.isConfigSecret === 'function') return runtime.isConfigSecret(fullKey);
+  const keys: unknown = JSON.parse(process.env.PULUMI_CONFIG_SECRET_KEYS || '[]');
+  return Array.isArray(keys) && keys.includes(fullKey);
 }
 
 function pulumiConfig(): Record<string, string> {

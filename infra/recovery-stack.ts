@@ -7,10 +7,13 @@ import { alarmNameFor, metricAlarm } from './alarms/metric-alarm';
 import type { StackConfig } from './config';
 import { dashboard } from './dashboard';
 import { lambdaFunction } from './functions/lambda-function';
+import { notificationChannels } from './notifications';
 import { automationRole } from './iam/automation-role';
 import type { Placeholders } from './iam/policy-document';
 import { protectedScope } from './iam/protected-scope';
-import { planPlaybooks } from './playbooks';
+import { assertNoPrefixOverlap, planPlaybooks } from './playbooks';
+import { auditShipping } from './logs/audit-shipping';
+import { logDetectorAlarms, planLogPlaybooks } from './logs/log-detectors';
 import { alarmRules } from './routing/alarm-rules';
 import { recoveryBusRules, recoveryEventBus } from './routing/recovery-bus';
 import { ruleName } from './routing/rule-name';
@@ -36,7 +39,7 @@ export interface RecoveryStackArgs {
   config: StackConfig;
   /** Repository root holding functions/ (default: this package). */
   functionsRoot?: string;
-  /** PagerDuty routing key as a secret Output (overrides config.notifications.pagerDutyRoutingKey). */
+  /** PagerDuty Events API v2 routing key as a secret Output (overrides config.notifications.pagerDutyRoutingKey). */
   pagerDutyRoutingKey?: pulumi.Input<string>;
 }
 
@@ -57,6 +60,9 @@ export class RecoveryStack extends pulumi.ComponentResource {
     }
     const child: pulumi.CustomResourceOptions = { parent: this };
     const plan = planPlaybooks(config);
+    // Log detectors route through the same one-rule-per-playbook scheme (infra/logs).
+    const logPlan = planLogPlaybooks(config);
+    assertNoPrefixOverlap([...plan.playbooks, ...logPlan.playbooks].map((p) => p.params.name));
     const scope = protectedScope(config);
 
     const invokeOpts = { parent: this };
@@ -76,9 +82,6 @@ export class RecoveryStack extends pulumi.ComponentResource {
       {
         stage,
         emails: config.notifications.emails,
-        pagerDutyRoutingKey:
-          args.pagerDutyRoutingKey ??
-          (config.notifications.pagerDutyRoutingKey !== undefined ? pulumi.secret(config.notifications.pagerDutyRoutingKey) : undefined),
         account,
         partition,
       },
@@ -144,11 +147,16 @@ export class RecoveryStack extends pulumi.ComponentResource {
     );
 
     // Routing: O(playbooks) rules on the default bus, O(action kinds) on the recovery bus.
-    const routes = alarmRules(stage, plan.playbooks, functions, eventsDlq.arn, child);
+    const routes = alarmRules(stage, [...plan.playbooks, ...logPlan.playbooks], functions, eventsDlq.arn, child);
     const busRules = recoveryBusRules(stage, bus, functions, eventsDlq.arn, child);
+    // PagerDuty / Opsgenie / Slack: recovery-bus rules, each a config switch.
+    const channels = notificationChannels(
+      { stage, account, region, partition, config: config.notifications, busName: bus.name, deadLetterArn: eventsDlq.arn, pagerDutyRoutingKey: args.pagerDutyRoutingKey },
+      child,
+    );
     // Only this stack's rules may dead-letter into the queue (exact rule ARNs, not a name prefix
     // another stage could share).
-    const ruleArns = [...routes.map((r) => r.rule.arn), ...busRules.rules.map((r) => r.rule.arn)];
+    const ruleArns = [...routes.map((r) => r.rule.arn), ...busRules.rules.map((r) => r.rule.arn), ...channels.rules.map((r) => r.arn)];
     new aws.sqs.QueuePolicy(
       `recovery-${stage}-events-dlq`,
       {
@@ -175,6 +183,10 @@ export class RecoveryStack extends pulumi.ComponentResource {
     // Detectors: one alarm per (resource, detector), after tag selectors resolve.
     const dashboardName = config.dashboard.name ?? `recovery-${stage}`;
     const ruleNames = new Map(routes.map((r) => [r.playbook.params.name, ruleName('recovery', stage, r.playbook.params.name)]));
+    const logAlarms = logDetectorAlarms(stage, config, logPlan, child);
+    if (config.auditLogs.enabled) {
+      auditShipping({ stage, config: config.auditLogs, logGroups: built.map((b) => b.logGroup), account, region, partition }, child);
+    }
     const alarmsPromise = resolveTargets(config).then((resources) => {
       const byPlaybook: Record<string, string[]> = Object.fromEntries(plan.playbooks.map((p) => [p.params.name, [] as string[]]));
       for (const r of resources) {
@@ -185,6 +197,7 @@ export class RecoveryStack extends pulumi.ComponentResource {
           byPlaybook[pb.params.name].push(alarmNameFor(stage, pb.params.name, r.id));
         }
       }
+      for (const l of logAlarms) (byPlaybook[l.playbook.params.name] ??= []).push(l.alarmName);
       return byPlaybook;
     });
     this.alarmNames = pulumi.output(alarmsPromise).apply((m) => Object.values(m).flat());
