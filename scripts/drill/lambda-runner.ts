@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import { format } from 'node:util';
+import * as vm from 'node:vm';
 import { ACCOUNT, REGION } from './aws';
 import type { DeployedFunction } from './recreate';
 
@@ -18,7 +18,22 @@ import type { DeployedFunction } from './recreate';
  * Invocations of one function run concurrently up to its reserved concurrency
  * (an alarm storm must meet the guards the way it would in AWS); different
  * functions run one after another, because process.env is shared.
+ *
+ * Bundles run in Node's main context with Node's own loader (dynamic
+ * `import("node:http")` in the SDK included), like the Lambda runtime runs
+ * them, whether the drill itself runs under tsx or inside a jest sandbox.
  */
+
+type Handler = (event: unknown, context: Record<string, unknown>) => Promise<unknown>;
+type ModuleFactory = (exports: object, require: NodeJS.Require, module: { exports: object }, filename: string, dirname: string) => void;
+
+/** The main context's own globals (under jest, `process`/`console` here are the sandbox's copies). */
+const main = {
+  process: vm.runInThisContext('process') as NodeJS.Process,
+  console: vm.runInThisContext('console') as Console,
+};
+const nodeModule = main.process.getBuiltinModule('node:module') as typeof import('node:module');
+
 export interface Invocation {
   fn: string;
   startedAt: Date;
@@ -30,12 +45,10 @@ export interface Invocation {
   logs: string[];
 }
 
-type Handler = (event: unknown, context: Record<string, unknown>) => Promise<unknown>;
-
 export class LambdaRunner {
   private loaded = new Map<string, Handler>();
-  /** Bundle source, read once per drill: every cold start runs the same bytes. */
-  private readonly sources = new Map<string, string>();
+  /** Compiled bundles, read once per drill: every cold start runs the same bytes. */
+  private readonly scripts = new Map<string, vm.Script>();
   readonly invocations: Invocation[] = [];
 
   constructor(
@@ -59,18 +72,21 @@ export class LambdaRunner {
     const cached = this.loaded.get(fn.name);
     if (cached) return cached;
     const file = this.bundlePath(fn);
-    // A fresh module instance per cold start: evaluate the bundle's CommonJS code ourselves
-    // (module caches differ between node and jest; this is the same in both). The bundle
-    // carries all its dependencies; `require` only serves Node's built-in modules.
-    let code = this.sources.get(file);
-    if (code === undefined) {
-      code = readFileSync(file, 'utf8');
-      this.sources.set(file, code);
+    // A fresh module instance per cold start: the bundle's CommonJS code evaluated in the
+    // CommonJS wrapper, as Node's loader would (module caches differ between node and jest;
+    // this is the same in both). The bundle carries its dependencies; `require` serves
+    // Node's built-in modules.
+    let script = this.scripts.get(file);
+    if (!script) {
+      script = new vm.Script(`(function (exports, require, module, __filename, __dirname) {${readFileSync(file, 'utf8')}\n})`, {
+        filename: file,
+        importModuleDynamically: vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
+      });
+      this.scripts.set(file, script);
     }
     const module = { exports: {} as { handler?: Handler } };
-    // eslint-disable-next-line @typescript-eslint/no-implied-eval
-    const factory = new Function('exports', 'require', 'module', '__filename', '__dirname', `${code}\n//# sourceURL=${file}`);
-    factory(module.exports, createRequire(file), module, file, path.dirname(file));
+    const factory = script.runInThisContext() as ModuleFactory;
+    factory(module.exports, nodeModule.createRequire(file), module, file, path.dirname(file));
     const handler = module.exports.handler;
     if (typeof handler !== 'function') throw new Error(`${file} does not export handler`);
     this.loaded.set(fn.name, handler);
@@ -79,7 +95,7 @@ export class LambdaRunner {
 
   private lambdaEnv(fn: DeployedFunction): Record<string, string> {
     return {
-      PATH: process.env.PATH ?? '/usr/bin:/bin',
+      PATH: main.process.env.PATH ?? '/usr/bin:/bin',
       TZ: ':UTC',
       LANG: 'en_US.UTF-8',
       AWS_REGION: REGION,
@@ -103,24 +119,24 @@ export class LambdaRunner {
 
   /** Invokes one function with a batch of events, concurrently up to its reserved concurrency. */
   async invokeAll(fn: DeployedFunction, events: unknown[]): Promise<Invocation[]> {
-    const savedEnv = { ...process.env };
+    const { process: proc, console: con } = main;
+    const savedEnv = { ...proc.env };
     const logs: string[] = [];
-    const outWrite = process.stdout.write.bind(process.stdout);
-    const errWrite = process.stderr.write.bind(process.stderr);
+    const outWrite = proc.stdout.write.bind(proc.stdout);
+    const errWrite = proc.stderr.write.bind(proc.stderr);
     const capture = (chunk: unknown, ...rest: unknown[]) => {
       logs.push(String(chunk).trimEnd());
       const cb = rest.find((r) => typeof r === 'function') as (() => void) | undefined;
       cb?.();
       return true;
     };
-    for (const k of Object.keys(process.env)) delete process.env[k];
-    Object.assign(process.env, this.lambdaEnv(fn));
-    process.stdout.write = capture as typeof process.stdout.write;
-    process.stderr.write = capture as typeof process.stderr.write;
-    // Under jest, `console` is jest's own (it does not go through process.stdout): capture it too.
+    for (const k of Object.keys(proc.env)) delete proc.env[k];
+    Object.assign(proc.env, this.lambdaEnv(fn));
+    proc.stdout.write = capture as typeof proc.stdout.write;
+    proc.stderr.write = capture as typeof proc.stderr.write;
     const consoleMethods = ['log', 'info', 'warn', 'error', 'debug', 'trace'] as const;
-    const savedConsole = consoleMethods.map((m) => console[m]);
-    for (const m of consoleMethods) console[m] = (...args: unknown[]) => void logs.push(format(...args));
+    const savedConsole = consoleMethods.map((m) => con[m]);
+    for (const m of consoleMethods) con[m] = (...args: unknown[]) => void logs.push(format(...args));
     try {
       const handler = this.load(fn);
       const results: Invocation[] = [];
@@ -131,11 +147,11 @@ export class LambdaRunner {
       }
       return results;
     } finally {
-      consoleMethods.forEach((m, i) => (console[m] = savedConsole[i]));
-      process.stdout.write = outWrite;
-      process.stderr.write = errWrite;
-      for (const k of Object.keys(process.env)) delete process.env[k];
-      Object.assign(process.env, savedEnv);
+      consoleMethods.forEach((m, i) => (con[m] = savedConsole[i]));
+      proc.stdout.write = outWrite;
+      proc.stderr.write = errWrite;
+      for (const k of Object.keys(proc.env)) delete proc.env[k];
+      Object.assign(proc.env, savedEnv);
     }
   }
 
@@ -150,7 +166,7 @@ export class LambdaRunner {
       memoryLimitInMB: String(fn.memoryMb),
       awsRequestId: requestId,
       logGroupName: `/aws/lambda/${fn.functionName}`,
-      logStreamName: process.env.AWS_LAMBDA_LOG_STREAM_NAME,
+      logStreamName: main.process.env.AWS_LAMBDA_LOG_STREAM_NAME,
       callbackWaitsForEmptyEventLoop: true,
       getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
       done: () => undefined,
@@ -173,7 +189,7 @@ export class LambdaRunner {
         startedAt,
         ms: Date.now() - startedAt.getTime(),
         ok: false,
-        error: e instanceof Error ? `${e.name}: ${e.message}` : String(e),
+        error: describeError(e),
         logs: logs.slice(first),
       };
       this.invocations.push(inv);
@@ -182,4 +198,11 @@ export class LambdaRunner {
       if (timer) clearTimeout(timer);
     }
   }
+}
+
+/** `Name: message`, with the cause chain (SDK and Powertools errors wrap the interesting part). */
+function describeError(e: unknown, depth = 0): string {
+  if (!(e instanceof Error)) return String(e);
+  const cause = (e as Error & { cause?: unknown }).cause;
+  return `${e.name}: ${e.message}${cause !== undefined && depth < 3 ? ` (cause: ${describeError(cause, depth + 1)})` : ''}`;
 }
