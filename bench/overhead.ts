@@ -1,0 +1,111 @@
+import { performance } from 'node:perf_hooks';
+import { DescribeAutoScalingGroupsCommand, DescribeAutoScalingInstancesCommand, TerminateInstanceInAutoScalingGroupCommand } from '@aws-sdk/client-auto-scaling';
+import { handler } from '../functions/handlers/replace-instance';
+import * as sdk from '../functions/runtime/sdk';
+import { alarmEvent, aws, createAsg, createStack, playbook, putAlarm, request } from '../test/functions/stack';
+import { dropBusObserver, type BenchSandbox } from './emulator';
+import { round, summary } from './stats';
+import { lambdaContext } from './lambda-context';
+
+/**
+ * (1) Overhead per fault. The real replace-instance handler (source, in
+ * process) on ASG members against moto, interleaved with the bare SDK calls
+ * the action itself makes for the same job (find the group, terminate in the
+ * group without decrementing, poll until a fresh member is InService): no
+ * validation, guards, diagnosis, ledger or events. Every event targets a
+ * distinct instance and the guardrails allow them all (caps above the fleet),
+ * so no guard skips and both sides mutate every time.
+ *
+ * "First mutation" is stamped by a middleware on the handler's own clients
+ * (functions/runtime/sdk.ts) at the first non-read call to EC2/Auto Scaling/SSM.
+ */
+export interface OverheadResult {
+  events: number;
+  fleet: { groups: number; perGroup: number };
+  guarded: { toFirstMutationMs: ReturnType<typeof summary>; totalMs: ReturnType<typeof summary>; outcomes: Record<string, number> };
+  bare: { toFirstMutationMs: ReturnType<typeof summary>; totalMs: ReturnType<typeof summary> };
+  ratio: { toFirstMutationP50: number; toFirstMutationP99: number; totalP50: number; totalP99: number };
+}
+
+const READ = /^(Describe|Get|List)/;
+
+export async function overhead(sb: BenchSandbox, events: number, log: (s: string) => void): Promise<OverheadResult> {
+  const perGroup = 20;
+  const groups = Math.ceil((2 * events) / perGroup);
+  await createStack({ maxConcurrentPerGroup: 1000, maxPercentPerGroup: 100, cooldownMinutes: 1, maxAttemptsPerDay: 100 });
+  await dropBusObserver();
+  sb.useProxy();
+  const a = aws();
+  log(`  seeding ${groups} groups x ${perGroup} instances`);
+  for (let g = 0; g < groups; g++) await createAsg(`bench-${g}`, perGroup);
+  const members: string[] = [];
+  for (let g = 0; g < groups; g++) {
+    const grp = (await a.asg.send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [`bench-${g}`] }))).AutoScalingGroups![0];
+    members.push(...grp.Instances!.map((m) => m.InstanceId!));
+  }
+  // Interleave: even-indexed instances guarded, odd bare, so moto's growth hits both alike.
+  const guardedTargets = members.filter((_, i) => i % 2 === 0).slice(0, events);
+  const bareTargets = members.filter((_, i) => i % 2 === 1).slice(0, events);
+  const alarms = new Map<string, string>();
+  for (const id of guardedTargets) alarms.set(id, await putAlarm('status', id, 'InstanceId'));
+
+  // Build the handler's clients up front and stamp its first fleet mutation.
+  await Promise.all([sdk.ec2(), sdk.autoscaling(), sdk.ssm(), sdk.dynamodb(), sdk.events(), sdk.sqs(), sdk.cloudwatch(), sdk.health()]);
+  let firstMutation: number | undefined;
+  for (const [key, client] of Object.entries(await sdk.builtClients())) {
+    if (!['ec2', 'autoscaling', 'ssm'].includes(key)) continue;
+    client.middlewareStack.add(
+      (next: (x: unknown) => Promise<unknown>, ctx: { commandName?: string }) => async (args: unknown) => {
+        if (firstMutation === undefined && !READ.test(ctx.commandName ?? '')) firstMutation = performance.now();
+        return next(args);
+      },
+      { step: 'initialize', name: 'benchFirstMutation' },
+    );
+  }
+  const poll = Number(process.env.POLL_INTERVAL_MS ?? '5');
+  const g = { first: [] as number[], total: [] as number[], outcomes: {} as Record<string, number> };
+  const b = { first: [] as number[], total: [] as number[] };
+  for (let i = 0; i < events; i++) {
+    // Guarded: the real handler.
+    const id = guardedTargets[i];
+    firstMutation = undefined;
+    const t0 = performance.now();
+    const out = await handler(request(playbook('status', ['replace-instance']), alarmEvent(alarms.get(id)!, { InstanceId: id })), lambdaContext('recovery-bench-replace-instance') as never);
+    const t1 = performance.now();
+    g.outcomes[out.outcome] = (g.outcomes[out.outcome] ?? 0) + 1;
+    if (firstMutation !== undefined) g.first.push(firstMutation - t0);
+    g.total.push(t1 - t0);
+
+    // Bare: the same job with the SDK alone.
+    const bid = bareTargets[i];
+    const s0 = performance.now();
+    const where = (await a.asg.send(new DescribeAutoScalingInstancesCommand({ InstanceIds: [bid] }))).AutoScalingInstances![0];
+    const before = (await a.asg.send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [where.AutoScalingGroupName!] }))).AutoScalingGroups![0];
+    const s1 = performance.now();
+    await a.asg.send(new TerminateInstanceInAutoScalingGroupCommand({ InstanceId: bid, ShouldDecrementDesiredCapacity: false }));
+    const known = new Set(before.Instances!.map((m) => m.InstanceId));
+    for (;;) {
+      const grp = (await a.asg.send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [where.AutoScalingGroupName!] }))).AutoScalingGroups![0];
+      const inService = grp.Instances!.filter((m) => m.LifecycleState === 'InService' && m.InstanceId !== bid);
+      if (inService.some((m) => !known.has(m.InstanceId)) && inService.length >= grp.DesiredCapacity!) break;
+      await new Promise((r) => setTimeout(r, poll));
+    }
+    b.first.push(s1 - s0);
+    b.total.push(performance.now() - s0);
+    if ((i + 1) % Math.max(1, Math.floor(events / 5)) === 0) log(`  ${i + 1}/${events} events`);
+  }
+  const gs = { toFirstMutationMs: summary(g.first), totalMs: summary(g.total), outcomes: g.outcomes };
+  const bs = { toFirstMutationMs: summary(b.first), totalMs: summary(b.total) };
+  return {
+    events,
+    fleet: { groups, perGroup },
+    guarded: gs,
+    bare: bs,
+    ratio: {
+      toFirstMutationP50: round(gs.toFirstMutationMs.p50 / bs.toFirstMutationMs.p50),
+      toFirstMutationP99: round(gs.toFirstMutationMs.p99 / bs.toFirstMutationMs.p99),
+      totalP50: round(gs.totalMs.p50 / bs.totalMs.p50),
+      totalP99: round(gs.totalMs.p99 / bs.totalMs.p99),
+    },
+  };
+}

@@ -1,0 +1,117 @@
+/**
+ * npm run bench [-- --quick | --full] [-- --only overhead,storm,fleet,bundles,drill]
+ *
+ * Benchmarks, not tests: each section measures against its own baseline in the
+ * same run and reports the ratio; nothing here asserts a timing. Writes
+ * bench/results.json (with the machine it ran on) and prints a table.
+ */
+import { writeFileSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { bundles } from './bundles';
+import { drill } from './drill';
+import { withSandbox } from './emulator';
+import { fleetScale } from './fleet';
+import { overhead } from './overhead';
+import { storm } from './storm';
+
+export const SECTIONS = ['overhead', 'storm', 'fleet', 'bundles', 'drill'] as const;
+type Section = (typeof SECTIONS)[number];
+
+/**
+ * `--full` is the issue's scale (1,000 overhead events, 10,000 storm events,
+ * fleets up to 5,000); on a shared 2-core machine moto_server is the
+ * bottleneck and it takes about half an hour. The default keeps the same
+ * fleet shapes at counts that finish in a few minutes; `--quick` is the smoke
+ * run (and what the jest test exercises, smaller still).
+ */
+export const COUNTS = {
+  full: { overhead: 1000, storm: { events: 10_000, fleet: 1000, perGroup: 20, workers: 4, concurrency: 8 }, fleet: [1, 100, 1000, 5000], bundleRuns: 5, drillOnly: undefined as string[] | undefined },
+  default: { overhead: 200, storm: { events: 2000, fleet: 1000, perGroup: 20, workers: 4, concurrency: 8 }, fleet: [1, 100, 500, 1000], bundleRuns: 3, drillOnly: undefined as string[] | undefined },
+  quick: { overhead: 20, storm: { events: 200, fleet: 40, perGroup: 10, workers: 2, concurrency: 4 }, fleet: [1, 20, 100], bundleRuns: 1, drillOnly: ['asg-system-status'] as string[] | undefined },
+};
+
+async function main(): Promise<void> {
+  const quick = process.argv.includes('--quick');
+  const full = process.argv.includes('--full');
+  const scale = quick ? 'quick' : full ? 'full' : 'default';
+  const i = process.argv.indexOf('--only');
+  const only = (i >= 0 ? process.argv[i + 1].split(',') : [...SECTIONS]) as Section[];
+  const bad = only.filter((s) => !SECTIONS.includes(s));
+  if (bad.length) throw new Error(`unknown section(s) ${bad.join(', ')}; known: ${SECTIONS.join(', ')}`);
+  const c = COUNTS[scale];
+  process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
+  const log = (s: string) => console.error(s);
+  const results: Record<string, unknown> = {
+    startedAt: new Date().toISOString(),
+    scale,
+    machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, memoryGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version, platform: `${os.platform()} ${os.release()} ${os.arch()}`, loadAverage: os.loadavg().map((x) => Math.round(x * 100) / 100) },
+    counts: c,
+  };
+  const run = async (name: Section, fn: () => Promise<unknown>) => {
+    if (!only.includes(name)) return;
+    log(`== ${name}`);
+    const t = Date.now();
+    try {
+      results[name] = await fn();
+    } catch (e) {
+      results[name] = { error: e instanceof Error ? e.message : String(e) };
+      log(`  ${name} failed: ${(e as Error).stack ?? e}`);
+    }
+    log(`  (${((Date.now() - t) / 1000).toFixed(1)}s)`);
+  };
+  await run('bundles', () => bundles(c.bundleRuns, log));
+  await run('overhead', () => withSandbox((sb) => overhead(sb, c.overhead, log)));
+  await run('storm', () => withSandbox((sb) => storm(sb, c.storm, log)));
+  await run('fleet', () => fleetScale(c.fleet, log));
+  await run('drill', () => drill(c.drillOnly));
+  results.finishedAt = new Date().toISOString();
+  const file = path.join(__dirname, scale === 'quick' ? 'results.local.json' : 'results.json');
+  writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
+  console.log(table(results));
+  console.log(`\nwritten ${path.relative(process.cwd(), file)}`);
+}
+
+function table(r: Record<string, any>): string {
+  const out: string[] = [];
+  const m = r.machine;
+  out.push(`machine: ${m.cpus} cpu (${m.cpuModel}), node ${m.node}, load ${m.loadAverage.join(' ')}  [scale: ${r.scale}]`);
+  const err = (x: any) => (x?.error ? `  failed: ${x.error}` : undefined);
+  if (r.bundles) {
+    out.push('\n(4) bundles                 size KiB   cold init ms   unbundled SDK ms   ratio');
+    out.push(err(r.bundles) ?? r.bundles.rows.map((x: any) => `  ${x.name.padEnd(24)} ${(x.bytes / 1024).toFixed(0).padStart(8)} ${String(x.coldInitMs).padStart(14)} ${String(x.baselineInitMs).padStart(18)} ${String(x.ratio).padStart(7)}`).join('\n'));
+  }
+  if (r.overhead) {
+    const o = r.overhead;
+    out.push(`\n(1) overhead per fault (${o.events ?? '?'} events)   to first mutation p50/p99 ms   total p50/p99 ms`);
+    out.push(
+      err(o) ??
+        [
+          `  guarded handler            ${o.guarded.toFirstMutationMs.p50} / ${o.guarded.toFirstMutationMs.p99}            ${o.guarded.totalMs.p50} / ${o.guarded.totalMs.p99}`,
+          `  bare SDK calls             ${o.bare.toFirstMutationMs.p50} / ${o.bare.toFirstMutationMs.p99}            ${o.bare.totalMs.p50} / ${o.bare.totalMs.p99}`,
+          `  ratio                      ${o.ratio.toFirstMutationP50} / ${o.ratio.toFirstMutationP99}            ${o.ratio.totalP50} / ${o.ratio.totalP99}   outcomes ${JSON.stringify(o.guarded.outcomes)}`,
+        ].join('\n'),
+    );
+  }
+  if (r.storm) {
+    const s = r.storm;
+    out.push(`\n(2) alarm storm`);
+    out.push(err(s) ?? `  ${s.events} events, ${s.fleet} instances in ${s.groups} groups, ${s.workers} workers x ${s.concurrency}: actions ${s.actions} (caps ${s.expectedActions}, moto terminated ${s.terminatedInMoto}), duplicates ${s.duplicates}, ${s.eventsPerSecond} events/s (${s.seconds}s) ${JSON.stringify(s.outcomes)}`);
+  }
+  if (r.fleet) {
+    out.push(`\n(3) fleet scale               synth s   alarms   rules`);
+    out.push(err(r.fleet) ?? [...r.fleet.points.map((p: any) => `  ${String(p.instances).padEnd(28)} ${String(p.seconds).padStart(7)} ${String(p.alarms).padStart(8)} ${String(p.rules).padStart(7)}`), `  rules constant: ${r.fleet.rulesConstant}; slope ${r.fleet.secondsPer1000} s per 1,000 instances`].join('\n'));
+  }
+  if (r.drill) {
+    out.push(`\n(5) drill`);
+    out.push(err(r.drill) ?? [`  ${r.drill.passed}/${r.drill.scenarios.length} passed in ${r.drill.seconds}s`, ...r.drill.scenarios.map((s: any) => `  ${s.name.padEnd(28)} alarm->recovered ${s.mttrSeconds ?? '-'} s  settled ${s.settledSeconds ?? '-'} s`)].join('\n'));
+  }
+  return out.join('\n');
+}
+
+if (require.main === module) {
+  main().catch((e: unknown) => {
+    console.error(e instanceof Error ? e.message : e);
+    process.exit(1);
+  });
+}
