@@ -18,10 +18,10 @@ export function opsgenieApiBase(region: 'us' | 'eu'): string {
 export function opsgenieTemplates(stage: string, priority: string) {
   return {
     create:
-      '{"message":"recovery-stack ' + stage + ': <playbook> on <resource> escalated to humans","alias":<incident>,' +
+      '{"message":"recovery-stack ' + stage + ': <playbook> on <resource> escalated to humans","alias":"<incident>",' +
       '"description":"Automated recovery for <resource> (playbook <playbook>, last action <action>) is exhausted or was refused; see the ledger for incident <incident>.",' +
-      '"entity":<resource>,"source":"recovery-stack","priority":"' + priority + '","tags":["recovery-stack","' + stage + '"],' +
-      '"details":{"incidentId":<incident>,"playbook":<playbook>,"resource":<resource>,"action":<action>}}',
+      '"entity":"<resource>","source":"recovery-stack","priority":"' + priority + '","tags":["recovery-stack","' + stage + '"],' +
+      '"details":{"incidentId":"<incident>","playbook":"<playbook>","resource":"<resource>","action":"<action>"}}',
     close: '{"source":"recovery-stack","note":"recovery verified: the alarm is OK again"}',
   };
 }

@@ -14,6 +14,12 @@ import type { ChannelContext, DestinationRoute } from './channel';
  * rule templates never contain it. (A connection needs an auth scheme: the
  * API key header carries the same key, which PagerDuty ignores.)
  */
+/*
+ * Templates quote every string variable ("<incident>"): the values (incident id, stage,
+ * playbook, resource id, action kind, time) have no quotes or backslashes by contract, and
+ * quoted insertion is the same in AWS and in the emulator (moto inserts unquoted strings
+ * raw, AWS adds quotes). Only the detail object is inserted as JSON.
+ */
 export const PAGERDUTY_ENQUEUE_URL = 'https://events.pagerduty.com/v2/enqueue';
 
 const INPUT_PATHS = {
@@ -29,11 +35,11 @@ const INPUT_PATHS = {
 /** Input templates (exported for tests that render them against real events). */
 export const PAGERDUTY_TEMPLATES = {
   trigger:
-    '{"event_action":"trigger","dedup_key":<incident>,"payload":{' +
+    '{"event_action":"trigger","dedup_key":"<incident>","payload":{' +
     '"summary":"recovery-stack <stage>: <playbook> on <resource> escalated to humans (automated recovery exhausted or refused)",' +
-    '"source":<resource>,"severity":"critical","timestamp":<time>,"component":<resource>,"group":<playbook>,"class":<action>,' +
+    '"source":"<resource>","severity":"critical","timestamp":"<time>","component":"<resource>","group":"<playbook>","class":"<action>",' +
     '"custom_details":<detail>}}',
-  resolve: '{"event_action":"resolve","dedup_key":<incident>}',
+  resolve: '{"event_action":"resolve","dedup_key":"<incident>"}',
 };
 
 export function pagerDuty(ctx: ChannelContext, routingKey: pulumi.Input<string>, opts: pulumi.CustomResourceOptions): DestinationRoute[] {

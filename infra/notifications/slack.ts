@@ -37,7 +37,7 @@ export const SLACK_WEBHOOK_TEMPLATE =
 
 /** AWS Chatbot custom notification (version 1.0, source custom). */
 export const CHATBOT_TEMPLATE =
-  '{"version":"1.0","source":"custom","id":<incident>,"content":{"textType":"client-markdown",' +
+  '{"version":"1.0","source":"custom","id":"<incident>","content":{"textType":"client-markdown",' +
   '"title":"[recovery <stage>] <type>: <playbook> on <resource>",' +
   '"description":"Action <action>, rung <rung>, mode <mode>, incident <incident>. Ledger and dashboard have the evidence."}}';
 

@@ -78,7 +78,7 @@ describe('notification channels and log features are config switches', () => {
     const trigger = of(all, TYPES.target).find((t) => t.name === 'recovery-dev-pagerduty-trigger')!;
     const tr = trigger.inputs.inputTransformer as { inputPaths: Record<string, string>; inputTemplate: string };
     expect(tr.inputPaths.incident).toBe('$.detail.incidentId');
-    expect(tr.inputTemplate).toMatch(/^\{"event_action":"trigger","dedup_key":<incident>,/);
+    expect(tr.inputTemplate).toMatch(/^\{"event_action":"trigger","dedup_key":"<incident>",/);
     // The key never appears in a rule or target (only in the connection's secret).
     expect(JSON.stringify(of(all, TYPES.target).map((t) => t.inputs))).not.toContain(PD_KEY);
     // The old SNS->PagerDuty CloudWatch-integration subscription is gone.
