@@ -1,6 +1,7 @@
 import { ssmAutomation, automationRolePermissions } from './actions/ssm-automation';
 import { replaceInstance } from './actions/replace-instance';
 import { restoreVolume } from './actions/restore-volume';
+import { k8sRollout } from './actions/k8s-rollout';
 import { rebootDb } from './actions/reboot-db';
 import { restoreDb } from './actions/restore-db';
 import { lambdaRollback } from './actions/lambda-rollback';
@@ -15,7 +16,7 @@ import type { ActionKind } from './contracts/rungs';
  * Every Lambda function the stack deploys: infra/ bundles `entry` with esbuild
  * and builds the role from `permissions`. SDK-free to import.
  */
-export type FunctionName = ActionKind | 'verifier' | 'notifier';
+export type FunctionName = ActionKind | 'verifier' | 'notifier' | 'alertmanager-webhook';
 
 export interface FunctionSpec {
   name: FunctionName;
@@ -86,6 +87,7 @@ export const ACTIONS: Record<ActionKind, ActionDeclaration> = {
   'ssm-automation': ssmAutomation,
   'replace-instance': replaceInstance,
   'restore-volume': restoreVolume,
+  'k8s-rollout': k8sRollout,
   'reboot-db': rebootDb,
   'restore-db': restoreDb,
   'lambda-rollback': lambdaRollback,
@@ -97,6 +99,7 @@ export const FUNCTIONS: FunctionSpec[] = [
   actionFunction(ssmAutomation, { env: [...ACTION_ENV, ENV.automationRoleArn] }),
   actionFunction(replaceInstance),
   actionFunction(restoreVolume),
+  actionFunction(k8sRollout, { env: [...ACTION_ENV, ENV.kubeClusters] }),
   actionFunction(rebootDb),
   actionFunction(restoreDb),
   actionFunction(lambdaRollback),
@@ -138,5 +141,26 @@ export const FUNCTIONS: FunctionSpec[] = [
     destructive: false,
   },
 ];
+
+/**
+ * Deployed only when the config protects Kubernetes workloads (infra/kubernetes): a Lambda
+ * function URL that takes Alertmanager's webhook and puts fault events on the recovery bus.
+ */
+export const ALERTMANAGER_WEBHOOK: FunctionSpec = {
+  name: 'alertmanager-webhook',
+  entry: 'functions/handlers/alertmanager-webhook.ts',
+  description: 'Alertmanager webhook (v4, bearer token): normalized alert events on the recovery bus, alert state in the ledger.',
+  timeoutSeconds: 30,
+  memoryMb: 256,
+  reservedConcurrency: 5,
+  env: [ENV.stage, ENV.ledgerTable, ENV.eventBus, ENV.webhookSecretParameter],
+  permissions: [
+    PUT_RECOVERY_EVENTS,
+    { sid: 'AlertState', actions: ['dynamodb:PutItem'], resources: ['{ledgerTableArn}'] },
+    // SecureString under the AWS managed key aws/ssm: its key policy already lets SSM decrypt for callers in the account.
+    { sid: 'WebhookSecret', actions: ['ssm:GetParameter'], resources: ['arn:{partition}:ssm:{region}:{account}:parameter/recovery/{stage}/alertmanager-webhook-secret'] },
+  ],
+  destructive: false,
+};
 
 export { automationRolePermissions };

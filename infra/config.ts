@@ -3,6 +3,7 @@ import { Guardrails } from '../functions/contracts/guardrails';
 import { RUNG_NAMES } from '../functions/contracts/rungs';
 import { AnsiblePlaybook } from '../functions/contracts/ansible';
 import { DETECTOR_NAMES } from './alarms/catalog';
+import { AlertmanagerSettings, KubernetesDeploymentTarget, kubernetesProblems } from './kubernetes/config';
 import { logDetectorProblems } from './logs/scope';
 import { AuditLogs, LogDetectors } from './logs/config';
 import { NotificationsConfig, secretProblems } from './notifications/config';
@@ -82,8 +83,8 @@ const EcsServiceTarget = z
   })
   .strict();
 
-export const Target = z.discriminatedUnion('kind', [InstanceTarget, AsgTarget, RdsTarget, LambdaAliasTarget, EcsServiceTarget], {
-  error: 'kind must be one of: instance, autoscaling-group, rds-instance, lambda-alias, ecs-service',
+export const Target = z.discriminatedUnion('kind', [InstanceTarget, AsgTarget, RdsTarget, LambdaAliasTarget, EcsServiceTarget, KubernetesDeploymentTarget], {
+  error: 'kind must be one of: instance, autoscaling-group, rds-instance, lambda-alias, ecs-service, kubernetes-deployment',
 });
 export type Target = z.infer<typeof Target>;
 
@@ -110,6 +111,8 @@ export const StackConfig = z
       .default({ enabled: true }),
     /** SSM Change Calendar name; CLOSED stands the automation down. */
     changeCalendar: z.string().regex(/^[a-zA-Z0-9_.-]{3,128}$/, { error: 'must be an SSM Change Calendar document name' }).optional(),
+    /** Alertmanager webhook (kubernetes-deployment targets; infra/kubernetes). */
+    alertmanager: AlertmanagerSettings.optional(),
     lambda: z
       .object({
         logRetentionDays: z
@@ -204,6 +207,7 @@ export function loadConfig(raw: Record<string, unknown>): StackConfig {
     });
   }
   problems.push(...logDetectorProblems(cfg));
+  problems.push(...kubernetesProblems(cfg).map((p) => ({ key: keyPath(p.path), message: p.message })));
   if (problems.length > 0) throw new ConfigError(problems);
   return cfg;
 }
@@ -219,6 +223,8 @@ export function targetKey(t: Target): string {
       return `rds:${t.identifier}`;
     case 'lambda-alias':
       return `lambda:${t.functionName}:${t.alias}`;
+    case 'kubernetes-deployment':
+      return `k8s:${t.cluster}/${t.namespace}/${t.name}`;
     case 'ecs-service':
       return `ecs:${t.cluster}/${t.service}`;
   }

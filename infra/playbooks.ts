@@ -29,6 +29,9 @@ export function resourceKindsOf(t: Target): ResourceKind[] {
       return ['rds-instance'];
     case 'lambda-alias':
       return ['lambda-alias'];
+    case 'kubernetes-deployment':
+      // No CloudWatch detector: Alertmanager alerts feed its playbooks (infra/kubernetes/playbooks.ts).
+      return [];
     case 'ecs-service':
       return ['ecs-service'];
   }

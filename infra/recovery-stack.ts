@@ -7,6 +7,8 @@ import { alarmNameFor, metricAlarm } from './alarms/metric-alarm';
 import type { StackConfig } from './config';
 import { dashboard } from './dashboard';
 import { lambdaFunction } from './functions/lambda-function';
+import { ALERTMANAGER_WEBHOOK } from '../functions/catalog';
+import { kubernetesClusters, kubernetesWorkloads } from './kubernetes';
 import { notificationChannels } from './notifications';
 import { automationRole } from './iam/automation-role';
 import type { Placeholders } from './iam/policy-document';
@@ -110,6 +112,8 @@ export class RecoveryStack extends pulumi.ComponentResource {
       .all([basePlaceholders, automation.role.arn])
       .apply(([base, automationRoleArn]): Placeholders => ({ ...(base as Placeholders), automationRoleArn, changeCalendarArn: base.changeCalendarArn || undefined }));
 
+    // Kubernetes clusters first: the k8s-rollout function reads their endpoints from KUBE_CLUSTERS.
+    const kube = kubernetesClusters(stage, config, region, child);
     const env: Partial<Record<EnvKey, pulumi.Input<string>>> = {
       [ENV.stage]: stage,
       [ENV.ledgerTable]: table.name,
@@ -120,6 +124,7 @@ export class RecoveryStack extends pulumi.ComponentResource {
       [ENV.topicArn]: notify.topic.arn,
       [ENV.automationRoleArn]: automation.role.arn,
       ...(config.changeCalendar ? { [ENV.changeCalendar]: config.changeCalendar } : {}),
+      [ENV.kubeClusters]: kube.clustersJson,
       ...(config.ansible ? { [ENV.ansiblePlaybook]: JSON.stringify(config.ansible) } : {}),
     };
 
@@ -154,9 +159,38 @@ export class RecoveryStack extends pulumi.ComponentResource {
       { stage, account, region, partition, config: config.notifications, busName: bus.name, deadLetterArn: eventsDlq.arn, pagerDutyRoutingKey: args.pagerDutyRoutingKey },
       child,
     );
+    // Kubernetes workloads: access entries, RBAC, PodDisruptionBudgets, alerts, the Alertmanager webhook, playbook rules.
+    const kubeWorkloads = kubernetesWorkloads(
+      {
+        stage,
+        config,
+        clusters: kube,
+        bus,
+        functions,
+        rolloutRoleArn: built[FUNCTIONS.findIndex((f) => f.name === 'k8s-rollout')].role.arn,
+        deadLetterArn: eventsDlq.arn,
+        webhookFunction: (extra) =>
+          lambdaFunction(
+            {
+              stage,
+              spec: ALERTMANAGER_WEBHOOK,
+              env: { ...env, ...extra },
+              placeholders,
+              scope,
+              failureQueueArn: functionsDlq.arn,
+              logRetentionDays: config.lambda.logRetentionDays,
+              logLevel: config.lambda.logLevel,
+              rootDir: args.functionsRoot,
+            },
+            child,
+          ).fn,
+      },
+      child,
+    );
     // Only this stack's rules may dead-letter into the queue (exact rule ARNs, not a name prefix
     // another stage could share).
     const ruleArns = [...routes.map((r) => r.rule.arn), ...busRules.rules.map((r) => r.rule.arn), ...channels.rules.map((r) => r.arn)];
+    for (const r of kubeWorkloads?.rules ?? []) ruleArns.push(r.rule.arn);
     new aws.sqs.QueuePolicy(
       `recovery-${stage}-events-dlq`,
       {

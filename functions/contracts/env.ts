@@ -23,6 +23,10 @@ export const ENV = {
   automationRoleArn: 'AUTOMATION_ROLE_ARN',
   /** Optional SSM Change Calendar name; CLOSED means no action. */
   changeCalendar: 'CHANGE_CALENDAR',
+  /** JSON map EKS cluster name -> { endpoint, certificateAuthority, region } (k8s-rollout only; functions/kubernetes/clusters.ts). */
+  kubeClusters: 'KUBE_CLUSTERS',
+  /** SSM SecureString holding the Alertmanager webhook's shared secret (alertmanager-webhook only). */
+  webhookSecretParameter: 'WEBHOOK_SECRET_PARAMETER',
   /** JSON of the validated `recovery-stack:ansible` playbook source (functions/contracts/ansible.ts; ansible only). */
   ansiblePlaybook: 'ANSIBLE_PLAYBOOK',
 } as const;

@@ -12,6 +12,7 @@ export const ACTION_KINDS = [
   'lambda-rollback',
   'ecs-redeploy',
   'ansible',
+  'k8s-rollout',
 ] as const;
 export type ActionKind = (typeof ACTION_KINDS)[number];
 
@@ -72,6 +73,18 @@ export const RUNGS = {
     action: 'ansible',
     params: {},
     description: 'Run the Ansible playbook from recovery-stack:ansible on the instance through SSM Run Command (AWS-ApplyAnsiblePlaybooks).',
+    destructive: false,
+  },
+  'rollout-restart': {
+    action: 'k8s-rollout',
+    params: { mode: 'restart' },
+    description: 'Kubernetes Deployment: `kubectl rollout restart` (new pods from the same template), then wait for the rollout to complete.',
+    destructive: false,
+  },
+  'rollout-undo': {
+    action: 'k8s-rollout',
+    params: { mode: 'undo' },
+    description: "Kubernetes Deployment: `kubectl rollout undo` (the previous ReplicaSet's template), then wait for the rollout to complete; old ReplicaSets are kept.",
     destructive: false,
   },
 } as const satisfies Record<string, RungDefinition>;

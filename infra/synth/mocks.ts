@@ -150,6 +150,19 @@ export function createMocks(opts: MockOptions = {}) {
         const names = Array.from({ length: groupsPerSelector }, (_, i) => `${slug}-${hex(seed, 6)}-${i}`);
         return { id: region, names, arns: names.map((n) => arn('autoscaling', `autoScalingGroup:${hex(n, 8)}:autoScalingGroupName/${n}`)) };
       }
+      case 'aws:eks/getCluster:getCluster': {
+        const name = String(inputs.name);
+        return {
+          id: name,
+          name,
+          arn: arn('eks', `cluster/${name}`),
+          endpoint: `https://${hex(name, 32).toUpperCase()}.gr7.${region}.eks.amazonaws.com`,
+          certificateAuthorities: [{ data: Buffer.from(`-----BEGIN CERTIFICATE-----\nsynth-${name}\n-----END CERTIFICATE-----\n`).toString('base64') }],
+          version: '1.31',
+          status: 'ACTIVE',
+          accessConfigs: [{ authenticationMode: 'API_AND_CONFIG_MAP' }],
+        };
+      }
       default:
         // Unknown data source: echo its arguments (Pulumi's usual mock answer) and say so.
         warnings.push(`no mock for invoke ${args.token}: returned its arguments (add one to infra/synth/mocks.ts)`);

@@ -1,6 +1,8 @@
 import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { EventBridgeClient, PutEventsCommand, PutRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
 import { FUNCTIONS } from '../../functions/catalog';
+import { ACTION_KINDS } from '../../functions/contracts/rungs';
+import { ClusterMap } from '../../functions/kubernetes/clusters';
 import { ENV } from '../../functions/contracts/env';
 import { Guardrails } from '../../functions/contracts/guardrails';
 import { RemediationRequest } from '../../functions/contracts/remediation-request';
@@ -176,6 +178,7 @@ export function stackSuite(stack: string, load: () => SynthResult, extra: { chan
         if (key === ENV.stage) expect(value).toBe(stack);
         else if (key === ENV.guardrails) expect(() => Guardrails.parse(JSON.parse(value))).not.toThrow();
         else if (key === ENV.changeCalendar) expect(value).toMatch(/^[a-zA-Z0-9_.-]{3,128}$/);
+        else if (key === ENV.kubeClusters) expect(() => ClusterMap.parse(JSON.parse(value))).not.toThrow();
         else expect({ key, value, created: created.has(value) }).toEqual({ key, value, created: true });
       }
     }
@@ -223,9 +226,9 @@ export function stackSuite(stack: string, load: () => SynthResult, extra: { chan
     // Notification channels (PagerDuty, Opsgenie, Slack) add their own bus rules; test/notifications covers them.
     const channelRule = /-(pagerduty|opsgenie)-|-(slack|chatbot)$/;
     const busRules = ofType(st, TYPES.rule).filter((r) => r.inputs.eventBusName === `recovery-${stack}` && !channelRule.test(nameOf(r)));
-    expect(busRules.length).toBe(4); // one per action kind + notifier
+    expect(busRules.length).toBe(ACTION_KINDS.length + 1); // one per action kind + notifier
     const busTargets = ofType(st, TYPES.target).filter((t) => t.inputs.eventBusName === `recovery-${stack}`);
-    expect(busTargets.filter((t) => t.inputs.inputPath === '$.detail').length).toBe(3);
+    expect(busTargets.filter((t) => t.inputs.inputPath === '$.detail').length).toBe(ACTION_KINDS.length);
     expect(Object.keys(st.outputs).sort()).toEqual(['busName', 'dashboardUrl', 'ledgerTableName', 'topicArn']);
     const [topic] = ofType(st, 'aws:sns/topic:Topic');
     expect(topic.inputs.kmsMasterKeyId).toMatch(/^arn:aws:kms:/);

@@ -1,0 +1,148 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { ALERT_DETAIL_TYPE, AlertmanagerWebhook, type AlertDetail } from '../contracts/alertmanager';
+import { ENV } from '../contracts/env';
+import { RECOVERY_SOURCE } from '../contracts/recovery-event';
+import { normalizeAlert } from '../kubernetes/alert-normalize';
+import { loadEnv } from '../runtime/env';
+import { AUDIT_RETENTION_DAYS, ttl } from '../runtime/ledger';
+import { logger } from '../runtime/logger';
+import { documentClient, events, ssm } from '../runtime/sdk';
+
+/**
+ * Lambda function URL (auth type NONE: Alertmanager cannot sign SigV4) that
+ * takes Alertmanager's webhook (version 4). Authentication happens here:
+ * `Authorization: Bearer <secret>` (Alertmanager http_config.authorization)
+ * compared in constant time with the SecureString parameter infra/ fills
+ * from a Pulumi secret. Then the payload is validated; every alert becomes a
+ * normalized `Alertmanager Alert` event on the recovery bus, where a playbook
+ * rule routes firing ones to the first rung exactly like alarms. Resolved
+ * alerts are recorded in the ledger (alert#<fingerprint>), where the verifier
+ * can see that an incident's alert cleared. Bad requests get a 4xx with the
+ * reason and cause no action.
+ */
+const log = logger('alertmanager-webhook');
+export const MAX_BODY_BYTES = 256 * 1024;
+const SECRET_CACHE_MS = 60_000;
+
+export interface FunctionUrlEvent {
+  headers?: Record<string, string | undefined>;
+  body?: string;
+  isBase64Encoded?: boolean;
+  requestContext?: { http?: { method?: string } };
+}
+export interface FunctionUrlResult {
+  statusCode: number;
+  headers: Record<string, string>;
+  body: string;
+}
+
+let cached: { value: string; at: number; name: string } | undefined;
+async function secret(name: string): Promise<string> {
+  if (cached && cached.name === name && Date.now() - cached.at < SECRET_CACHE_MS) return cached.value;
+  const { client, sdk } = await ssm();
+  const out = await client.send(new sdk.GetParameterCommand({ Name: name, WithDecryption: true }));
+  const value = out.Parameter?.Value;
+  if (!value || value.length < 16) throw new Error(`webhook secret ${name} is missing or shorter than 16 characters`);
+  cached = { value, at: Date.now(), name };
+  return value;
+}
+
+/** Constant-time: digests have equal length whatever was sent, so timingSafeEqual never short-circuits on length. */
+export function bearerMatches(header: string | undefined, expected: string): boolean {
+  const m = /^Bearer (.+)$/.exec(header ?? '');
+  const got = createHash('sha256').update(m ? m[1] : '').digest();
+  const want = createHash('sha256').update(expected).digest();
+  return timingSafeEqual(got, want) && m !== null;
+}
+
+const reply = (statusCode: number, body: Record<string, unknown>): FunctionUrlResult => ({
+  statusCode,
+  headers: { 'content-type': 'application/json' },
+  body: JSON.stringify(body),
+});
+
+export async function handler(event: FunctionUrlEvent): Promise<FunctionUrlResult> {
+  const env = loadEnv(['stage', 'eventBus', 'ledgerTable']);
+  const parameter = process.env[ENV.webhookSecretParameter];
+  if (!parameter) throw new Error(`${ENV.webhookSecretParameter} is not set`);
+  const method = event.requestContext?.http?.method ?? 'POST';
+  if (method !== 'POST') return reply(405, { error: `method ${method} not allowed; Alertmanager POSTs` });
+  const headers = Object.fromEntries(Object.entries(event.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v]));
+  // Authenticate before reading the body: an unauthenticated caller learns nothing about its shape.
+  if (!bearerMatches(headers.authorization, await secret(parameter))) {
+    log.warn('webhook rejected: bad or missing bearer token');
+    return reply(401, { error: 'missing or wrong bearer token' });
+  }
+  const raw = event.isBase64Encoded ? Buffer.from(event.body ?? '', 'base64') : Buffer.from(event.body ?? '', 'utf8');
+  if (raw.length > MAX_BODY_BYTES) return reply(413, { error: `payload is ${raw.length} bytes; the limit is ${MAX_BODY_BYTES}` });
+  let json: unknown;
+  try {
+    json = JSON.parse(raw.toString('utf8'));
+  } catch {
+    return reply(400, { error: 'body is not JSON' });
+  }
+  const parsed = AlertmanagerWebhook.safeParse(json);
+  if (!parsed.success) {
+    const reason = parsed.error.issues
+      .slice(0, 8)
+      .map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`)
+      .join('; ');
+    log.warn('webhook rejected: invalid payload', { reason });
+    return reply(422, { error: `not an Alertmanager version 4 webhook payload: ${reason}` });
+  }
+  const payload = parsed.data;
+  const accepted: AlertDetail[] = [];
+  const rejected: { fingerprint: string; reason: string }[] = [];
+  for (const a of payload.alerts) {
+    const n = normalizeAlert(a, payload);
+    if ('reason' in n) rejected.push({ fingerprint: a.fingerprint, reason: n.reason });
+    else accepted.push(n.detail);
+  }
+  if (accepted.length === 0) return reply(422, { error: 'no alert in the payload can be routed', rejected });
+
+  await recordAlertStates(env.ledgerTable, accepted);
+  const failed = await putAlertEvents(env.eventBus, accepted);
+  log.info('alerts ingested', { firing: accepted.filter((d) => d.status === 'firing').length, resolved: accepted.filter((d) => d.status === 'resolved').length, rejected: rejected.length, failed: failed.length });
+  // 5xx makes Alertmanager retry the whole group; the bus rules and actions are idempotent per alert.
+  if (failed.length) return reply(502, { error: `recovery bus rejected ${failed.length} event(s)`, failed });
+  return reply(202, { accepted: accepted.length, rejected, truncatedAlerts: payload.truncatedAlerts });
+}
+
+/** Latest known state of each alert (the verifier reads it back to see the alert resolved). */
+async function recordAlertStates(table: string, details: AlertDetail[]): Promise<void> {
+  const { client, sdk } = await documentClient();
+  const now = new Date().toISOString();
+  for (const d of details) {
+    await client.send(
+      new sdk.PutCommand({
+        TableName: table,
+        Item: {
+          pk: `alert#${d.fingerprint}`,
+          sk: 'state',
+          status: d.status,
+          alertName: d.alertName,
+          deployment: d.deployment.id,
+          startsAt: d.startsAt,
+          ...(d.endsAt ? { endsAt: d.endsAt } : {}),
+          updatedAt: now,
+          expiresAt: ttl(AUDIT_RETENTION_DAYS * 86400),
+        },
+      }),
+    );
+  }
+}
+
+async function putAlertEvents(bus: string, details: AlertDetail[]): Promise<string[]> {
+  const { client, sdk } = await events();
+  const failed: string[] = [];
+  for (let i = 0; i < details.length; i += 10) {
+    const batch = details.slice(i, i + 10);
+    const out = await client.send(
+      new sdk.PutEventsCommand({
+        Entries: batch.map((d) => ({ EventBusName: bus, Source: RECOVERY_SOURCE, DetailType: ALERT_DETAIL_TYPE, Resources: [], Detail: JSON.stringify(d) })),
+      }),
+    );
+    out.Entries?.forEach((e, j) => e.ErrorCode && failed.push(`${batch[j].fingerprint}: ${e.ErrorCode}`));
+  }
+  return failed;
+}
