@@ -3,6 +3,9 @@ import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { IAMClient } from '@aws-sdk/client-iam';
+import { LambdaClient } from '@aws-sdk/client-lambda';
+import { RDSClient } from '@aws-sdk/client-rds';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { SSMClient } from '@aws-sdk/client-ssm';
@@ -26,6 +29,9 @@ export interface Clients {
   sns: SNSClient;
   dynamodb: DynamoDBClient;
   ssm: SSMClient;
+  rds: RDSClient;
+  lambda: LambdaClient;
+  iam: IAMClient;
   destroy(): void;
 }
 
@@ -40,6 +46,9 @@ export function clientsFor(endpoint: string): Clients {
     sns: new SNSClient(config),
     dynamodb: new DynamoDBClient(config),
     ssm: new SSMClient(config),
+    rds: new RDSClient(config),
+    lambda: new LambdaClient(config),
+    iam: new IAMClient(config),
   };
   return { endpoint, ...c, destroy: () => Object.values(c).forEach((x) => x.destroy()) };
 }

@@ -2,6 +2,8 @@ import { DescribeAutoScalingGroupsCommand } from '@aws-sdk/client-auto-scaling';
 import { DescribeAlarmsCommand, SetAlarmStateCommand, type MetricAlarm, type StateValue } from '@aws-sdk/client-cloudwatch';
 import { DescribeInstancesCommand, DescribeVolumesCommand } from '@aws-sdk/client-ec2';
 import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { GetAliasCommand } from '@aws-sdk/client-lambda';
+import { DescribeDBInstancesCommand } from '@aws-sdk/client-rds';
 import type { AlarmStateChangeEvent } from '../../functions/contracts/alarm-event';
 import type { Impairments } from '../sandbox/gaps/impairments';
 import type { Clients } from './aws';
@@ -19,7 +21,9 @@ import type { Clients } from './aws';
  *
  * Metrics modelled: AWS/EC2 StatusCheckFailed_System, StatusCheckFailed_Instance
  * (per InstanceId), StatusCheckFailed (per AutoScalingGroupName), AWS/EBS
- * VolumeStalledIOCheck (per VolumeId/InstanceId). Other alarms are left alone.
+ * VolumeStalledIOCheck (per VolumeId/InstanceId), AWS/RDS CPUUtilization
+ * SampleCount (per DBInstanceIdentifier: is the instance reporting at all),
+ * AWS/Lambda Errors (per FunctionName + Resource alias). Other alarms are left alone.
  */
 export interface AlarmTransition {
   at: Date;
@@ -218,6 +222,28 @@ export class CloudWatchStandIn {
         const inst = await this.c.ec2.send(new DescribeInstancesCommand({ InstanceIds: [attachment.InstanceId!] }));
         if (inst.Reservations?.[0]?.Instances?.[0]?.State?.Name !== 'running') return 'missing';
         return this.impairments.active(dims.VolumeId, 'volume-io').length > 0 ? 1 : 0;
+      }
+      case 'AWS/RDS/CPUUtilization': {
+        // Only "is it reporting" (rds-unresponsive); CPU levels are not modelled.
+        if (alarm.Statistic !== 'SampleCount' || !dims.DBInstanceIdentifier) return 'unmodelled';
+        const db = await this.c.rds
+          .send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: dims.DBInstanceIdentifier }))
+          .then((o) => o.DBInstances?.[0])
+          .catch(() => undefined);
+        if (!db || db.DBInstanceStatus !== 'available') return 'missing';
+        // The fault belongs to one physical instance: whichever instance holds the identifier now.
+        const key = `${dims.DBInstanceIdentifier}@${db.InstanceCreateTime?.toISOString()}`;
+        return this.impairments.active(key, 'db-unresponsive').length > 0 ? 'missing' : 1;
+      }
+      case 'AWS/Lambda/Errors': {
+        const fn = dims.FunctionName;
+        const alias = dims.Resource?.startsWith(`${fn}:`) ? dims.Resource.slice(fn.length + 1) : undefined;
+        if (!fn || !alias) return 'unmodelled';
+        const a = await this.c.lambda.send(new GetAliasCommand({ FunctionName: fn, Name: alias })).catch(() => undefined);
+        if (!a?.FunctionVersion) return 'missing';
+        // Errors come from the version(s) the alias routes to.
+        const versions = [a.FunctionVersion, ...Object.keys(a.RoutingConfig?.AdditionalVersionWeights ?? {})];
+        return versions.some((v) => this.impairments.active(`${fn}:${v}`, 'lambda-errors').length > 0) ? 10 : 0;
       }
       default:
         return 'unmodelled';

@@ -59,6 +59,11 @@ export class Fleet {
 
   constructor(private readonly c: Clients) {}
 
+  /** For scenarios that seed services the fleet helpers do not cover (RDS, Lambda). */
+  get clients(): Clients {
+    return this.c;
+  }
+
   /** The AMI and default subnet everything launches from (looked up once, safe to call concurrently). */
   private base(): Promise<{ imageId: string; subnet: { id: string; az: string } }> {
     this.basics ??= (async () => {

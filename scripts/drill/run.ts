@@ -7,7 +7,7 @@ import { LambdaRunner } from './lambda-runner';
 import { Observers } from './observers';
 import { recreate } from './recreate';
 import { openSandbox, type Sandbox } from './sandbox';
-import { SCENARIOS } from './scenarios';
+import { ALL_SCENARIOS, SCENARIOS } from './scenarios';
 import { check, fleetCalls, guardrailsOf, type Check, type Scenario, type ScenarioEnv } from './scenarios/scenario';
 import { synthesizeForDrill } from './stack-synth';
 import { Timeline, type TimelineEntry } from './timeline';
@@ -84,10 +84,11 @@ export async function runDrill(o: DrillOptions): Promise<DrillReport> {
     o.log(`[${secs(Date.now() - started).toFixed(1)}s] ${name}: done in ${secs(Date.now() - t)}s`);
     return r;
   };
-  const scenarios = SCENARIOS.filter((s) => !o.only || o.only.includes(s.name));
+  // Default: SCENARIOS; --only may also name the opt-in ones.
+  const scenarios = o.only ? ALL_SCENARIOS.filter((s) => o.only!.includes(s.name)) : SCENARIOS;
   if (o.only) {
-    const unknown = o.only.filter((n) => !SCENARIOS.some((s) => s.name === n));
-    if (unknown.length) throw new Error(`unknown scenario(s): ${unknown.join(', ')} (known: ${SCENARIOS.map((s) => s.name).join(', ')})`);
+    const unknown = o.only.filter((n) => !ALL_SCENARIOS.some((s) => s.name === n));
+    if (unknown.length) throw new Error(`unknown scenario(s): ${unknown.join(', ')} (known: ${ALL_SCENARIOS.map((s) => s.name).join(', ')})`);
   }
 
   const sandbox = await step('sandbox (moto_server + gap proxy)', () => openSandbox({ endpoint: o.endpoint, log: (l) => o.log(`  ${l}`) }));

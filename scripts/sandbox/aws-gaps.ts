@@ -159,7 +159,9 @@ export async function startAwsGaps(opts: { upstream: string; region?: string; lo
           answer = stood;
         } else {
           answer = await forward(inbound, await completeDetachVolume(ec2, req, body));
-          if ((req.service === 'ec2' || req.service === 'autoscaling') && !/^(Describe|Get|List)/.test(req.operation)) fleetChanges++;
+          if (['ec2', 'autoscaling', 'rds', 'ecs'].includes(req.service) && !/^(Describe|Get|List)/.test(req.operation)) fleetChanges++;
+          // Lambda's REST API has no operation name in the request: any write (alias update, publish) counts.
+          if (req.service === 'lambda' && inbound.method !== 'GET') fleetChanges++;
           const lc = answer.status < 300 ? lifecycleOf(req) : undefined;
           if (lc) for (const id of lc.ids) impairments.onInstance(id, lc.event, `${req.service}:${req.operation}`);
         }

@@ -5,6 +5,8 @@ import { duplicateDelivery } from './duplicate-delivery';
 import { escalate } from './escalate';
 import { healthStandDown } from './health-stand-down';
 import { killSwitch } from './kill-switch';
+import { lambdaRollback } from './lambda-rollback';
+import { rdsRestore } from './rds-restore';
 import { restoreRollback } from './restore-rollback';
 import { restoreVolume } from './restore-volume';
 import type { Scenario } from './scenario';
@@ -21,3 +23,11 @@ export const SCENARIOS: Scenario<never>[] = [
   healthStandDown,
   restoreRollback,
 ] as unknown as Scenario<never>[];
+
+/**
+ * Run only when named (`npm run drill -- --only rds-restore,lambda-rollback`):
+ * the default drill is kept under a minute, and these add ~15 s.
+ */
+export const OPT_IN_SCENARIOS: Scenario<never>[] = [rdsRestore, lambdaRollback] as unknown as Scenario<never>[];
+
+export const ALL_SCENARIOS: Scenario<never>[] = [...SCENARIOS, ...OPT_IN_SCENARIOS];

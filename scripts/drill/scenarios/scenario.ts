@@ -108,6 +108,7 @@ export function fleetCalls(env: ScenarioEnv, operation?: string) {
 
 export function isFleetMutation(service: string, operation: string): boolean {
   if (service === 'ssm') return operation === 'StartAutomationExecution';
+  if (service === 'rds') return !/^(Describe|Get|List)/.test(operation);
   if (service !== 'ec2' && service !== 'autoscaling') return false;
   return !/^(Describe|Get|List)/.test(operation);
 }

@@ -11,9 +11,14 @@
  *   - instance status (the OS is hung): a reboot or stop/start clears it,
  *     unless the fault survives restarts (broken kernel, full disk, ...);
  *   - volume stalled I/O: belongs to the volume's storage and never clears on
- *     its own; the instance recovers only when another volume replaces it.
+ *     its own; the instance recovers only when another volume replaces it;
+ *   - DB unresponsive (`<identifier>@<InstanceCreateTime>`): belongs to that
+ *     physical DB instance; another instance under the same identifier (a
+ *     restore) is healthy;
+ *   - Lambda errors (`<function>:<version>`): belong to a published version;
+ *     an alias moved to another version stops erroring.
  */
-export type ImpairmentKind = 'instance-system' | 'instance-status' | 'volume-io';
+export type ImpairmentKind = 'instance-system' | 'instance-status' | 'volume-io' | 'db-unresponsive' | 'lambda-errors';
 
 export interface Impairment {
   kind: ImpairmentKind;
