@@ -49,3 +49,53 @@ export async function dropBusObserver(): Promise<void> {
   await events.send(new RemoveTargetsCommand({ Rule: 'all-recovery-events', EventBusName: BUS, Ids: ['q'] }));
   await events.send(new DeleteRuleCommand({ Name: 'all-recovery-events', EventBusName: BUS }));
 }
+
+/**
+ * `count` Auto Scaling groups of `size` members (launch template per group),
+ * created a few at a time, as test/functions/stack.ts createAsg does it but
+ * looking the image and subnet up once. Returns every member with its group.
+ */
+export async function seedGroups(prefix: string, count: number, size: number): Promise<Array<{ id: string; group: string }>> {
+  const { CreateAutoScalingGroupCommand, DescribeAutoScalingGroupsCommand } = await import('@aws-sdk/client-auto-scaling');
+  const { CreateLaunchTemplateCommand } = await import('@aws-sdk/client-ec2');
+  const { aws, imageId, subnet } = await import('../test/functions/stack');
+  const a = aws();
+  const [image, { subnetId }] = await Promise.all([imageId(), subnet()]);
+  const out: Array<{ id: string; group: string }> = [];
+  let next = 0;
+  const lane = async () => {
+    while (next < count) {
+      const name = `${prefix}-${next++}`;
+      await a.ec2.send(new CreateLaunchTemplateCommand({ LaunchTemplateName: `${name}-lt`, LaunchTemplateData: { ImageId: image, InstanceType: 't3.micro' } }));
+      await a.asg.send(
+        new CreateAutoScalingGroupCommand({
+          AutoScalingGroupName: name,
+          LaunchTemplate: { LaunchTemplateName: `${name}-lt`, Version: '$Latest' },
+          MinSize: size,
+          MaxSize: size + 2,
+          DesiredCapacity: size,
+          VPCZoneIdentifier: subnetId,
+        }),
+      );
+      const g = (await a.asg.send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [name] }))).AutoScalingGroups![0];
+      out.push(...g.Instances!.map((m) => ({ id: m.InstanceId!, group: name })));
+    }
+  };
+  await Promise.all(Array.from({ length: 4 }, lane));
+  return out;
+}
+
+/** Alarms for many instances, a few at a time; returns instance id -> alarm name. */
+export async function seedAlarms(ids: string[]): Promise<Map<string, string>> {
+  const { putAlarm } = await import('../test/functions/stack');
+  const out = new Map<string, string>();
+  let next = 0;
+  const lane = async () => {
+    while (next < ids.length) {
+      const id = ids[next++];
+      out.set(id, await putAlarm('status', id, 'InstanceId'));
+    }
+  };
+  await Promise.all(Array.from({ length: 4 }, lane));
+  return out;
+}

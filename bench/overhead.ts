@@ -2,8 +2,8 @@ import { performance } from 'node:perf_hooks';
 import { DescribeAutoScalingGroupsCommand, DescribeAutoScalingInstancesCommand, TerminateInstanceInAutoScalingGroupCommand } from '@aws-sdk/client-auto-scaling';
 import { handler } from '../functions/handlers/replace-instance';
 import * as sdk from '../functions/runtime/sdk';
-import { alarmEvent, aws, createAsg, createStack, playbook, putAlarm, request } from '../test/functions/stack';
-import { dropBusObserver, type BenchSandbox } from './emulator';
+import { alarmEvent, aws, createStack, playbook, request } from '../test/functions/stack';
+import { dropBusObserver, seedAlarms, seedGroups, type BenchSandbox } from './emulator';
 import { round, summary } from './stats';
 import { lambdaContext } from './lambda-context';
 
@@ -37,17 +37,11 @@ export async function overhead(sb: BenchSandbox, events: number, log: (s: string
   sb.useProxy();
   const a = aws();
   log(`  seeding ${groups} groups x ${perGroup} instances`);
-  for (let g = 0; g < groups; g++) await createAsg(`bench-${g}`, perGroup);
-  const members: string[] = [];
-  for (let g = 0; g < groups; g++) {
-    const grp = (await a.asg.send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [`bench-${g}`] }))).AutoScalingGroups![0];
-    members.push(...grp.Instances!.map((m) => m.InstanceId!));
-  }
+  const members = (await seedGroups('bench', groups, perGroup)).map((m) => m.id);
   // Interleave: even-indexed instances guarded, odd bare, so moto's growth hits both alike.
   const guardedTargets = members.filter((_, i) => i % 2 === 0).slice(0, events);
   const bareTargets = members.filter((_, i) => i % 2 === 1).slice(0, events);
-  const alarms = new Map<string, string>();
-  for (const id of guardedTargets) alarms.set(id, await putAlarm('status', id, 'InstanceId'));
+  const alarms = await seedAlarms(guardedTargets);
 
   // Build the handler's clients up front and stamp its first fleet mutation.
   await Promise.all([sdk.ec2(), sdk.autoscaling(), sdk.ssm(), sdk.dynamodb(), sdk.events(), sdk.sqs(), sdk.cloudwatch(), sdk.health()]);

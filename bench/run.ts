@@ -5,7 +5,7 @@
  * same run and reports the ratio; nothing here asserts a timing. Writes
  * bench/results.json (with the machine it ran on) and prints a table.
  */
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { bundles } from './bundles';
@@ -42,32 +42,34 @@ async function main(): Promise<void> {
   const c = COUNTS[scale];
   process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
   const log = (s: string) => console.error(s);
+  const file = path.join(__dirname, scale === 'quick' ? 'results.local.json' : 'results.json');
+  // With --only, the other sections of the last run are kept; each section records its own scale and time.
+  const previous = process.argv.includes('--only') && existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>) : {};
   const results: Record<string, unknown> = {
-    startedAt: new Date().toISOString(),
-    scale,
+    ...previous,
     machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, memoryGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version, platform: `${os.platform()} ${os.release()} ${os.arch()}`, loadAverage: os.loadavg().map((x) => Math.round(x * 100) / 100) },
-    counts: c,
+    counts: { ...((previous.counts as object) ?? {}), [scale]: c },
   };
+  const save = () => writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
   const run = async (name: Section, fn: () => Promise<unknown>) => {
     if (!only.includes(name)) return;
     log(`== ${name}`);
     const t = Date.now();
     try {
-      results[name] = await fn();
+      results[name] = { scale, measuredAt: new Date().toISOString(), loadAverage: os.loadavg().map((x) => Math.round(x * 100) / 100), ...((await fn()) as object) };
     } catch (e) {
-      results[name] = { error: e instanceof Error ? e.message : String(e) };
+      results[name] = { scale, error: e instanceof Error ? e.message : String(e) };
       log(`  ${name} failed: ${(e as Error).stack ?? e}`);
     }
     log(`  (${((Date.now() - t) / 1000).toFixed(1)}s)`);
+    save(); // after every section: a long run interrupted keeps what it measured
   };
   await run('bundles', () => bundles(c.bundleRuns, log));
   await run('overhead', () => withSandbox((sb) => overhead(sb, c.overhead, log)));
   await run('storm', () => withSandbox((sb) => storm(sb, c.storm, log)));
   await run('fleet', () => fleetScale(c.fleet, log));
   await run('drill', () => drill(c.drillOnly));
-  results.finishedAt = new Date().toISOString();
-  const file = path.join(__dirname, scale === 'quick' ? 'results.local.json' : 'results.json');
-  writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
+  save();
   console.log(table(results));
   console.log(`\nwritten ${path.relative(process.cwd(), file)}`);
 }
@@ -75,7 +77,7 @@ async function main(): Promise<void> {
 function table(r: Record<string, any>): string {
   const out: string[] = [];
   const m = r.machine;
-  out.push(`machine: ${m.cpus} cpu (${m.cpuModel}), node ${m.node}, load ${m.loadAverage.join(' ')}  [scale: ${r.scale}]`);
+  out.push(`machine: ${m.cpus} cpu (${m.cpuModel}), node ${m.node}, load ${m.loadAverage.join(' ')}`);
   const err = (x: any) => (x?.error ? `  failed: ${x.error}` : undefined);
   if (r.bundles) {
     out.push('\n(4) bundles                 size KiB   cold init ms   unbundled SDK ms   ratio');

@@ -3,14 +3,13 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { DescribeAutoScalingGroupsCommand } from '@aws-sdk/client-auto-scaling';
 import { DescribeInstancesCommand } from '@aws-sdk/client-ec2';
 import { FUNCTIONS } from '../functions/catalog';
 import { groupLimit } from '../functions/guards/group-cap';
 import { Guardrails } from '../functions/contracts/guardrails';
 import { bundleFunction } from '../infra/functions/bundle';
-import { alarmEvent, aws, createAsg, createStack, playbook, putAlarm, request } from '../test/functions/stack';
-import { dropBusObserver, type BenchSandbox } from './emulator';
+import { alarmEvent, aws, createStack, playbook, request } from '../test/functions/stack';
+import { dropBusObserver, seedAlarms, seedGroups, type BenchSandbox } from './emulator';
 import { round } from './stats';
 
 /**
@@ -46,14 +45,8 @@ export async function storm(sb: BenchSandbox, o: { events: number; fleet: number
   const groups = Math.ceil(o.fleet / o.perGroup);
   log(`  seeding ${groups} groups x ${o.perGroup} instances`);
   const a = aws();
-  const members: Array<{ id: string; group: string }> = [];
-  for (let g = 0; g < groups; g++) {
-    await createAsg(`storm-${g}`, o.perGroup);
-    const grp = (await a.asg.send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [`storm-${g}`] }))).AutoScalingGroups![0];
-    members.push(...grp.Instances!.map((m) => ({ id: m.InstanceId!, group: grp.AutoScalingGroupName! })));
-  }
-  const alarms = new Map<string, string>();
-  for (const m of members) alarms.set(m.id, await putAlarm('status', m.id, 'InstanceId'));
+  const members = await seedGroups('storm', groups, o.perGroup);
+  const alarms = await seedAlarms(members.map((m) => m.id));
   const expectedActions = groups * groupLimit(o.perGroup, Guardrails.parse(guardrails));
 
   // Deliveries: round-robin over the fleet; the k-th delivery to an instance is
