@@ -20,11 +20,18 @@ export interface AuditShippingArgs {
   partition: pulumi.Input<string>;
 }
 
-const assumeBy = (service: pulumi.Input<string>, account: pulumi.Input<string>) =>
-  pulumi.all([service, account]).apply(([svc, acct]) =>
+const assumeBy = (service: string, account: pulumi.Input<string>, sourceArn?: pulumi.Input<string>) =>
+  pulumi.all([account, sourceArn]).apply(([acct, arn]) =>
     JSON.stringify({
       Version: '2012-10-17',
-      Statement: [{ Effect: 'Allow', Principal: { Service: svc }, Action: 'sts:AssumeRole', Condition: { StringEquals: { 'aws:SourceAccount': acct } } }],
+      Statement: [
+        {
+          Effect: 'Allow',
+          Principal: { Service: service },
+          Action: 'sts:AssumeRole',
+          Condition: { StringEquals: { 'aws:SourceAccount': acct }, ...(arn ? { StringLike: { 'aws:SourceArn': arn } } : {}) },
+        },
+      ],
     }),
   );
 
@@ -38,7 +45,8 @@ export function auditShipping(args: AuditShippingArgs, opts: pulumi.CustomResour
     {
       name: `${name}-logs`,
       description: 'recovery-stack: CloudWatch Logs puts the audit trail into Firehose',
-      assumeRolePolicy: assumeBy(pulumi.interpolate`logs.${args.region}.amazonaws.com`, args.account),
+      // Confused-deputy guard: only this account's log groups in this region (CloudWatch Logs docs, subscription filters + Firehose).
+      assumeRolePolicy: assumeBy('logs.amazonaws.com', args.account, pulumi.interpolate`arn:${args.partition}:logs:${args.region}:${args.account}:*`),
       maxSessionDuration: 3600,
     },
     opts,

@@ -60,17 +60,21 @@ export function metricNameOf(stage: string, d: LogDetector): string {
   return `${stage}-${d.name}`;
 }
 
-export function describeLogAlarm(pb: Playbook, d: LogDetector, ctx: { stage: string; ruleName: string }): string {
+export function describeLogAlarm(pb: Playbook, d: LogDetector, ctx: { stage: string; ruleName: string; dashboardName: string }): string {
   const target = d.resource ? `${RESOURCE_DIMENSIONS[d.resource.dimension].kind} ${d.resource.id}` : 'no resource (notify-only)';
   const steps = pb.params.ladder.length === 0 ? 'notify-only: the notifier pages people' : `${pb.params.ladder.join(' -> ')}, then page people`;
-  const text =
-    `Detects: >= ${d.threshold} log events matching ${JSON.stringify(d.filterPattern)} in ${d.logGroupName} per ${d.periodSeconds}s; acts on ${target}. ` +
-    `On ALARM, rule ${ctx.ruleName} runs playbook ${pb.params.name}: ${steps}. Runbook infra/README.md#runbook-log-detectors; kill switch /recovery/${ctx.stage}/mode.`;
+  // Same three parts as the metric detectors' descriptions (infra/alarms/metric-alarm.ts): what, playbook, where to look.
+  const text = [
+    `Detects: >= ${d.threshold} log events matching ${JSON.stringify(d.filterPattern)} in ${d.logGroupName} per ${d.periodSeconds}s; acts on ${target}.`,
+    `On ALARM, rule ${ctx.ruleName} runs playbook ${pb.params.name}: ${steps}; verified after ${pb.params.verifyAfterSeconds}s.`,
+    `Look next: the log group ${d.logGroupName}; dashboard ${ctx.dashboardName}; ledger table recovery-${ctx.stage}-ledger; kill switch /recovery/${ctx.stage}/mode; runbook infra/README.md#runbook-log-detectors.`,
+  ].join(' ');
   return text.length <= 1024 ? text : `${text.slice(0, 1021)}...`;
 }
 
 /** One metric filter + one alarm per log detector. */
 export function logDetectorAlarms(stage: string, config: StackConfig, plan: LogPlan, opts: pulumi.CustomResourceOptions) {
+  const dashboardName = config.dashboard.name ?? `recovery-${stage}`;
   return config.logDetectors.map((d, i) => {
     const pb = plan.byDetector[i];
     const metricName = metricNameOf(stage, d);
@@ -96,7 +100,7 @@ export function logDetectorAlarms(stage: string, config: StackConfig, plan: LogP
       name,
       {
         name,
-        alarmDescription: describeLogAlarm(pb, d, { stage, ruleName: ruleName('recovery', stage, pb.params.name) }),
+        alarmDescription: describeLogAlarm(pb, d, { stage, ruleName: ruleName('recovery', stage, pb.params.name), dashboardName }),
         namespace: LOGS_NAMESPACE,
         metricName,
         statistic: 'Sum',
