@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { AlarmStateChangeEvent } from './alarm-event';
+import { AlertFaultEvent } from './alertmanager';
 import { ACTION_KINDS, RUNG_NAMES } from './rungs';
 
 /**
@@ -21,6 +22,15 @@ export const PlaybookParams = z.object({
 });
 export type PlaybookParams = z.infer<typeof PlaybookParams>;
 
+/**
+ * The fault that opened the incident: a CloudWatch alarm transition (alarm
+ * rules), or an Alertmanager alert the webhook normalized onto the recovery
+ * bus (Kubernetes playbook rules; functions/contracts/alertmanager.ts). Both
+ * arrive with the same envelope and run through the same guards.
+ */
+export const FaultEvent = z.discriminatedUnion('detail-type', [AlarmStateChangeEvent, AlertFaultEvent]);
+export type FaultEvent = z.infer<typeof FaultEvent>;
+
 export const RemediationRequest = z.object({
   version: z.literal(1),
   playbook: PlaybookParams,
@@ -31,7 +41,7 @@ export const RemediationRequest = z.object({
    * `detail.action`; when present it must equal RUNGS[ladder[rung]].action.
    */
   action: z.enum(ACTION_KINDS).optional(),
-  event: AlarmStateChangeEvent,
+  event: FaultEvent,
 });
 export type RemediationRequest = z.infer<typeof RemediationRequest>;
 

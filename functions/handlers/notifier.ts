@@ -5,6 +5,7 @@ import { loadEnv } from '../runtime/env';
 import { logger } from '../runtime/logger';
 import { sns } from '../runtime/sdk';
 import { snsSubject } from '../runtime/sns-subject';
+import { isAlert } from '../runtime/fault';
 
 /**
  * Turns recovery events (the whole EventBridge event) into SNS messages: a
@@ -42,16 +43,25 @@ function describe(event: unknown): Message {
   const asRequest = RemediationRequest.safeParse(event);
   if (asRequest.success && asRequest.data.playbook.ladder.length === 0) {
     const r = asRequest.data;
+    if (isAlert(r.event)) {
+      const a = r.event.detail;
+      return {
+        subject: snsSubject(`[recovery] ALERT ${a.alertName} on ${a.deployment.id} (notify-only playbook ${r.playbook.name})`),
+        body: { detailType: 'Alertmanager alert (notify-only playbook)', playbook: r.playbook.name, alert: a, region: r.event.region },
+        severity: 'page',
+      };
+    }
+    const ev = r.event;
     return {
-      subject: snsSubject(`[recovery] ALARM ${r.event.detail.alarmName} (notify-only playbook ${r.playbook.name})`),
+      subject: snsSubject(`[recovery] ALARM ${ev.detail.alarmName} (notify-only playbook ${r.playbook.name})`),
       body: {
         detailType: 'Alarm (notify-only playbook)',
         playbook: r.playbook.name,
-        alarmName: r.event.detail.alarmName,
-        state: r.event.detail.state,
-        region: r.event.region,
-        account: r.event.account,
-        metrics: r.event.detail.configuration.metrics,
+        alarmName: ev.detail.alarmName,
+        state: ev.detail.state,
+        region: ev.region,
+        account: ev.account,
+        metrics: ev.detail.configuration.metrics,
       },
       severity: 'page',
     };

@@ -10,7 +10,7 @@ import { logger } from '../runtime/logger';
 import { recordOutcome } from '../runtime/metrics';
 import { putRecoveryEvent } from '../runtime/recovery-events';
 import { resolveResource } from '../runtime/resource';
-import { cloudwatch } from '../runtime/sdk';
+import { faultState } from '../runtime/fault';
 import { VerificationMessage } from '../runtime/verification';
 
 /**
@@ -68,11 +68,10 @@ async function verify(e: NonNullable<typeof env>, body: string, receiveCount: nu
   const msg = VerificationMessage.parse(json);
   const { request } = msg;
   if (!request.incidentId) throw new Error('verification message without request.incidentId');
-  const alarmName = request.event.detail.alarmName;
-  const { client, sdk } = await cloudwatch();
-  const out = await client.send(new sdk.DescribeAlarmsCommand({ AlarmNames: [alarmName] }));
-  const alarm = out.MetricAlarms?.[0] ?? out.CompositeAlarms?.[0];
-  const state = alarm?.StateValue;
+  // The alarm as CloudWatch reports it, or the alert as the webhook last recorded it (functions/runtime/fault.ts).
+  const fault = await faultState(e.ledgerTable, request.event);
+  const state = fault.state;
+  const alarmName = fault.label.replace(/^alarm /, '');
   const { mode } = await readMode(e.modeParameter, e.modeCacheSeconds);
   const resource = msg.resource ?? resolveResource(request.event);
   const base: RecoveryEventDetail = {
@@ -84,13 +83,13 @@ async function verify(e: NonNullable<typeof env>, body: string, receiveCount: nu
     resource,
     mode,
     at: new Date().toISOString(),
-    evidence: { alarmState: state ?? 'missing', alarmReason: alarm?.StateReason, actedAt: msg.actedAt },
+    evidence: { alarmState: state ?? 'missing', alarmReason: fault.reason, actedAt: msg.actedAt },
   };
   const metric = (outcome: 'verified' | 'escalated' | 'requested') =>
     recordOutcome('verifier', { outcome, action: base.action, playbook: base.playbook, durationMs: Date.now() - started });
 
   if (state === 'OK') {
-    const detail = { ...base, reason: `alarm ${alarmName} is OK after rung ${request.rung} (${request.playbook.ladder[request.rung]})` };
+    const detail = { ...base, reason: `${fault.label} is OK after rung ${request.rung} (${request.playbook.ladder[request.rung]})` };
     await putRecoveryEvent(e.eventBus, DETAIL_TYPES.verified, detail);
     await recordDecision(e.ledgerTable, DETAIL_TYPES.verified, detail);
     if (resource.group && resource.group !== 'standalone') await releaseSlot(e.ledgerTable, resource.group, request.incidentId);
@@ -99,7 +98,7 @@ async function verify(e: NonNullable<typeof env>, body: string, receiveCount: nu
     return true;
   }
   if (state === 'ALARM') {
-    const next = await escalate(e, request, base, `alarm ${alarmName} still ALARM after rung ${request.rung} (${request.playbook.ladder[request.rung]})`);
+    const next = await escalate(e, request, base, `${fault.label} still ALARM after rung ${request.rung} (${request.playbook.ladder[request.rung]})`);
     metric(next);
     return true;
   }
@@ -108,7 +107,7 @@ async function verify(e: NonNullable<typeof env>, body: string, receiveCount: nu
     return false;
   }
   // INSUFFICIENT_DATA for good, or the alarm is gone: cannot tell whether the fix worked. Page, do not guess.
-  const why = state === 'INSUFFICIENT_DATA' ? `alarm ${alarmName} still has insufficient data after ${receiveCount} checks` : `alarm ${alarmName} no longer exists`;
+  const why = state === 'INSUFFICIENT_DATA' ? `${fault.label} still has insufficient data after ${receiveCount} checks` : `${fault.label} no longer exists (${fault.reason ?? 'not found'})`;
   const detail = { ...base, reason: `${why}: cannot verify rung ${request.rung}; paging humans instead of acting further` };
   await putRecoveryEvent(e.eventBus, DETAIL_TYPES.escalated, detail);
   await recordDecision(e.ledgerTable, DETAIL_TYPES.escalated, detail);

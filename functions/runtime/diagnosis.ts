@@ -146,6 +146,8 @@ async function diagnoseService(resource: ResourceRef): Promise<Diagnosis> {
 }
 
 export async function diagnose(resource: ResourceRef): Promise<Diagnosis> {
+  // Kubernetes Deployments: k8s-rollout reads the Deployment itself (its IAM role has no Kubernetes read outside RBAC).
+  if (resource.type === 'kubernetes-deployment') return { resource: { ...resource, group: 'standalone' }, groupSize: 1, evidence: { deployment: resource.id } };
   if (resource.type === 'rds-instance' || resource.type === 'lambda-alias' || resource.type === 'ecs-service') return diagnoseService(resource);
   const evidence: Record<string, unknown> = {};
   let instance: InstanceFacts | undefined;

@@ -21,7 +21,7 @@ import { recordOutcome, type Outcome } from './metrics';
 import { putRecoveryEvent } from './recovery-events';
 import { clientToken, incidentIdOf, InvalidRequest, parseRequest, rungOf } from './request';
 import { resolveResource } from './resource';
-import { cloudwatch } from './sdk';
+import { faultName, faultState, faultTimestamp } from './fault';
 import { scheduleVerification } from './verification';
 
 /**
@@ -85,7 +85,7 @@ export function actionHandler(decl: ActionDeclaration) {
     }
     const incidentId = incidentIdOf(request);
     const out = await guarded(
-      { alarmName: request.event.detail.alarmName, stateTimestamp: request.event.detail.state.timestamp, rung: request.rung },
+      { alarmName: faultName(request.event), stateTimestamp: faultTimestamp(request.event), rung: request.rung },
       { request, incidentId, lambda: { context } },
     );
     if (out.duplicate) {
@@ -130,15 +130,11 @@ function healthService(type: ResourceRef['type']): string {
       return 'LAMBDA';
     case 'ecs-service':
       return 'ECS';
+    case 'kubernetes-deployment':
+      return 'EKS';
     default:
       return 'EC2';
   }
-}
-
-async function alarmNow(alarmName: string): Promise<string | undefined> {
-  const { client, sdk } = await cloudwatch();
-  const out = await client.send(new sdk.DescribeAlarmsCommand({ AlarmNames: [alarmName] }));
-  return out.MetricAlarms?.[0]?.StateValue ?? out.CompositeAlarms?.[0]?.StateValue;
 }
 
 async function remediate(
@@ -150,7 +146,7 @@ async function remediate(
 ): Promise<RemediationOutcome> {
   const started = Date.now();
   // A child per invocation: keys never leak between concurrent invocations in one process (drill, bench).
-  const log = logger(decl.name).createChild({ persistentKeys: { incidentId, alarmName: request.event.detail.alarmName, rung: request.rung } });
+  const log = logger(decl.name).createChild({ persistentKeys: { incidentId, alarmName: faultName(request.event), rung: request.rung } });
   const params = decl.input.parse(RUNGS[rungOf(request)].params);
   const resource = resolveResource(request.event);
   const modeReading = await readMode(env.modeParameter, env.modeCacheSeconds);
@@ -189,9 +185,10 @@ async function remediate(
   }
   detail = { ...detail, resource: diagnosis.resource };
   Object.assign(evidence, diagnosis.evidence);
-  const state = await alarmNow(request.event.detail.alarmName).catch(() => undefined);
+  const now = await faultState(env.ledgerTable, request.event).catch(() => undefined);
+  const state = now?.state;
   evidence.alarmStateNow = state ?? 'unknown';
-  if (state === 'OK') return skip(`alarm ${request.event.detail.alarmName} is already OK: recovered without us`);
+  if (state === 'OK') return skip(`${now!.label} is already OK: recovered without us`);
 
   stop = await gate(
     await checkHealth({

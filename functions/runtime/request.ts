@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { alarmNamePrefix } from '../contracts/naming';
 import { RemediationRequest } from '../contracts/remediation-request';
 import { RUNGS, type RungName, type ActionKind } from '../contracts/rungs';
+import { faultName, faultTimestamp, isAlert } from './fault';
 
 /**
  * Parsing of the envelope every action function receives (rule input
@@ -39,8 +40,11 @@ export function parseRequest(raw: unknown, expectedAction: ActionKind, stage: st
   const parsed = RemediationRequest.safeParse(raw);
   if (!parsed.success) throw new InvalidRequest(`invalid remediation request: ${describe(parsed.error.issues)}`);
   const req = parsed.data;
-  if (req.event.detail.state.value !== 'ALARM') {
-    throw new InvalidRequest(`event.detail.state.value is ${req.event.detail.state.value}; only ALARM transitions are remediated`);
+  const ev = req.event;
+  if (isAlert(ev)) {
+    if (ev.detail.status !== 'firing') throw new InvalidRequest(`event.detail.status is ${ev.detail.status}; only firing alerts are remediated`);
+  } else if (ev.detail.state.value !== 'ALARM') {
+    throw new InvalidRequest(`event.detail.state.value is ${ev.detail.state.value}; only ALARM transitions are remediated`);
   }
   if (req.playbook.ladder.length === 0) {
     throw new InvalidRequest(`playbook ${req.playbook.name} is notify-only (empty ladder); it is routed to the notifier, not to ${expectedAction}`);
@@ -57,9 +61,14 @@ export function parseRequest(raw: unknown, expectedAction: ActionKind, stage: st
   }
   if (req.rung > 0 && !req.incidentId) throw new InvalidRequest('escalated requests (rung > 0) must carry incidentId');
   // The rule matches the playbook's prefix; anything else was put by someone else.
+  if (isAlert(ev)) {
+    // The Kubernetes playbook rule matches detail.playbook; anything else was put by someone else.
+    if (ev.detail.playbook !== req.playbook.name) throw new InvalidRequest(`alert ${ev.detail.alertName} belongs to playbook ${ev.detail.playbook}, not ${req.playbook.name}`);
+    return req;
+  }
   const prefix = alarmNamePrefix(stage, req.playbook.name);
-  if (!req.event.detail.alarmName.startsWith(prefix)) {
-    throw new InvalidRequest(`alarm ${req.event.detail.alarmName} does not belong to playbook ${req.playbook.name} of stage ${stage} (expected prefix ${prefix})`);
+  if (!ev.detail.alarmName.startsWith(prefix)) {
+    throw new InvalidRequest(`alarm ${ev.detail.alarmName} does not belong to playbook ${req.playbook.name} of stage ${stage} (expected prefix ${prefix})`);
   }
   return req;
 }
@@ -68,10 +77,10 @@ export function rungOf(req: RemediationRequest): RungName {
   return req.playbook.ladder[req.rung] as RungName;
 }
 
-/** One incident per alarm transition: stable across redeliveries and escalations. */
+/** One incident per alarm transition (or alert firing): stable across redeliveries and escalations. */
 export function incidentIdOf(req: RemediationRequest): string {
   if (req.incidentId) return req.incidentId;
-  const h = createHash('sha256').update(`${req.event.detail.alarmName}\n${req.event.detail.state.timestamp}`).digest('hex');
+  const h = createHash('sha256').update(`${faultName(req.event)}\n${faultTimestamp(req.event)}`).digest('hex');
   return `inc-${h.slice(0, 16)}`;
 }
 

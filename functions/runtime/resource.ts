@@ -1,4 +1,5 @@
-import type { AlarmStateChangeEvent } from '../contracts/alarm-event';
+import type { FaultEvent } from '../contracts/remediation-request';
+import { isAlert } from './fault';
 import type { ResourceRef } from '../contracts/recovery-event';
 import { InvalidRequest } from './request';
 
@@ -43,7 +44,9 @@ function pairedRef(dims: Record<string, string>): ResourceRef | undefined {
   return undefined;
 }
 
-export function resolveResource(event: AlarmStateChangeEvent): ResourceRef {
+export function resolveResource(event: FaultEvent): ResourceRef {
+  // An Alertmanager alert names its Deployment (validated by the webhook and the request schema).
+  if (isAlert(event)) return { type: 'kubernetes-deployment', id: event.detail.deployment.id };
   const found = new Map<string, ResourceRef>();
   for (const m of event.detail.configuration.metrics) {
     const dims = m.metricStat?.metric.dimensions ?? {};

@@ -22,7 +22,7 @@ import { ENV } from '../../functions/contracts/env';
 import type { Guardrails } from '../../functions/contracts/guardrails';
 import { alarmName, modeParameterName } from '../../functions/contracts/naming';
 import { RECOVERY_SOURCE } from '../../functions/contracts/recovery-event';
-import type { PlaybookParams, RemediationRequest } from '../../functions/contracts/remediation-request';
+import type { FaultEvent, PlaybookParams, RemediationRequest } from '../../functions/contracts/remediation-request';
 import { forgetMode } from '../../functions/guards/kill-switch';
 import { ACCOUNT, REGION, clientConfig, resetEmulator, useEmulatorEnv } from '../support/aws';
 
@@ -225,7 +225,7 @@ export function playbook(name: string, ladder: string[], verifyAfterSeconds = 0)
   return { name, ladder, verifyAfterSeconds };
 }
 
-export function request(p: PlaybookParams, event: AlarmStateChangeEvent, rung = 0): RemediationRequest {
+export function request(p: PlaybookParams, event: FaultEvent, rung = 0): RemediationRequest {
   return { version: 1, playbook: p, rung, event };
 }
 
