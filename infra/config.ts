@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { Guardrails } from '../functions/contracts/guardrails';
 import { RUNG_NAMES } from '../functions/contracts/rungs';
 import { AnsiblePlaybook } from '../functions/contracts/ansible';
+import { ladderFitProblems } from './ladder-fit';
 import { DETECTOR_NAMES } from './alarms/catalog';
 import { AlertmanagerSettings, KubernetesDeploymentTarget, kubernetesProblems } from './kubernetes/config';
 import { logDetectorProblems } from './logs/scope';
@@ -208,6 +209,7 @@ export function loadConfig(raw: Record<string, unknown>): StackConfig {
   }
   problems.push(...logDetectorProblems(cfg));
   problems.push(...kubernetesProblems(cfg).map((p) => ({ key: keyPath(p.path), message: p.message })));
+  problems.push(...ladderFitProblems(cfg).map((p) => ({ key: keyPath(p.path), message: p.message })));
   if (problems.length > 0) throw new ConfigError(problems);
   return cfg;
 }
