@@ -21,14 +21,21 @@ const FUNCTION_NAME = /^[a-zA-Z0-9_-]{1,64}$/;
 const ALIAS_NAME = /^(?!^[0-9]+$)[a-zA-Z0-9_-]{1,128}$/;
 const ECS_NAME = /^[a-zA-Z0-9_-]{1,255}$/;
 
-/** Resources named by two dimensions together (AWS/Lambda alias metrics, ECS/ContainerInsights service metrics). */
-function pairedRef(dims: Record<string, string>): ResourceRef | undefined {
+/**
+ * Resources named by two dimensions together (AWS/Lambda alias metrics,
+ * ECS/ContainerInsights service metrics). `hints` collects dimensions that
+ * look like a resource but are not one we act on (a whole Lambda function).
+ */
+function pairedRef(dims: Record<string, string>, hints: string[]): ResourceRef | undefined {
   if (dims.FunctionName !== undefined) {
     const fn = dims.FunctionName;
     if (!FUNCTION_NAME.test(fn)) throw new InvalidRequest(`metric dimension FunctionName=${JSON.stringify(fn.slice(0, 80))} is not a valid Lambda function name`);
     // Lambda publishes alias metrics with Resource = `<function>:<alias>`; without it the metric is the whole function.
     const res = dims.Resource;
-    if (res === undefined) throw new InvalidRequest(`metric names Lambda function ${fn} but no alias: expected a Resource dimension "${fn}:<alias>"`);
+    if (res === undefined) {
+      hints.push(`FunctionName=${fn} without an alias (expected a Resource dimension "${fn}:<alias>")`);
+      return undefined;
+    }
     const alias = res.startsWith(`${fn}:`) ? res.slice(fn.length + 1) : undefined;
     if (!alias || !ALIAS_NAME.test(alias)) throw new InvalidRequest(`metric dimension Resource=${JSON.stringify(res.slice(0, 80))} is not "${fn}:<alias>" (a version number is not an alias)`);
     return { type: 'lambda-alias', id: res };
@@ -48,6 +55,7 @@ export function resolveResource(event: FaultEvent): ResourceRef {
   // An Alertmanager alert names its Deployment (validated by the webhook and the request schema).
   if (isAlert(event)) return { type: 'kubernetes-deployment', id: event.detail.deployment.id };
   const found = new Map<string, ResourceRef>();
+  const hints: string[] = [];
   for (const m of event.detail.configuration.metrics) {
     const dims = m.metricStat?.metric.dimensions ?? {};
     for (const [name, spec] of Object.entries(PATTERNS)) {
@@ -56,12 +64,13 @@ export function resolveResource(event: FaultEvent): ResourceRef {
       if (!spec.re.test(value)) throw new InvalidRequest(`metric dimension ${name}=${JSON.stringify(value.slice(0, 80))} is not a valid ${spec.type} id`);
       found.set(`${spec.type}:${value}`, { type: spec.type, id: value });
     }
-    const paired = pairedRef(dims);
+    const paired = pairedRef(dims, hints);
     if (paired) found.set(`${paired.type}:${paired.id}`, paired);
   }
   if (found.size === 0) {
     throw new InvalidRequest(
-      'the alarm names no resource: expected an InstanceId, VolumeId, AutoScalingGroupName or DBInstanceIdentifier dimension, FunctionName + Resource (alias) or ClusterName + ServiceName',
+      'the alarm names no resource: expected an InstanceId, VolumeId, AutoScalingGroupName or DBInstanceIdentifier dimension, FunctionName + Resource (alias) or ClusterName + ServiceName' +
+        (hints.length ? `; got ${hints.join(', ')}` : ''),
     );
   }
   // Metrics name several kinds at once (VolumeStalledIOCheck: VolumeId + InstanceId; custom
