@@ -25,7 +25,7 @@ export const NOTIFY_DETAIL_TYPES: DetailType[] = [
 
 export const ResourceRef = z.object({
   type: z.enum(['instance', 'autoscaling-group', 'volume', 'rds-instance', 'lambda-alias', 'ecs-service', 'kubernetes-deployment']),
-  /** Instance/volume id, ASG name, DB instance identifier, `function:alias`, `cluster/service`. */
+  /** Instance/volume id, ASG name, DB instance identifier, `function:alias`, `cluster/service`, `<eks-cluster>/<namespace>/<deployment>`. */
   id: z.string().min(1).max(511),
   /** Blast-radius group: ASG name, `recovery-group` tag, or `standalone`. */
   group: z.string().max(255).optional(),
