@@ -108,7 +108,7 @@ export async function routeThroughEmulator(s: SynthResult): Promise<Map<string, 
 }
 
 /** The whole per-stack suite. */
-export function stackSuite(stack: string, load: () => SynthResult, extra: { changeCalendar: boolean }) {
+export function stackSuite(stack: string, load: () => SynthResult, extra: { changeCalendar: boolean; ansible?: boolean }) {
   const s = () => load();
 
   it('routes every alarm to exactly one rule (emulator EventBridge), and the in-repo matcher agrees', async () => {
@@ -172,7 +172,10 @@ export function stackSuite(stack: string, load: () => SynthResult, extra: { chan
       const spec = FUNCTIONS.find((x) => nameOf(f) === `recovery-${stack}-${x.name}`)!;
       const vars = (f.inputs.environment as { variables: Record<string, string> }).variables;
       // Act / Assess
-      const expectedKeys = spec.env.filter((k) => k !== ENV.changeCalendar || extra.changeCalendar);
+      // Optional settings only reach the functions when the stack configures them.
+      const expectedKeys = spec.env.filter(
+        (k) => (k !== ENV.changeCalendar || extra.changeCalendar) && (k !== ENV.ansiblePlaybook || extra.ansible),
+      );
       expect(Object.keys(vars).sort()).toEqual([...expectedKeys].sort());
       for (const [key, value] of Object.entries(vars)) {
         if (key === ENV.stage) expect(value).toBe(stack);
