@@ -28,6 +28,8 @@ export interface LoopOptions {
   budgetMs: number;
   /** Called after every pass (e.g. to time "recovered"). */
   afterPass?: () => Promise<void>;
+  /** A monitoring system outside AWS, played before every delivery like CloudWatch; returns its changes. */
+  play?: () => Promise<number>;
 }
 
 export class DeliveryLoop {
@@ -60,10 +62,12 @@ export class DeliveryLoop {
       // e.g. the verifier reads an alarm that reflects what the last action did to the fleet.
       for (const fn of this.d.functions.values()) {
         work += await this.playAws(o);
+        work += (await o.play?.()) ?? 0;
         work += await this.deliverAsync(fn, o.timeline);
       }
       for (const src of this.d.queueSources) {
         work += await this.playAws(o);
+        work += (await o.play?.()) ?? 0;
         work += await this.deliverFromQueue(src, o.timeline);
       }
       const seen = await this.observers.poll();
@@ -217,8 +221,9 @@ function describe(e: unknown): string {
     if ('detail-type' in o) return `event ${String(o['detail-type'])}`;
     if ('rung' in o && 'playbook' in o) {
       const pb = o.playbook as { name?: string; ladder?: string[] };
-      const ev = o.event as { detail?: { alarmName?: string } } | undefined;
-      return `request ${pb.name} rung ${String(o.rung)} (${pb.ladder?.[Number(o.rung)] ?? '?'}) for ${ev?.detail?.alarmName ?? '?'}`;
+      const ev = o.event as { detail?: { alarmName?: string; alertName?: string; deployment?: { id?: string } } } | undefined;
+      const fault = ev?.detail?.alarmName ?? (ev?.detail?.alertName ? `alert ${ev.detail.alertName} on ${ev.detail.deployment?.id ?? '?'}` : '?');
+      return `request ${pb.name} rung ${String(o.rung)} (${pb.ladder?.[Number(o.rung)] ?? '?'}) for ${fault}`;
     }
   }
   return 'payload';

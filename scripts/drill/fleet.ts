@@ -15,6 +15,7 @@ import {
   type Tag,
 } from '@aws-sdk/client-ec2';
 import { GetParameterCommand } from '@aws-sdk/client-ssm';
+import { startKubeApi, type KubeApi, type KubeApiOptions } from '../sandbox/kube-api';
 import type { Clients } from './aws';
 
 /**
@@ -57,7 +58,27 @@ export class Fleet {
   /** Work that the stack's synthesis does not depend on (snapshots), finished in the background. */
   private readonly background: Promise<unknown>[] = [];
 
+  /**
+   * STAND-IN Kubernetes clusters (scripts/sandbox/kube-api.ts: no API server runs on these
+   * machines), by EKS cluster name; recreate() points KUBE_CLUSTERS at them.
+   */
+  readonly kubeClusters = new Map<string, KubeApi>();
+
   constructor(private readonly c: Clients) {}
+
+  /** A loopback Kubernetes API for one EKS cluster name (one per scenario: names must differ). */
+  async kubeCluster(o: KubeApiOptions): Promise<KubeApi> {
+    if (this.kubeClusters.has(o.clusterName)) throw new Error(`kube-api for cluster ${o.clusterName} already started`);
+    const api = await startKubeApi(o);
+    this.kubeClusters.set(o.clusterName, api);
+    return api;
+  }
+
+  /** Stops what the fleet started in this process (the kube-api servers). */
+  async close(): Promise<void> {
+    await Promise.all([...this.kubeClusters.values()].map((k) => k.close()));
+    this.kubeClusters.clear();
+  }
 
   /** For scenarios that seed services the fleet helpers do not cover (RDS, Lambda). */
   get clients(): Clients {

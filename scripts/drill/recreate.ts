@@ -4,7 +4,7 @@ import { CreateEventBusCommand, PutRuleCommand, PutTargetsCommand, type Target }
 import { CreateTopicCommand, SubscribeCommand } from '@aws-sdk/client-sns';
 import { CreateQueueCommand } from '@aws-sdk/client-sqs';
 import { PutParameterCommand } from '@aws-sdk/client-ssm';
-import { FUNCTIONS, type FunctionName } from '../../functions/catalog';
+import { ALERTMANAGER_WEBHOOK, FUNCTIONS, type FunctionName } from '../../functions/catalog';
 import { ENV } from '../../functions/contracts/env';
 import type { SynthResource, SynthResult } from '../../infra/synth/types';
 import { ACCOUNT, REGION, type Clients } from './aws';
@@ -64,8 +64,21 @@ export interface Deployment {
   notificationQueueUrl: string;
   /** Queues things land in when they fail (rule target DLQs, Lambda on-failure destinations, redrive targets). */
   deadLetters: { name: string; url: string }[];
+  /** The stack's PrometheusRules (in-cluster objects): the Kubernetes scenario plays Prometheus with their alerts. */
+  prometheusRules: PrometheusAlertRule[];
   /** What was not recreated, and why (printed once). */
   skipped: string[];
+}
+
+export interface PrometheusAlertRule {
+  namespace: string;
+  /** The PrometheusRule object's name. */
+  object: string;
+  alert: string;
+  expr: string;
+  for?: string;
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
 }
 
 const queueArn = (name: string) => `arn:aws:sqs:${REGION}:${ACCOUNT}:${name}`;
@@ -77,7 +90,27 @@ function num(v: unknown): number | undefined {
   return typeof v === 'number' ? v : undefined;
 }
 
-export async function recreate(synth: SynthResult, c: Clients, stage: string, log: (l: string) => void): Promise<Deployment> {
+export interface RecreateOptions {
+  /**
+   * EKS cluster name -> the loopback kube-api standing in for it: KUBE_CLUSTERS
+   * (the clusters' endpoints and CAs, resolved at deploy time) is pointed there.
+   */
+  kubeEndpoints?: Map<string, string>;
+}
+
+/** KUBE_CLUSTERS as synthesized, each cluster's endpoint swapped for its sandbox's (plain HTTP on loopback: no CA). */
+function sandboxClusters(value: unknown, kubeEndpoints: Map<string, string>, where: string): string {
+  const clusters = JSON.parse(typeof value === 'string' ? value : JSON.stringify(value)) as Record<string, { endpoint: string; certificateAuthority?: string; region?: string }>;
+  const out: typeof clusters = {};
+  for (const [name, info] of Object.entries(clusters)) {
+    const endpoint = kubeEndpoints.get(name);
+    if (!endpoint) throw new Error(`${where}: cluster ${name} (${info.endpoint}) has no kube-api sandbox; seed it with fleet.kubeCluster({ clusterName: '${name}', ... })`);
+    out[name] = { endpoint, ...(info.region ? { region: info.region } : {}) };
+  }
+  return JSON.stringify(out);
+}
+
+export async function recreate(synth: SynthResult, c: Clients, stage: string, log: (l: string) => void, o: RecreateOptions = {}): Promise<Deployment> {
   const ix = new SynthIndex(synth);
   const skipped: string[] = [];
 
@@ -190,7 +223,9 @@ export async function recreate(synth: SynthResult, c: Clients, stage: string, lo
   for (const f of ix.of(T.fn)) {
     const functionName = SynthIndex.nameOf(f);
     const tags = (f.inputs.tags ?? {}) as Record<string, string>;
-    const spec = FUNCTIONS.find((s) => tags['recovery-stack:function'] === s.name) ?? FUNCTIONS.find((s) => functionName.endsWith(`-${s.name}`));
+    // The webhook is deployed only with kubernetes-deployment targets, so it is not in FUNCTIONS.
+    const specs = [...FUNCTIONS, ALERTMANAGER_WEBHOOK];
+    const spec = specs.find((s) => tags['recovery-stack:function'] === s.name) ?? specs.find((s) => functionName.endsWith(`-${s.name}`));
     if (!spec) {
       skipped.push(`function ${functionName}: not in functions/catalog.ts`);
       continue;
@@ -209,7 +244,11 @@ export async function recreate(synth: SynthResult, c: Clients, stage: string, lo
           env[k] = SynthIndex.nameOf(ix.require(T.bus, v, where));
           break;
         case ENV.modeParameter:
+        case ENV.webhookSecretParameter:
           env[k] = SynthIndex.nameOf(ix.require(T.parameter, v, where));
+          break;
+        case ENV.kubeClusters:
+          env[k] = sandboxClusters(v, o.kubeEndpoints ?? new Map(), where);
           break;
         case ENV.verifyQueueUrl:
           env[k] = queueUrls.get(SynthIndex.nameOf(ix.require(T.queue, v, where)))!;
@@ -364,10 +403,30 @@ export async function recreate(synth: SynthResult, c: Clients, stage: string, lo
   }
   log(`rules: ${rules.map((r) => `${r.name}@${r.bus} -> ${r.targets.map((t) => t.fn ?? t.arn).join(',')}`).join('; ')}`);
 
+  // --- PrometheusRules: no Prometheus here; scenarios play it with the stack's own alert rules
+  const prometheusRules: PrometheusAlertRule[] = [];
+  for (const r of ix.of(T.prometheusRule)) {
+    const meta = (r.inputs.metadata ?? {}) as { name?: string; namespace?: string };
+    const groups = ((r.inputs.spec as { groups?: { rules?: Omit<PrometheusAlertRule, 'namespace' | 'object'>[] }[] } | undefined)?.groups ?? []);
+    for (const rule of groups.flatMap((g) => g.rules ?? [])) {
+      prometheusRules.push({ namespace: meta.namespace ?? 'default', object: meta.name ?? r.name, ...rule, labels: rule.labels ?? {}, annotations: rule.annotations ?? {} });
+    }
+  }
+  if (prometheusRules.length) log(`prometheus alert rules (played): ${prometheusRules.map((p) => `${p.namespace}/${p.object}:${p.alert}`).join(', ')}`);
+
   // Everything else has no effect the drill could observe in the emulator; say what, once.
   const handled = new Set<string>([...Object.values(T)]);
   const others = new Map<string, number>();
-  for (const r of synth.resources.filter((x) => x.custom && !handled.has(x.type))) others.set(r.type, (others.get(r.type) ?? 0) + 1);
+  const kube = new Map<string, number>();
+  for (const r of synth.resources.filter((x) => x.custom && !handled.has(x.type))) {
+    const into = r.type.startsWith('kubernetes:') || r.type === 'pulumi:providers:kubernetes' ? kube : others;
+    into.set(r.type, (into.get(r.type) ?? 0) + 1);
+  }
+  if (kube.size) {
+    skipped.push(
+      `${[...kube].map(([t, n]) => `${n} ${t.split(':').pop()}`).join(', ')}: in-cluster objects, not recreated (no Kubernetes cluster here: the kube-api sandbox serves the Deployment and enforces the Role's scope itself)`,
+    );
+  }
   if (others.size) {
     skipped.push(
       `${[...others].map(([t, n]) => `${n} ${t.split(':').pop()}`).join(', ')}: not recreated (moto does not enforce IAM, KMS or resource policies, so the functions' least privilege is not exercised here: infra tests and the policy pack check it)`,
@@ -386,6 +445,7 @@ export async function recreate(synth: SynthResult, c: Clients, stage: string, lo
     topicArn,
     notificationQueueUrl,
     deadLetters: [...deadLetterNames].map((name) => ({ name, url: queueUrls.get(name)! })),
+    prometheusRules,
     skipped,
   };
 }

@@ -93,11 +93,11 @@ export async function runDrill(o: DrillOptions): Promise<DrillReport> {
 
   const sandbox = await step('sandbox (moto_server + gap proxy)', () => openSandbox({ endpoint: o.endpoint, log: (l) => o.log(`  ${l}`) }));
   o.onSandbox?.(sandbox);
+  const fleet = new Fleet(sandbox.clients);
   try {
     const c = sandbox.clients;
     const bundles = buildBundles(); // CPU work in esbuild's own process, alongside the seeding
     bundles.catch(() => undefined);
-    const fleet = new Fleet(c);
     const seeds = await step(`seed the fleet for ${scenarios.length} scenario(s)`, async () => {
       // Scenarios own disjoint resources: seed them side by side.
       return Promise.all(scenarios.map((s) => (s as Scenario<unknown>).seed(fleet)));
@@ -107,7 +107,8 @@ export async function runDrill(o: DrillOptions): Promise<DrillReport> {
       synthesizeForDrill({ stack: o.stack, clients: c, targets, verifyAfterSeconds: o.verifyAfterSeconds ?? 1 }),
     );
     o.log(`  config overrides: ${JSON.stringify(synth.overrides)}`);
-    const deployment = await step('recreate the stack in the emulator', () => recreate(synth.result, c, o.stack, (l) => o.log(`  ${l}`)));
+    const kubeEndpoints = new Map([...fleet.kubeClusters].map(([name, api]) => [name, api.endpoint]));
+    const deployment = await step('recreate the stack in the emulator', () => recreate(synth.result, c, o.stack, (l) => o.log(`  ${l}`), { kubeEndpoints }));
     await fleet.settled();
     for (const s of deployment.skipped) o.log(`  not recreated: ${s}`);
     const built = await step('function bundles (infra/functions/bundle.ts, built alongside the seeding)', () => bundles);
@@ -127,7 +128,7 @@ export async function runDrill(o: DrillOptions): Promise<DrillReport> {
     for (const [i, s] of (scenarios as Scenario<unknown>[]).entries()) {
       reports.push(
         await step(`scenario ${i + 1}/${scenarios.length} ${s.name}`, () =>
-          runScenario(s, seeds[i], { stage: o.stack, clients: c, proxy: sandbox.proxy, deployment, cloudwatch, loop, observers, since: new Date(), guardrails }, runner, o),
+          runScenario(s, seeds[i], { stage: o.stack, clients: c, proxy: sandbox.proxy, deployment, cloudwatch, loop, observers, since: new Date(), guardrails, runner }, runner, o),
         ),
       );
       const r = reports[reports.length - 1];
@@ -148,6 +149,7 @@ export async function runDrill(o: DrillOptions): Promise<DrillReport> {
     if (process.env.DRILL_DEBUG) console.error('drill step failed:', e);
     throw e;
   } finally {
+    await fleet.close();
     await sandbox.close();
   }
 }
@@ -160,13 +162,16 @@ async function runScenario(s: Scenario<unknown>, seed: unknown, env: ScenarioEnv
   let settledAt: Date | undefined;
   let error: string | undefined;
   let judged: { outcome: string; checks: Check[] } = { outcome: 'not judged', checks: [] };
+  let injectedAt: Date | undefined;
   try {
-    const alarms = await s.inject(env, seed);
+    injectedAt = new Date();
+    const alarms = await s.inject(env, seed, timeline);
     timeline.add('fault', s.fault);
     const result = await env.loop.untilQuiet({
       alarms: new Set(alarms),
       timeline,
       budgetMs: o.scenarioBudgetMs ?? 30_000,
+      play: s.play ? () => s.play!(env, seed, timeline) : undefined,
       afterPass: async () => {
         if (!recoveredAt && s.recovered && (await s.recovered(env, seed))) {
           recoveredAt = new Date();
@@ -193,17 +198,30 @@ async function runScenario(s: Scenario<unknown>, seed: unknown, env: ScenarioEnv
     await s.cleanup?.(env, seed).catch(() => undefined);
     env.proxy.apiFaults.clear();
   }
-  const alarmAt = env.cloudwatch.transitions.find((t) => t.at >= env.since && t.to === 'ALARM')?.at;
+  // Faults raised outside CloudWatch (an Alertmanager alert) count from the injection.
+  const alarmAt = env.cloudwatch.transitions.find((t) => t.at >= env.since && t.to === 'ALARM')?.at ?? (s.play ? injectedAt : undefined);
   for (const call of env.proxy.calls.filter((x) => x.at >= env.since && (x.by !== 'moto' || !/^(Describe|Get|List|Receive)/.test(x.operation)))) {
     if (call.service === 'sqs' || call.service === 'dynamodb' || call.service === 'events' || call.service === 'sns') continue;
     timeline.add('api', `${call.service}:${call.operation} ${call.ids.join(' ')} -> ${call.status}${call.error ? ` ${call.error}` : ''}${call.by !== 'moto' ? ` [${call.by}]` : ''}`, call.at);
   }
   const events = env.observers.events.filter((e) => e.at >= env.since);
   for (const e of events) {
-    const d = e.detail as { playbook?: string | { name?: string }; rung?: number; action?: string; resource?: { id?: string }; reason?: string; event?: { detail?: { alarmName?: string } } };
+    const d = e.detail as {
+      playbook?: string | { name?: string };
+      rung?: number;
+      action?: string;
+      resource?: { id?: string };
+      reason?: string;
+      event?: { detail?: { alarmName?: string } };
+      // Alertmanager Alert events (functions/contracts/alertmanager.ts)
+      status?: string;
+      alertName?: string;
+      deployment?: { id?: string };
+    };
     const playbook = typeof d.playbook === 'string' ? d.playbook : d.playbook?.name;
-    const subject = d.resource?.id ?? d.event?.detail?.alarmName ?? '';
-    timeline.add('event', `${e.detailType}: ${playbook} rung ${d.rung} ${d.action ?? ''} ${subject}${d.reason ? ` - ${d.reason}` : ''}`, e.at);
+    const subject = d.resource?.id ?? d.event?.detail?.alarmName ?? (d.alertName ? `${d.alertName} ${d.status ?? ''} on ${d.deployment?.id ?? '?'}` : '');
+    const rung = d.rung !== undefined ? ` rung ${d.rung}` : '';
+    timeline.add('event', `${e.detailType}: ${playbook}${rung} ${d.action ?? ''} ${subject}${d.reason ? ` - ${d.reason}` : ''}`, e.at);
   }
   for (const n of env.observers.notifications.filter((x) => x.at >= env.since)) timeline.add('notify', n.subject ?? n.message.slice(0, 120), n.at);
   const guardDecisions = events
@@ -214,7 +232,7 @@ async function runScenario(s: Scenario<unknown>, seed: unknown, env: ScenarioEnv
     ...base,
     outcome: error && judged.outcome === 'not judged' ? `error: ${error}` : judged.outcome,
     passed: !error && checks.length > 0 && checks.every((c) => c.passed),
-    actions: fleetCalls(env).map((c) => `${c.service}:${c.operation}${c.ids.length ? ` ${c.ids.join(' ')}` : ''}`),
+    actions: [...fleetCalls(env).map((c) => `${c.service}:${c.operation}${c.ids.length ? ` ${c.ids.join(' ')}` : ''}`), ...(s.actions?.(env, seed) ?? [])],
     guardDecisions,
     mttrSeconds: alarmAt && recoveredAt ? secs(recoveredAt.getTime() - alarmAt.getTime()) : null,
     settledSeconds: alarmAt && settledAt ? secs(settledAt.getTime() - alarmAt.getTime()) : null,

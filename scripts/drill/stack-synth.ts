@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { readFileSync, existsSync } from 'node:fs';
 import * as path from 'node:path';
 import { DescribeInstancesCommand } from '@aws-sdk/client-ec2';
@@ -13,12 +14,17 @@ import type { Clients } from './aws';
  *   - targets: the fleet the drill seeded (the stack's own targets name
  *     resources that do not exist here);
  *   - mode: auto (a dry-run stack would only plan; the drill proves the actions);
- *   - playbooks.verifyAfterSeconds: short, so verification does not wait minutes.
+ *   - playbooks.verifyAfterSeconds: short, so verification does not wait minutes;
+ *   - alertmanager.webhookSecret, only when a scenario protects a
+ *     kubernetes-deployment (the config requires it then): the stack's own
+ *     when it is a plain value, else a random one for this run (a `secure:`
+ *     value needs the stack's passphrase). Printed redacted.
  * The program's deploy-time EC2 lookups (tag selectors, a protected
  * instance's volumes) are answered from moto by synth-fleet-invokes.cjs.
  */
 export interface DrillSynth {
   result: SynthResult;
+  /** As printed and reported (secrets redacted). */
   overrides: Record<string, unknown>;
   ms: number;
 }
@@ -72,6 +78,13 @@ export async function synthesizeForDrill(o: {
     'recovery-stack:mode': 'auto',
     'recovery-stack:playbooks': { ...playbooks, verifyAfterSeconds: o.verifyAfterSeconds },
   };
+  const redacted: Record<string, unknown> = { ...overrides };
+  if (o.targets.some((t) => t.kind === 'kubernetes-deployment')) {
+    const own = (current['recovery-stack:alertmanager'] as { webhookSecret?: unknown } | undefined)?.webhookSecret;
+    const webhookSecret = typeof own === 'string' ? own : `drill-${randomBytes(24).toString('hex')}`;
+    overrides['recovery-stack:alertmanager'] = { webhookSecret };
+    redacted['recovery-stack:alertmanager'] = { webhookSecret: typeof own === 'string' ? '[the stack\'s, redacted]' : '[random for this run, redacted]' };
+  }
   const fleet = { instances: await fleetFacts(o.clients) };
   const saved = { NODE_OPTIONS: process.env.NODE_OPTIONS, RECOVERY_DRILL_FLEET: process.env.RECOVERY_DRILL_FLEET };
   const preload = path.join(__dirname, 'synth-fleet-invokes.cjs');
@@ -81,7 +94,7 @@ export async function synthesizeForDrill(o: {
   const started = Date.now();
   try {
     const result = await synthesize({ stack: o.stack, config: overrides });
-    return { result, overrides, ms: Date.now() - started };
+    return { result, overrides: redacted, ms: Date.now() - started };
   } finally {
     for (const [k, v] of Object.entries(saved)) {
       if (v === undefined) delete process.env[k];

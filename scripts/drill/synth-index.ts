@@ -20,6 +20,7 @@ export const T = {
   fn: 'aws:lambda/function:Function',
   eventSourceMapping: 'aws:lambda/eventSourceMapping:EventSourceMapping',
   invokeConfig: 'aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig',
+  prometheusRule: 'kubernetes:monitoring.coreos.com/v1:PrometheusRule',
 } as const;
 
 export class SynthIndex {

@@ -6,6 +6,8 @@ import type { Clients } from '../aws';
 import type { CloudWatchStandIn } from '../cloudwatch';
 import type { DeliveryLoop } from '../delivery-loop';
 import type { Fleet } from '../fleet';
+import type { LambdaRunner } from '../lambda-runner';
+import type { Timeline } from '../timeline';
 import type { Observers } from '../observers';
 import type { Deployment } from '../recreate';
 
@@ -33,6 +35,8 @@ export interface ScenarioEnv {
   since: Date;
   /** The stack's guardrails, as its functions received them (GUARDRAILS). */
   guardrails: Guardrails;
+  /** Invokes built bundles directly (e.g. a function URL request, which no rule delivers). */
+  runner: LambdaRunner;
 }
 
 export interface Judgement {
@@ -50,7 +54,14 @@ export interface Scenario<S = unknown> {
   seed(fleet: Fleet): Promise<S>;
   targets(seed: S): Record<string, unknown>[];
   /** Injects the fault; returns the alarms the played CloudWatch watches. */
-  inject(env: ScenarioEnv, seed: S): Promise<string[]>;
+  inject(env: ScenarioEnv, seed: S, timeline: Timeline): Promise<string[]>;
+  /** Fleet changes made outside the AWS APIs the gap proxy sees (e.g. Kubernetes API calls), for the report. */
+  actions?(env: ScenarioEnv, seed: S): string[];
+  /**
+   * Plays a monitoring system outside AWS (e.g. Prometheus + Alertmanager) on every loop
+   * pass, as the played CloudWatch re-evaluates alarms; returns the changes it made.
+   */
+  play?(env: ScenarioEnv, seed: S, timeline: Timeline): Promise<number>;
   /** The fleet is healthy again (for time-to-recovered); absent when recovery is not the expected outcome. */
   recovered?(env: ScenarioEnv, seed: S): Promise<boolean>;
   judge(env: ScenarioEnv, seed: S): Promise<Judgement>;
