@@ -5,6 +5,7 @@ import { duplicateDelivery } from './duplicate-delivery';
 import { escalate } from './escalate';
 import { healthStandDown } from './health-stand-down';
 import { killSwitch } from './kill-switch';
+import { kubernetesRolloutUndo } from './kubernetes-rollout-undo';
 import { lambdaRollback } from './lambda-rollback';
 import { rdsRestore } from './rds-restore';
 import { restoreRollback } from './restore-rollback';
@@ -22,6 +23,7 @@ export const SCENARIOS: Scenario<never>[] = [
   dryRun,
   healthStandDown,
   restoreRollback,
+  kubernetesRolloutUndo,
 ] as unknown as Scenario<never>[];
 
 /**
