@@ -11,9 +11,11 @@ import { round } from './stats';
 export interface FleetPoint {
   instances: number;
   seconds: number;
-  alarms: number;
-  rules: number;
-  resources: number;
+  alarms?: number;
+  rules?: number;
+  resources?: number;
+  /** The synth did not finish (e.g. the program ran out of memory): measured, reported, not hidden. */
+  error?: string;
 }
 
 export interface FleetResult {
@@ -27,22 +29,30 @@ export async function fleetScale(sizes: number[], log: (s: string) => void): Pro
   const points: FleetPoint[] = [];
   for (const n of sizes) {
     const t = performance.now();
-    const r = await synthesize({
-      stack: 'dev',
-      config: { 'recovery-stack:targets': [{ kind: 'instance', tags: { recovery: 'on' } }] },
-      mocks: { instancesPerSelector: n },
-    });
-    const seconds = (performance.now() - t) / 1000;
-    const count = (type: string) => r.resources.filter((x) => x.type === type).length;
-    const p = { instances: n, seconds: round(seconds), alarms: count('aws:cloudwatch/metricAlarm:MetricAlarm'), rules: count('aws:cloudwatch/eventRule:EventRule'), resources: r.resources.length };
-    log(`  ${n} instances: ${p.seconds}s, ${p.alarms} alarms, ${p.rules} rules`);
+    let p: FleetPoint;
+    try {
+      const r = await synthesize({
+        stack: 'dev',
+        config: { 'recovery-stack:targets': [{ kind: 'instance', tags: { recovery: 'on' } }] },
+        mocks: { instancesPerSelector: n },
+      });
+      const count = (type: string) => r.resources.filter((x) => x.type === type).length;
+      p = { instances: n, seconds: round((performance.now() - t) / 1000), alarms: count('aws:cloudwatch/metricAlarm:MetricAlarm'), rules: count('aws:cloudwatch/eventRule:EventRule'), resources: r.resources.length };
+      log(`  ${n} instances: ${p.seconds}s, ${p.alarms} alarms, ${p.rules} rules`);
+    } catch (e) {
+      const msg = e instanceof Error ? e.message : String(e);
+      const oom = /out of memory|OOMErrorHandler|heap limit/i.test(msg);
+      p = { instances: n, seconds: round((performance.now() - t) / 1000), error: oom ? 'synth process ran out of memory (V8 heap)' : msg.split('\n')[0].slice(0, 300) };
+      log(`  ${n} instances: failed after ${p.seconds}s: ${p.error}`);
+    }
     points.push(p);
   }
-  const xs = points.map((p) => p.instances);
-  const ys = points.map((p) => p.seconds);
+  const ok = points.filter((p) => !p.error);
+  const xs = ok.map((p) => p.instances);
+  const ys = ok.map((p) => p.seconds);
   const mx = xs.reduce((a, b) => a + b, 0) / xs.length;
   const my = ys.reduce((a, b) => a + b, 0) / ys.length;
   const den = xs.reduce((a, x) => a + (x - mx) ** 2, 0);
   const slope = den === 0 ? 0 : xs.reduce((a, x, i) => a + (x - mx) * (ys[i] - my), 0) / den;
-  return { points, rulesConstant: new Set(points.map((p) => p.rules)).size === 1, secondsPer1000: round(slope * 1000, 3) };
+  return { points, rulesConstant: new Set(ok.map((p) => p.rules)).size === 1, secondsPer1000: round(slope * 1000, 3) };
 }

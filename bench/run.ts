@@ -5,6 +5,7 @@
  * same run and reports the ratio; nothing here asserts a timing. Writes
  * bench/results.json (with the machine it ran on) and prints a table.
  */
+import './quiet';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -102,7 +103,7 @@ function table(r: Record<string, any>): string {
   }
   if (r.fleet) {
     out.push(`\n(3) fleet scale               synth s   alarms   rules`);
-    out.push(err(r.fleet) ?? [...r.fleet.points.map((p: any) => `  ${String(p.instances).padEnd(28)} ${String(p.seconds).padStart(7)} ${String(p.alarms).padStart(8)} ${String(p.rules).padStart(7)}`), `  rules constant: ${r.fleet.rulesConstant}; slope ${r.fleet.secondsPer1000} s per 1,000 instances`].join('\n'));
+    out.push(err(r.fleet) ?? [...r.fleet.points.map((p: any) => `  ${String(p.instances).padEnd(28)} ${String(p.seconds).padStart(7)} ${p.error ? `  failed: ${p.error}` : `${String(p.alarms).padStart(8)} ${String(p.rules).padStart(7)}`}`), `  rules constant: ${r.fleet.rulesConstant}; slope ${r.fleet.secondsPer1000} s per 1,000 instances`].join('\n'));
   }
   if (r.drill) {
     out.push(`\n(5) drill`);

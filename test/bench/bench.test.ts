@@ -38,8 +38,9 @@ describe('bench', () => {
     // Prepare / Act
     const r = await fleetScale([1, 6], quiet);
     // Assess
+    expect(r.points.map((p) => p.error)).toEqual([undefined, undefined]);
     expect(r.rulesConstant).toBe(true);
     expect(r.points[0].rules).toBeGreaterThan(0);
-    expect(r.points[1].alarms).toBe(6 * r.points[0].alarms);
+    expect(r.points[1].alarms).toBe(6 * r.points[0].alarms!);
   }, 180_000);
 });
