@@ -373,7 +373,16 @@ export async function recreate(synth: SynthResult, c: Clients, stage: string, lo
     let arn: string;
     if (fn) arn = fn.standInQueueArn;
     else if (ix.resolve(T.queue, t.inputs.arn)) arn = queueArn(SynthIndex.nameOf(ix.resolve(T.queue, t.inputs.arn)!));
-    else throw new Error(`event target ${t.name}: target ${String(t.inputs.arn)} is neither a function nor a queue of the stack`);
+    else {
+      // PagerDuty / Opsgenie / Slack API destinations and the Chatbot topic: moto cannot
+      // deliver to them (and this machine reaches no internet), so each gets a stand-in
+      // queue that receives exactly what EventBridge would send, input transformer applied.
+      const external = ix.resolve(T.apiDestination, t.inputs.arn) ?? ix.resolve(T.topic, t.inputs.arn);
+      if (!external) throw new Error(`event target ${t.name}: target ${String(t.inputs.arn)} is neither a function, a queue, an API destination nor a topic of the stack`);
+      const standIn = `drill-${SynthIndex.nameOf(external)}`.slice(0, 80);
+      await c.sqs.send(new CreateQueueCommand({ QueueName: standIn }));
+      arn = queueArn(standIn);
+    }
     const target: Target = { Id: str(t.inputs.targetId) ?? t.name.slice(0, 64), Arn: arn };
     const transformer = t.inputs.inputTransformer as { inputTemplate: string; inputPaths?: Record<string, string> } | undefined;
     let delivery: string;

@@ -21,6 +21,7 @@ export const T = {
   eventSourceMapping: 'aws:lambda/eventSourceMapping:EventSourceMapping',
   invokeConfig: 'aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig',
   prometheusRule: 'kubernetes:monitoring.coreos.com/v1:PrometheusRule',
+  apiDestination: 'aws:cloudwatch/eventApiDestination:EventApiDestination',
 } as const;
 
 export class SynthIndex {
