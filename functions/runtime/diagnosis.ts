@@ -1,14 +1,17 @@
 import type { ResourceRef } from '../contracts/recovery-event';
-import { autoscaling, ec2 } from './sdk';
-import { describeDbInstance, type DbInstanceFacts } from './db-instance';
-import { describeEcsService, type EcsServiceFacts } from './ecs-service';
-import { describeLambdaAlias, type LambdaAliasFacts } from './lambda-alias';
+import type { DbInstanceFacts } from './db-instance';
+import type { EcsServiceFacts } from './ecs-service';
+import type { LambdaAliasFacts } from './lambda-alias';
 
 /**
  * Evidence gathered before acting (read-only calls): the instance's state,
  * status checks, volumes and their status, ASG membership and the size of its
  * blast-radius group. Actions decide from it whether their rung fits, and it
  * goes into every ledger record and recovery event.
+ *
+ * One diagnoser per resource kind lives under ./diagnosis/, each reaching only
+ * its own AWS clients; a handler passes the diagnosers of the kinds its action
+ * acts on (functions/handlers/*), so its bundle carries only those clients.
  */
 export interface VolumeFacts {
   volumeId: string;
@@ -46,163 +49,22 @@ export interface Diagnosis {
 }
 
 export const GROUP_TAG = 'recovery-group';
-const LIVE_STATES = ['pending', 'running', 'stopping', 'stopped'];
 
-async function describeInstance(instanceId: string): Promise<InstanceFacts | undefined> {
-  const { client, sdk } = await ec2();
-  let reservations;
-  try {
-    reservations = (await client.send(new sdk.DescribeInstancesCommand({ InstanceIds: [instanceId] }))).Reservations ?? [];
-  } catch (e) {
-    if ((e as { name?: string }).name === 'InvalidInstanceID.NotFound') return undefined;
-    throw e;
-  }
-  const i = reservations.flatMap((r) => r.Instances ?? [])[0];
-  if (!i?.InstanceId) return undefined;
-  const tags = Object.fromEntries((i.Tags ?? []).filter((t) => t.Key).map((t) => [t.Key!, t.Value ?? '']));
-  const facts: InstanceFacts = {
-    instanceId: i.InstanceId,
-    state: i.State?.Name ?? 'unknown',
-    availabilityZone: i.Placement?.AvailabilityZone,
-    subnetId: i.SubnetId,
-    rootDeviceName: i.RootDeviceName,
-    autoScalingGroupName: tags['aws:autoscaling:groupName'],
-    tags,
-    volumes: (i.BlockDeviceMappings ?? [])
-      .filter((b) => b.Ebs?.VolumeId && b.DeviceName)
-      .map((b) => ({ volumeId: b.Ebs!.VolumeId!, device: b.DeviceName!, deleteOnTermination: b.Ebs!.DeleteOnTermination })),
-    launchTime: i.LaunchTime?.toISOString(),
-  };
-  const status = (await client.send(new sdk.DescribeInstanceStatusCommand({ InstanceIds: [instanceId], IncludeAllInstances: true }))).InstanceStatuses?.[0];
-  facts.instanceStatus = status?.InstanceStatus?.Status;
-  facts.systemStatus = status?.SystemStatus?.Status;
-  if (facts.volumes.length > 0) {
-    // Best effort: volume status is evidence, not a precondition (and moto does not implement the call).
-    try {
-      const vs = await client.send(new sdk.DescribeVolumeStatusCommand({ VolumeIds: facts.volumes.map((v) => v.volumeId) }));
-      for (const s of vs.VolumeStatuses ?? []) {
-        const v = facts.volumes.find((x) => x.volumeId === s.VolumeId);
-        if (v) v.status = s.VolumeStatus?.Status;
-      }
-    } catch (e) {
-      for (const v of facts.volumes) v.status = `unknown (DescribeVolumeStatus: ${(e as { name?: string }).name ?? 'error'})`;
-    }
-  }
-  if (!facts.autoScalingGroupName && facts.state !== 'terminated') {
-    const { client: asg, sdk: asgSdk } = await autoscaling();
-    const m = await asg.send(new asgSdk.DescribeAutoScalingInstancesCommand({ InstanceIds: [instanceId] }));
-    facts.autoScalingGroupName = m.AutoScalingInstances?.[0]?.AutoScalingGroupName;
-  }
-  return facts;
-}
-
-async function asgFacts(name: string) {
-  const { client, sdk } = await autoscaling();
-  const g = (await client.send(new sdk.DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [name] }))).AutoScalingGroups?.[0];
-  return g;
-}
-
-async function taggedFleetSize(group: string): Promise<number> {
-  const { client, sdk } = await ec2();
-  let count = 0;
-  let NextToken: string | undefined;
-  do {
-    const out = await client.send(
-      new sdk.DescribeInstancesCommand({
-        Filters: [
-          { Name: `tag:${GROUP_TAG}`, Values: [group] },
-          { Name: 'instance-state-name', Values: LIVE_STATES },
-        ],
-        NextToken,
-      }),
-    );
-    count += (out.Reservations ?? []).reduce((n, r) => n + (r.Instances?.length ?? 0), 0);
-    NextToken = out.NextToken;
-  } while (NextToken);
-  return count;
-}
+/** Gathers the evidence for one resource kind (read-only calls). */
+export type Diagnoser = (resource: ResourceRef) => Promise<Diagnosis>;
+export type Diagnosers = Partial<Record<ResourceRef['type'], Diagnoser>>;
 
 /**
- * Non-EC2 resources: their own facts; the blast-radius group is the
- * `recovery-group` tag where the service has tags we already read (RDS),
- * else standalone.
+ * Diagnoses `resource` with the diagnoser for its kind. A kind the function
+ * has no diagnoser for is one its action does not act on: nothing is read,
+ * and the action's `fits` (which needs that kind's facts) turns the rung down.
  */
-async function diagnoseService(resource: ResourceRef): Promise<Diagnosis> {
-  const evidence: Record<string, unknown> = {};
-  const d: Diagnosis = { resource: { ...resource, group: 'standalone' }, groupSize: 1, evidence };
-  if (resource.type === 'rds-instance') {
-    d.dbInstance = await describeDbInstance(resource.id);
-    evidence.dbInstance = d.dbInstance ?? `DB instance ${resource.id} not found`;
-    if (d.dbInstance?.tags[GROUP_TAG]) d.resource.group = d.dbInstance.tags[GROUP_TAG];
-  } else if (resource.type === 'lambda-alias') {
-    d.lambdaAlias = await describeLambdaAlias(resource.id);
-    evidence.lambdaAlias = d.lambdaAlias ? { ...d.lambdaAlias, versions: d.lambdaAlias.versions.slice(0, 5) } : `alias ${resource.id} not found`;
-  } else {
-    d.ecsService = await describeEcsService(resource.id);
-    evidence.ecsService = d.ecsService ?? `ECS service ${resource.id} not found`;
-  }
-  evidence.group = { name: d.resource.group, size: 1 };
-  return d;
-}
-
-export async function diagnose(resource: ResourceRef): Promise<Diagnosis> {
-  // Kubernetes Deployments: k8s-rollout reads the Deployment itself (its IAM role has no Kubernetes read outside RBAC).
-  if (resource.type === 'kubernetes-deployment') return { resource: { ...resource, group: 'standalone' }, groupSize: 1, evidence: { deployment: resource.id } };
-  if (resource.type === 'rds-instance' || resource.type === 'lambda-alias' || resource.type === 'ecs-service') return diagnoseService(resource);
-  const evidence: Record<string, unknown> = {};
-  let instance: InstanceFacts | undefined;
-  let volumeId: string | undefined;
-  let asg: Awaited<ReturnType<typeof asgFacts>>;
-
-  if (resource.type === 'instance') {
-    instance = await describeInstance(resource.id);
-    if (!instance) evidence.instance = `instance ${resource.id} not found`;
-  } else if (resource.type === 'volume') {
-    volumeId = resource.id;
-    const { client, sdk } = await ec2();
-    const v = (await client.send(new sdk.DescribeVolumesCommand({ VolumeIds: [resource.id] }))).Volumes?.[0];
-    evidence.volume = { volumeId: resource.id, state: v?.State, availabilityZone: v?.AvailabilityZone, attachments: v?.Attachments?.map((a) => ({ instanceId: a.InstanceId, device: a.Device, state: a.State })) };
-    const attachedTo = v?.Attachments?.find((a) => a.State === 'attached' || a.State === 'attaching')?.InstanceId;
-    if (attachedTo) instance = await describeInstance(attachedTo);
-  } else {
-    asg = await asgFacts(resource.id);
-    if (!asg) evidence.autoScalingGroup = `group ${resource.id} not found`;
-    else {
-      const members = asg.Instances ?? [];
-      evidence.autoScalingGroup = {
-        name: asg.AutoScalingGroupName,
-        desired: asg.DesiredCapacity,
-        members: members.map((m) => ({ instanceId: m.InstanceId, lifecycle: m.LifecycleState, health: m.HealthStatus })),
-      };
-      // An ASG-level alarm acts on a member only when one is identifiably unhealthy.
-      const sick = members.find((m) => m.HealthStatus !== 'Healthy' && m.LifecycleState === 'InService');
-      if (sick?.InstanceId) instance = await describeInstance(sick.InstanceId);
-    }
-  }
-
-  if (instance) {
-    evidence.instance = {
-      instanceId: instance.instanceId,
-      state: instance.state,
-      availabilityZone: instance.availabilityZone,
-      instanceStatus: instance.instanceStatus,
-      systemStatus: instance.systemStatus,
-      autoScalingGroupName: instance.autoScalingGroupName,
-      volumes: instance.volumes,
-    };
-  }
-
-  const asgName = resource.type === 'autoscaling-group' ? resource.id : instance?.autoScalingGroupName;
-  let group = 'standalone';
-  let groupSize = 1;
-  if (asgName) {
-    group = asgName;
-    asg ??= await asgFacts(asgName);
-    groupSize = asg?.DesiredCapacity ?? 1;
-  } else if (instance?.tags[GROUP_TAG]) {
-    group = instance.tags[GROUP_TAG];
-    groupSize = Math.max(1, await taggedFleetSize(group));
-  }
-  evidence.group = { name: group, size: groupSize };
-  return { resource: { ...resource, group }, instance, volumeId, groupSize, evidence };
+export async function diagnose(resource: ResourceRef, diagnosers: Diagnosers): Promise<Diagnosis> {
+  const diagnoser = diagnosers[resource.type];
+  if (diagnoser) return diagnoser(resource);
+  return {
+    resource: { ...resource, group: 'standalone' },
+    groupSize: 1,
+    evidence: { diagnosis: `not diagnosed: this function does not act on ${resource.type} resources`, group: { name: 'standalone', size: 1 } },
+  };
 }

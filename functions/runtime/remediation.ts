@@ -12,7 +12,7 @@ import { idempotentByTransition } from '../guards/idempotency';
 import { readMode, type Mode } from '../guards/kill-switch';
 import type { Verdict } from '../guards/verdict';
 import type { ActionContext } from './action-context';
-import { diagnose, type Diagnosis } from './diagnosis';
+import { diagnose, type Diagnosers, type Diagnosis } from './diagnosis';
 import { loadEnv, type RuntimeEnv } from './env';
 import { escalate } from './ladder';
 import { recordDecision } from './ledger';
@@ -60,14 +60,18 @@ function slotLeaseSeconds(request: RemediationRequest): number {
 /** Time kept back from the Lambda's remaining time for recording the outcome. */
 const SAFETY_MARGIN_MS = 20_000;
 
-export function actionHandler(decl: ActionDeclaration) {
+/**
+ * `diagnosers`: one per resource kind the action acts on (./diagnosis/*). Named
+ * by the handler so its bundle carries only the AWS clients those kinds need.
+ */
+export function actionHandler(decl: ActionDeclaration, diagnosers: Diagnosers) {
   const log = logger(decl.name);
   let env: ActionEnv | undefined;
   const guarded = idempotentByTransition(
     () => ({ table: env!.ledgerTable, stage: env!.stage, action: decl.name }),
     // The idempotency key is the transition; the second argument carries this invocation's parsed request.
     async (_key, input: { request: RemediationRequest; incidentId: string; lambda?: { context?: LambdaContextLike } }) =>
-      remediate(decl, env!, input.request, input.incidentId, input.lambda?.context) as Promise<RemediationOutcome>,
+      remediate(decl, diagnosers, env!, input.request, input.incidentId, input.lambda?.context) as Promise<RemediationOutcome>,
   );
 
   return async function handler(event: unknown, context?: LambdaContextLike): Promise<RemediationOutcome> {
@@ -139,6 +143,7 @@ function healthService(type: ResourceRef['type']): string {
 
 async function remediate(
   decl: ActionDeclaration,
+  diagnosers: Diagnosers,
   env: ActionEnv,
   request: RemediationRequest,
   incidentId: string,
@@ -179,7 +184,7 @@ async function remediate(
   // Diagnose: evidence first, then does this rung fit what we see?
   let diagnosis: Diagnosis;
   try {
-    diagnosis = await diagnose(resource);
+    diagnosis = await diagnose(resource, diagnosers);
   } catch (e) {
     return skip(`diagnosis failed, not acting blind: ${(e as Error).message}`);
   }

@@ -1,0 +1,146 @@
+import type { ResourceRef } from '../../contracts/recovery-event';
+import { autoscaling, ec2 } from '../sdk';
+import { GROUP_TAG, type Diagnosers, type Diagnosis, type InstanceFacts } from '../diagnosis';
+
+/**
+ * EC2 resources (instance, volume, Auto Scaling group): the instance the
+ * remediation would touch, its status checks and volumes, and its
+ * blast-radius group (the ASG, else the `recovery-group` tag's fleet).
+ * Reaches the EC2 and Auto Scaling clients only.
+ */
+const LIVE_STATES = ['pending', 'running', 'stopping', 'stopped'];
+
+async function describeInstance(instanceId: string): Promise<InstanceFacts | undefined> {
+  const { client, sdk } = await ec2();
+  let reservations;
+  try {
+    reservations = (await client.send(new sdk.DescribeInstancesCommand({ InstanceIds: [instanceId] }))).Reservations ?? [];
+  } catch (e) {
+    if ((e as { name?: string }).name === 'InvalidInstanceID.NotFound') return undefined;
+    throw e;
+  }
+  const i = reservations.flatMap((r) => r.Instances ?? [])[0];
+  if (!i?.InstanceId) return undefined;
+  const tags = Object.fromEntries((i.Tags ?? []).filter((t) => t.Key).map((t) => [t.Key!, t.Value ?? '']));
+  const facts: InstanceFacts = {
+    instanceId: i.InstanceId,
+    state: i.State?.Name ?? 'unknown',
+    availabilityZone: i.Placement?.AvailabilityZone,
+    subnetId: i.SubnetId,
+    rootDeviceName: i.RootDeviceName,
+    autoScalingGroupName: tags['aws:autoscaling:groupName'],
+    tags,
+    volumes: (i.BlockDeviceMappings ?? [])
+      .filter((b) => b.Ebs?.VolumeId && b.DeviceName)
+      .map((b) => ({ volumeId: b.Ebs!.VolumeId!, device: b.DeviceName!, deleteOnTermination: b.Ebs!.DeleteOnTermination })),
+    launchTime: i.LaunchTime?.toISOString(),
+  };
+  const status = (await client.send(new sdk.DescribeInstanceStatusCommand({ InstanceIds: [instanceId], IncludeAllInstances: true }))).InstanceStatuses?.[0];
+  facts.instanceStatus = status?.InstanceStatus?.Status;
+  facts.systemStatus = status?.SystemStatus?.Status;
+  if (facts.volumes.length > 0) {
+    // Best effort: volume status is evidence, not a precondition (and moto does not implement the call).
+    try {
+      const vs = await client.send(new sdk.DescribeVolumeStatusCommand({ VolumeIds: facts.volumes.map((v) => v.volumeId) }));
+      for (const s of vs.VolumeStatuses ?? []) {
+        const v = facts.volumes.find((x) => x.volumeId === s.VolumeId);
+        if (v) v.status = s.VolumeStatus?.Status;
+      }
+    } catch (e) {
+      for (const v of facts.volumes) v.status = `unknown (DescribeVolumeStatus: ${(e as { name?: string }).name ?? 'error'})`;
+    }
+  }
+  if (!facts.autoScalingGroupName && facts.state !== 'terminated') {
+    const { client: asg, sdk: asgSdk } = await autoscaling();
+    const m = await asg.send(new asgSdk.DescribeAutoScalingInstancesCommand({ InstanceIds: [instanceId] }));
+    facts.autoScalingGroupName = m.AutoScalingInstances?.[0]?.AutoScalingGroupName;
+  }
+  return facts;
+}
+
+async function asgFacts(name: string) {
+  const { client, sdk } = await autoscaling();
+  const g = (await client.send(new sdk.DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [name] }))).AutoScalingGroups?.[0];
+  return g;
+}
+
+async function taggedFleetSize(group: string): Promise<number> {
+  const { client, sdk } = await ec2();
+  let count = 0;
+  let NextToken: string | undefined;
+  do {
+    const out = await client.send(
+      new sdk.DescribeInstancesCommand({
+        Filters: [
+          { Name: `tag:${GROUP_TAG}`, Values: [group] },
+          { Name: 'instance-state-name', Values: LIVE_STATES },
+        ],
+        NextToken,
+      }),
+    );
+    count += (out.Reservations ?? []).reduce((n, r) => n + (r.Instances?.length ?? 0), 0);
+    NextToken = out.NextToken;
+  } while (NextToken);
+  return count;
+}
+
+async function diagnoseEc2(resource: ResourceRef): Promise<Diagnosis> {
+  const evidence: Record<string, unknown> = {};
+  let instance: InstanceFacts | undefined;
+  let volumeId: string | undefined;
+  let asg: Awaited<ReturnType<typeof asgFacts>>;
+
+  if (resource.type === 'instance') {
+    instance = await describeInstance(resource.id);
+    if (!instance) evidence.instance = `instance ${resource.id} not found`;
+  } else if (resource.type === 'volume') {
+    volumeId = resource.id;
+    const { client, sdk } = await ec2();
+    const v = (await client.send(new sdk.DescribeVolumesCommand({ VolumeIds: [resource.id] }))).Volumes?.[0];
+    evidence.volume = { volumeId: resource.id, state: v?.State, availabilityZone: v?.AvailabilityZone, attachments: v?.Attachments?.map((a) => ({ instanceId: a.InstanceId, device: a.Device, state: a.State })) };
+    const attachedTo = v?.Attachments?.find((a) => a.State === 'attached' || a.State === 'attaching')?.InstanceId;
+    if (attachedTo) instance = await describeInstance(attachedTo);
+  } else {
+    asg = await asgFacts(resource.id);
+    if (!asg) evidence.autoScalingGroup = `group ${resource.id} not found`;
+    else {
+      const members = asg.Instances ?? [];
+      evidence.autoScalingGroup = {
+        name: asg.AutoScalingGroupName,
+        desired: asg.DesiredCapacity,
+        members: members.map((m) => ({ instanceId: m.InstanceId, lifecycle: m.LifecycleState, health: m.HealthStatus })),
+      };
+      // An ASG-level alarm acts on a member only when one is identifiably unhealthy.
+      const sick = members.find((m) => m.HealthStatus !== 'Healthy' && m.LifecycleState === 'InService');
+      if (sick?.InstanceId) instance = await describeInstance(sick.InstanceId);
+    }
+  }
+
+  if (instance) {
+    evidence.instance = {
+      instanceId: instance.instanceId,
+      state: instance.state,
+      availabilityZone: instance.availabilityZone,
+      instanceStatus: instance.instanceStatus,
+      systemStatus: instance.systemStatus,
+      autoScalingGroupName: instance.autoScalingGroupName,
+      volumes: instance.volumes,
+    };
+  }
+
+  const asgName = resource.type === 'autoscaling-group' ? resource.id : instance?.autoScalingGroupName;
+  let group = 'standalone';
+  let groupSize = 1;
+  if (asgName) {
+    group = asgName;
+    asg ??= await asgFacts(asgName);
+    groupSize = asg?.DesiredCapacity ?? 1;
+  } else if (instance?.tags[GROUP_TAG]) {
+    group = instance.tags[GROUP_TAG];
+    groupSize = Math.max(1, await taggedFleetSize(group));
+  }
+  evidence.group = { name: group, size: groupSize };
+  return { resource: { ...resource, group }, instance, volumeId, groupSize, evidence };
+}
+
+export const ec2Diagnosers: Diagnosers = { instance: diagnoseEc2, volume: diagnoseEc2, 'autoscaling-group': diagnoseEc2 };
