@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { defineAction } from './declaration';
 import type { ActionResult } from '../runtime/action-context';
 import type { Diagnosis } from '../runtime/diagnosis';

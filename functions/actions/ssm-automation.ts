@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { defineAction } from './declaration';
 import { ssm } from '../runtime/sdk';
 import { waitFor } from '../runtime/poll';

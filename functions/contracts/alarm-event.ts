@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * `CloudWatch Alarm State Change` as EventBridge delivers it (CloudWatch docs,

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * Alertmanager's webhook payload, version 4 (prometheus/alertmanager

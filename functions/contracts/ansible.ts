@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * Where the `ansible` rung's playbook comes from (config `recovery-stack:ansible`,

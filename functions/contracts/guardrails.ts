@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** Guardrails shared by the stack config (infra) and the functions (GUARDRAILS env var). */
 export const Guardrails = z

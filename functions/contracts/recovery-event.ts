@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** Events recovery-stack puts on its own bus (source `recovery-stack`). */
 export const RECOVERY_SOURCE = 'recovery-stack';

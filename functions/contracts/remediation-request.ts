@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { AlarmStateChangeEvent } from './alarm-event';
 import { AlertFaultEvent } from './alertmanager';
 import { ACTION_KINDS, RUNG_NAMES } from './rungs';

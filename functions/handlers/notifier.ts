@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { DETAIL_TYPES, NOTIFY_DETAIL_TYPES, RECOVERY_SOURCE, RecoveryEventDetail } from '../contracts/recovery-event';
 import { RemediationRequest } from '../contracts/remediation-request';
 import { loadEnv } from '../runtime/env';

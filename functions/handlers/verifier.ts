@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { DETAIL_TYPES, type RecoveryEventDetail } from '../contracts/recovery-event';
 import { RUNGS, type RungName } from '../contracts/rungs';
 import { releaseSlot } from '../guards/group-cap';

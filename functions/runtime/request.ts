@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import { alarmNamePrefix } from '../contracts/naming';
 import { RemediationRequest } from '../contracts/remediation-request';
 import { RUNGS, type RungName, type ActionKind } from '../contracts/rungs';

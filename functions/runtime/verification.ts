@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { ResourceRef } from '../contracts/recovery-event';
 import { RemediationRequest } from '../contracts/remediation-request';
 import { sqs } from './sdk';
