@@ -3,6 +3,7 @@ import { defineAction } from './declaration';
 import type { ActionContext, ActionResult } from '../runtime/action-context';
 import { autoscaling, ec2 } from '../runtime/sdk';
 import { waitFor } from '../runtime/poll';
+import { tagList } from '../runtime/tags';
 
 export const replaceInstance = defineAction({
   name: 'replace-instance',
@@ -121,8 +122,6 @@ async function replaceInGroup(ctx: ActionContext, instanceId: string, groupName:
     return { outcome: 'failed', reason: `${(e as Error).message} (the group still replaces ${instanceId} on its own)`, detail: { terminated: instanceId, group: groupName } };
   }
 }
-
-const tagList = (tags: Record<string, string>) => Object.entries(tags).map(([Key, Value]) => ({ Key, Value }));
 
 async function replaceStandalone(ctx: ActionContext, oldId: string): Promise<ActionResult> {
   const { client, sdk } = await ec2();

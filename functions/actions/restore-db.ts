@@ -4,6 +4,7 @@ import type { ActionContext, ActionResult } from '../runtime/action-context';
 import { describeDbInstance, type DbInstanceFacts } from '../runtime/db-instance';
 import { waitFor } from '../runtime/poll';
 import { rds } from '../runtime/sdk';
+import { tagList } from '../runtime/tags';
 
 /**
  * RDS point-in-time restore with an identifier swap: restore the instance to
@@ -90,8 +91,6 @@ export const restoreDb = defineAction({
     return restore(ctx, p.instanceClass);
   },
 });
-
-const tagList = (tags: Record<string, string>) => Object.entries(tags).map(([Key, Value]) => ({ Key, Value }));
 
 async function restore(ctx: ActionContext, instanceClass: string | undefined): Promise<ActionResult> {
   const { client, sdk } = await rds();

@@ -4,6 +4,7 @@ import type { ActionContext, ActionResult } from '../runtime/action-context';
 import type { Diagnosis, VolumeFacts } from '../runtime/diagnosis';
 import { ec2 } from '../runtime/sdk';
 import { waitFor } from '../runtime/poll';
+import { tagList } from '../runtime/tags';
 
 /**
  * Which attached volume to restore: the one the alarm names, else the one
@@ -81,8 +82,6 @@ export const restoreVolume = defineAction({
     return restore(ctx, p.volumeType);
   },
 });
-
-const tagList = (tags: Record<string, string>) => Object.entries(tags).map(([Key, Value]) => ({ Key, Value }));
 
 async function restore(ctx: ActionContext, volumeType: string | undefined): Promise<ActionResult> {
   const { client, sdk } = await ec2();
