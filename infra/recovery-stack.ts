@@ -1,13 +1,12 @@
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
-import { FUNCTIONS, type FunctionName } from '../functions/catalog';
+import { ALERTMANAGER_WEBHOOK, FUNCTIONS, type FunctionName, type FunctionSpec } from '../functions/catalog';
 import { ENV, type EnvKey } from '../functions/contracts/env';
 import { detectorsFor } from './alarms/catalog';
 import { alarmNameFor, metricAlarm } from './alarms/metric-alarm';
 import type { StackConfig } from './config';
 import { dashboard } from './dashboard';
 import { lambdaFunction } from './functions/lambda-function';
-import { ALERTMANAGER_WEBHOOK } from '../functions/catalog';
 import { kubernetesClusters, kubernetesWorkloads } from './kubernetes';
 import { notificationChannels } from './notifications';
 import { automationRole } from './iam/automation-role';
@@ -128,12 +127,12 @@ export class RecoveryStack extends pulumi.ComponentResource {
       ...(config.ansible ? { [ENV.ansiblePlaybook]: JSON.stringify(config.ansible) } : {}),
     };
 
-    const built = FUNCTIONS.map((spec) =>
+    const buildFunction = (spec: FunctionSpec, fnEnv: typeof env) =>
       lambdaFunction(
         {
           stage,
           spec,
-          env,
+          env: fnEnv,
           placeholders,
           scope,
           failureQueueArn: functionsDlq.arn,
@@ -142,8 +141,8 @@ export class RecoveryStack extends pulumi.ComponentResource {
           rootDir: args.functionsRoot,
         },
         child,
-      ),
-    );
+      );
+    const built = FUNCTIONS.map((spec) => buildFunction(spec, env));
     const functions = Object.fromEntries(built.map((b, i) => [FUNCTIONS[i].name, b.fn])) as Record<FunctionName, aws.lambda.Function>;
     new aws.lambda.EventSourceMapping(
       `recovery-${stage}-verify`,
@@ -169,21 +168,7 @@ export class RecoveryStack extends pulumi.ComponentResource {
         functions,
         rolloutRoleArn: built[FUNCTIONS.findIndex((f) => f.name === 'k8s-rollout')].role.arn,
         deadLetterArn: eventsDlq.arn,
-        webhookFunction: (extra) =>
-          lambdaFunction(
-            {
-              stage,
-              spec: ALERTMANAGER_WEBHOOK,
-              env: { ...env, ...extra },
-              placeholders,
-              scope,
-              failureQueueArn: functionsDlq.arn,
-              logRetentionDays: config.lambda.logRetentionDays,
-              logLevel: config.lambda.logLevel,
-              rootDir: args.functionsRoot,
-            },
-            child,
-          ).fn,
+        webhookFunction: (extra) => buildFunction(ALERTMANAGER_WEBHOOK, { ...env, ...extra }).fn,
       },
       child,
     );
