@@ -37,8 +37,14 @@ export const BUNDLE_OPTIONS = {
   mainFields: ['module', 'main'],
 } as const satisfies esbuild.BuildOptions;
 
-/** Bumped when the build pipeline below changes (part of the disk cache key). */
-const PIPELINE_VERSION = 2;
+/**
+ * The build pipeline's identity for the disk cache key: the hash of this file's
+ * own source (options, plugins, passes), so any change to how bundles are built
+ * invalidates every cached bundle. A hand-bumped version number was forgotten
+ * once and served a bundle without a newly used command; `pulumi up` must never
+ * ship a stale bundle.
+ */
+const PIPELINE_VERSION = createHash('sha256').update(readFileSync(__filename)).digest('hex');
 
 /**
  * zod re-exports all of its ~50 locales as a namespace (`export * as locales`),
