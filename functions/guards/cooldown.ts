@@ -56,22 +56,9 @@ export async function reserveAttempt(o: {
   const values = { ':one': 1, ':now': now, ':inc': o.incidentId, ':today': today, ':cutoff': cutoff, ':ttl': ttl(2 * 86400, now) };
   for (let i = 0; i < 3; i++) {
     try {
-      await client.send(
-        new sdk.UpdateCommand({
-          TableName: o.table,
-          Key: key,
-          UpdateExpression: 'SET #count = #count + :one, #lastAt = :now, #lastIncident = :inc, #expiresAt = :ttl',
-          ConditionExpression: '#day = :today AND #count < :max AND (#lastAt <= :cutoff OR #lastIncident = :inc)',
-          ExpressionAttributeNames: NAMES,
-          ExpressionAttributeValues: { ...values, ':max': o.guardrails.maxAttemptsPerDay },
-        }),
-      );
-      return allow();
-    } catch (e) {
-      if (!isConditionFailure(e)) throw e;
-    }
-    try {
-      // First attempt of the day (or first ever) for this resource.
+      // First attempt of the day (or first ever) for this resource. Tried first: faults on one resource are
+      // rare, so this is the common case and takes one write; a later attempt the same day (an escalation,
+      // a repeat) pays one failed conditional write before the increment.
       await client.send(
         new sdk.UpdateCommand({
           TableName: o.table,
@@ -80,6 +67,22 @@ export async function reserveAttempt(o: {
           ConditionExpression: '(attribute_not_exists(#day) OR #day <> :today) AND (attribute_not_exists(#lastAt) OR #lastAt <= :cutoff OR #lastIncident = :inc)',
           ExpressionAttributeNames: NAMES,
           ExpressionAttributeValues: values,
+        }),
+      );
+      return allow();
+    } catch (e) {
+      if (!isConditionFailure(e)) throw e;
+    }
+    try {
+      // A later attempt the same day: count it, within the cap and outside another incident's cooldown.
+      await client.send(
+        new sdk.UpdateCommand({
+          TableName: o.table,
+          Key: key,
+          UpdateExpression: 'SET #count = #count + :one, #lastAt = :now, #lastIncident = :inc, #expiresAt = :ttl',
+          ConditionExpression: '#day = :today AND #count < :max AND (#lastAt <= :cutoff OR #lastIncident = :inc)',
+          ExpressionAttributeNames: NAMES,
+          ExpressionAttributeValues: { ...values, ':max': o.guardrails.maxAttemptsPerDay },
         }),
       );
       return allow();

@@ -9,7 +9,7 @@ import { reserveAttempt } from '../guards/cooldown';
 import { acquireSlot, releaseSlot } from '../guards/group-cap';
 import { checkHealth } from '../guards/health';
 import { idempotentByTransition } from '../guards/idempotency';
-import { readMode, type Mode } from '../guards/kill-switch';
+import { readMode, type Mode, type ModeReading } from '../guards/kill-switch';
 import type { Verdict } from '../guards/verdict';
 import type { ActionContext } from './action-context';
 import { diagnose, type Diagnosers, type Diagnosis } from './diagnosis';
@@ -21,7 +21,8 @@ import { recordOutcome, type Outcome } from './metrics';
 import { putRecoveryEvent } from './recovery-events';
 import { clientToken, incidentIdOf, InvalidRequest, parseRequest, rungOf } from './request';
 import { resolveResource } from './resource';
-import { faultName, faultState, faultTimestamp } from './fault';
+import { faultName, faultState, faultTimestamp, type FaultState } from './fault';
+import { ConcurrentReads } from './concurrent-reads';
 import { scheduleVerification } from './verification';
 
 /**
@@ -141,9 +142,65 @@ function healthService(type: ResourceRef['type']): string {
   }
 }
 
+/** The read-only checks that can veto, and the diagnosis, each started once (see startGuardReads). */
+interface GuardReads {
+  mode: () => Promise<ModeReading>;
+  changeCalendar: () => Promise<Verdict>;
+  breaker: () => Promise<Verdict>;
+  diagnosis: () => Promise<Diagnosis>;
+  fault: () => Promise<FaultState | undefined>;
+  health: () => Promise<Verdict>;
+}
+
+/**
+ * Starts every read-only check that can veto, and the diagnosis, at once: each
+ * is a round trip that waits on no other (Health follows the diagnosis: it
+ * needs the instance's AZ), so the wait before the first decision is the
+ * slowest read rather than their sum. remediate still judges the results one
+ * by one in the order the checks have always run (the reason reported is the
+ * same as in sequence), and sends nothing reserving or mutating before all of
+ * them have passed. None of these reads writes anything.
+ */
+function startGuardReads(reads: ConcurrentReads, env: ActionEnv, request: RemediationRequest, resource: ResourceRef, diagnosers: Diagnosers): GuardReads {
+  const diagnosis = reads.start(() => diagnose(resource, diagnosers));
+  return {
+    mode: reads.start(() => readMode(env.modeParameter, env.modeCacheSeconds)),
+    changeCalendar: reads.start(() => checkChangeCalendar(env.changeCalendar)),
+    breaker: reads.start(() => checkBreaker(env.ledgerTable, request.playbook.name)),
+    diagnosis,
+    fault: reads.start(() => faultState(env.ledgerTable, request.event).catch(() => undefined)),
+    health: reads.start(async () => {
+      const d = await diagnosis();
+      return checkHealth({
+        enabled: env.guardrails.standDownOnHealthEvents,
+        service: healthService(resource.type),
+        region: request.event.region,
+        availabilityZone: d.instance?.availabilityZone ?? d.dbInstance?.availabilityZone,
+      });
+    }),
+  };
+}
+
 async function remediate(
   decl: ActionDeclaration,
   diagnosers: Diagnosers,
+  env: ActionEnv,
+  request: RemediationRequest,
+  incidentId: string,
+  lambdaContext?: LambdaContextLike,
+): Promise<RemediationOutcome> {
+  const reads = new ConcurrentReads();
+  try {
+    return await decide(decl, startGuardReads(reads, env, request, resolveResource(request.event), diagnosers), env, request, incidentId, lambdaContext);
+  } finally {
+    // A skip or an error may come before some reads are taken: let them finish, none left in flight.
+    await reads.settled();
+  }
+}
+
+async function decide(
+  decl: ActionDeclaration,
+  reads: GuardReads,
   env: ActionEnv,
   request: RemediationRequest,
   incidentId: string,
@@ -154,7 +211,7 @@ async function remediate(
   const log = logger(decl.name).createChild({ persistentKeys: { incidentId, alarmName: faultName(request.event), rung: request.rung } });
   const params = decl.input.parse(RUNGS[rungOf(request)].params);
   const resource = resolveResource(request.event);
-  const modeReading = await readMode(env.modeParameter, env.modeCacheSeconds);
+  const modeReading = await reads.mode();
   const mode = modeReading.mode;
   let detail = baseDetail(env, request, incidentId, resource, mode);
   const evidence: Record<string, unknown> = {};
@@ -176,33 +233,26 @@ async function remediate(
     return v.ok ? undefined : skip(v.reason);
   };
 
-  // Cheapest guards first: kill switch, change calendar, circuit breaker.
+  // Judged in this order (the reads already run): kill switch, change calendar, circuit breaker.
   if (mode === 'off') return skip(modeReading.note ?? `kill switch ${env.modeParameter} is off`, { release: false });
-  let stop = (await gate(await checkChangeCalendar(env.changeCalendar))) ?? (await gate(await checkBreaker(env.ledgerTable, request.playbook.name)));
+  let stop = (await gate(await reads.changeCalendar())) ?? (await gate(await reads.breaker()));
   if (stop) return stop;
 
   // Diagnose: evidence first, then does this rung fit what we see?
   let diagnosis: Diagnosis;
   try {
-    diagnosis = await diagnose(resource, diagnosers);
+    diagnosis = await reads.diagnosis();
   } catch (e) {
     return skip(`diagnosis failed, not acting blind: ${(e as Error).message}`);
   }
   detail = { ...detail, resource: diagnosis.resource };
   Object.assign(evidence, diagnosis.evidence);
-  const now = await faultState(env.ledgerTable, request.event).catch(() => undefined);
+  const now = await reads.fault();
   const state = now?.state;
   evidence.alarmStateNow = state ?? 'unknown';
   if (state === 'OK') return skip(`${now!.label} is already OK: recovered without us`);
 
-  stop = await gate(
-    await checkHealth({
-      enabled: env.guardrails.standDownOnHealthEvents,
-      service: healthService(resource.type),
-      region: request.event.region,
-      availabilityZone: diagnosis.instance?.availabilityZone ?? diagnosis.dbInstance?.availabilityZone,
-    }),
-  );
+  stop = await gate(await reads.health());
   if (stop) return stop;
 
   const misfit = decl.fits?.(diagnosis, params);
@@ -253,8 +303,11 @@ async function remediate(
 
   // Act.
   detail = { ...detail, evidence: { ...evidence, plan } };
-  await putRecoveryEvent(env.eventBus, DETAIL_TYPES.started, detail);
-  await recordDecision(env.ledgerTable, DETAIL_TYPES.started, detail);
+  // Announce and record the start together (two independent writes, neither a guard): every guard has
+  // passed and both must land before acting; if either fails, nothing is done and the first error in
+  // this order (event, then ledger) is thrown, as when they ran one after the other.
+  const announced = await Promise.allSettled([putRecoveryEvent(env.eventBus, DETAIL_TYPES.started, detail), recordDecision(env.ledgerTable, DETAIL_TYPES.started, detail)]);
+  for (const a of announced) if (a.status === 'rejected') throw a.reason;
   const remaining = lambdaContext?.getRemainingTimeInMillis?.() ?? 10 * 60_000;
   const ctx: ActionContext = {
     resource: diagnosis.resource,

@@ -35,10 +35,15 @@ async function describeInstance(instanceId: string): Promise<InstanceFacts | und
       .map((b) => ({ volumeId: b.Ebs!.VolumeId!, device: b.DeviceName!, deleteOnTermination: b.Ebs!.DeleteOnTermination })),
     launchTime: i.LaunchTime?.toISOString(),
   };
-  const status = (await client.send(new sdk.DescribeInstanceStatusCommand({ InstanceIds: [instanceId], IncludeAllInstances: true }))).InstanceStatuses?.[0];
-  facts.instanceStatus = status?.InstanceStatus?.Status;
-  facts.systemStatus = status?.SystemStatus?.Status;
-  if (facts.volumes.length > 0) {
+  // Status checks, volume status and group membership each need only the instance: read them at once.
+  // All settle before the first failure (in this order) is thrown, so none is left in flight.
+  const readStatus = async () => {
+    const status = (await client.send(new sdk.DescribeInstanceStatusCommand({ InstanceIds: [instanceId], IncludeAllInstances: true }))).InstanceStatuses?.[0];
+    facts.instanceStatus = status?.InstanceStatus?.Status;
+    facts.systemStatus = status?.SystemStatus?.Status;
+  };
+  const readVolumeStatus = async () => {
+    if (facts.volumes.length === 0) return;
     // Best effort: volume status is evidence, not a precondition (and moto does not implement the call).
     try {
       const vs = await client.send(new sdk.DescribeVolumeStatusCommand({ VolumeIds: facts.volumes.map((v) => v.volumeId) }));
@@ -49,12 +54,14 @@ async function describeInstance(instanceId: string): Promise<InstanceFacts | und
     } catch (e) {
       for (const v of facts.volumes) v.status = `unknown (DescribeVolumeStatus: ${(e as { name?: string }).name ?? 'error'})`;
     }
-  }
-  if (!facts.autoScalingGroupName && facts.state !== 'terminated') {
+  };
+  const readMembership = async () => {
+    if (facts.autoScalingGroupName || facts.state === 'terminated') return;
     const { client: asg, sdk: asgSdk } = await autoscaling();
     const m = await asg.send(new asgSdk.DescribeAutoScalingInstancesCommand({ InstanceIds: [instanceId] }));
     facts.autoScalingGroupName = m.AutoScalingInstances?.[0]?.AutoScalingGroupName;
-  }
+  };
+  for (const r of await Promise.allSettled([readStatus(), readVolumeStatus(), readMembership()])) if (r.status === 'rejected') throw r.reason;
   return facts;
 }
 
