@@ -5,6 +5,7 @@ import { describeDbInstance, type DbInstanceFacts } from '../runtime/db-instance
 import { waitFor } from '../runtime/poll';
 import { rds } from '../runtime/sdk';
 import { tagList } from '../runtime/tags';
+import { rollbackSteps } from '../runtime/rollback-steps';
 
 /**
  * RDS point-in-time restore with an identifier swap: restore the instance to
@@ -195,15 +196,7 @@ async function rollBack(
   o: { id: string; tempId: string; replacedId: string; isRestored: (f?: DbInstanceFacts) => boolean },
 ): Promise<string[]> {
   const { client, sdk } = await rds();
-  const done: string[] = [];
-  const attempt = async (what: string, f: () => Promise<unknown>) => {
-    try {
-      await f();
-      done.push(what);
-    } catch (e) {
-      done.push(`FAILED to ${what}: ${(e as Error).message}`);
-    }
-  };
+  const { done, attempt } = rollbackSteps();
   // Rollback gets its own two minutes even when the main deadline is spent.
   const wait = (what: string, probe: () => Promise<boolean>) =>
     waitFor(what, async () => ((await probe()) ? true : undefined), { intervalMs: ctx.pollIntervalMs, deadline: Math.max(ctx.deadline, Date.now() + 120_000) });

@@ -5,6 +5,7 @@ import type { Diagnosis, VolumeFacts } from '../runtime/diagnosis';
 import { ec2 } from '../runtime/sdk';
 import { waitFor } from '../runtime/poll';
 import { tagList } from '../runtime/tags';
+import { rollbackSteps } from '../runtime/rollback-steps';
 
 /**
  * Which attached volume to restore: the one the alarm names, else the one
@@ -167,15 +168,7 @@ async function rollBack(
   o: { instanceId: string; device: string; oldId: string; newId?: string; wasRunning: boolean },
 ): Promise<string[]> {
   const { client, sdk } = await ec2();
-  const done: string[] = [];
-  const attempt = async (what: string, f: () => Promise<unknown>) => {
-    try {
-      await f();
-      done.push(what);
-    } catch (e) {
-      done.push(`FAILED to ${what}: ${(e as Error).message}`);
-    }
-  };
+  const { done, attempt } = rollbackSteps();
   const wait = <T>(what: string, probe: () => Promise<T | undefined>) =>
     // Rollback gets its own minute even when the main deadline is spent.
     waitFor(what, probe, { intervalMs: ctx.pollIntervalMs, deadline: Math.max(ctx.deadline, Date.now() + 60_000) });
