@@ -1,6 +1,5 @@
 import type { Fleet, SeededInstance } from '../fleet';
-import { instance } from './fleet-state';
-import { alarmOf, check, fleetCalls, notificationsFor, setMode, type Scenario } from './scenario';
+import { alarmOf, check, leftAloneChecks, notificationsFor, setMode, type Scenario } from './scenario';
 
 /**
  * The kill switch in `dry-run` (how dev ships by default): a real fault is
@@ -25,13 +24,11 @@ export const dryRun: Scenario<Seed> = {
     return [alarmOf(env, 'ec2-system-status', s.i.instanceId)];
   },
   async judge(env, s) {
-    const calls = fleetCalls(env);
-    const inst = await instance(env.clients, s.i.instanceId);
+    const { calls, checks: left } = await leftAloneChecks(env, s.i.instanceId, 'the instance was left as it was');
     const told = notificationsFor(env, [s.i.instanceId]).map((n) => JSON.parse(n.message) as { detailType?: string; mode?: string; reason?: string });
     const planned = told.filter((n) => n.mode === 'dry-run');
     const checks = [
-      check('zero fleet-changing calls', calls.length === 0, calls.length ? calls.map((c) => `${c.service}:${c.operation}`).join(', ') : 'none'),
-      check('the instance was left as it was', inst?.State?.Name === 'running', `${s.i.instanceId}: ${inst?.State?.Name}`),
+      ...left,
       check('the plan was notified in dry-run mode', planned.length >= 1, planned.map((n) => `${n.detailType}: ${n.reason ?? ''}`.slice(0, 160)).join(' | ') || 'no dry-run notification'),
     ];
     return { outcome: calls.length === 0 ? `planned only; ${planned.length} dry-run notification(s)` : `${calls.length} fleet call(s) in dry-run`, checks };

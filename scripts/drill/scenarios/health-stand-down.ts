@@ -1,7 +1,6 @@
 import { REGION } from '../aws';
 import type { Fleet, SeededInstance } from '../fleet';
-import { instance } from './fleet-state';
-import { alarmOf, check, fleetCalls, notificationsFor, type Scenario } from './scenario';
+import { alarmOf, check, leftAloneChecks, type Scenario } from './scenario';
 
 /**
  * AWS Health reports an open EC2 issue in the instance's AZ when its status
@@ -34,13 +33,9 @@ export const healthStandDown: Scenario<Seed> = {
     return [alarmOf(env, 'ec2-system-status', s.i.instanceId)];
   },
   async judge(env, s) {
-    const calls = fleetCalls(env);
-    const inst = await instance(env.clients, s.i.instanceId);
-    const skipped = notificationsFor(env, [s.i.instanceId], 'Remediation Skipped');
-    const reason = skipped[0] ? String((JSON.parse(skipped[0].message) as { reason?: string }).reason ?? '') : '';
+    const { calls, checks: left, skipped, skipReason: reason } = await leftAloneChecks(env, s.i.instanceId, 'the instance was left to AWS');
     const checks = [
-      check('zero fleet-changing calls', calls.length === 0, calls.length ? calls.map((c) => `${c.service}:${c.operation}`).join(', ') : 'none'),
-      check('the instance was left to AWS', inst?.State?.Name === 'running', `${s.i.instanceId}: ${inst?.State?.Name}`),
+      ...left,
       check('the stand-down was notified with the Health event as reason', skipped.length >= 1 && /health/i.test(reason), reason || 'no Skipped notification'),
     ];
     return { outcome: calls.length === 0 ? `stood down; ${skipped.length} skip notified` : `${calls.length} fleet call(s) during an open Health event`, checks };

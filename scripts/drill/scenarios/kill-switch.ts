@@ -1,6 +1,5 @@
 import type { Fleet, SeededInstance } from '../fleet';
-import { instance } from './fleet-state';
-import { alarmOf, check, fleetCalls, notificationsFor, setMode, type Scenario } from './scenario';
+import { alarmOf, check, leftAloneChecks, setMode, type Scenario } from './scenario';
 
 /**
  * Operators set the kill switch (/recovery/<stage>/mode) to `off`. A real
@@ -25,13 +24,9 @@ export const killSwitch: Scenario<Seed> = {
     return [alarmOf(env, 'ec2-system-status', s.i.instanceId)];
   },
   async judge(env, s) {
-    const calls = fleetCalls(env);
-    const inst = await instance(env.clients, s.i.instanceId);
-    const skipped = notificationsFor(env, [s.i.instanceId], 'Remediation Skipped');
-    const reason = skipped[0] ? String((JSON.parse(skipped[0].message) as { reason?: string }).reason ?? '') : '';
+    const { calls, checks: left, skipped, skipReason: reason } = await leftAloneChecks(env, s.i.instanceId, 'the instance was left as it was');
     const checks = [
-      check('zero fleet-changing calls', calls.length === 0, calls.length ? calls.map((c) => `${c.service}:${c.operation}`).join(', ') : 'none'),
-      check('the instance was left as it was', inst?.State?.Name === 'running', `${s.i.instanceId}: ${inst?.State?.Name}`),
+      ...left,
       check('the skip was notified with the kill switch as reason', skipped.length >= 1 && /off|kill/i.test(reason), reason || 'no Skipped notification'),
     ];
     return { outcome: calls.length === 0 ? `no action (mode off); ${skipped.length} skip notified` : `${calls.length} fleet call(s) despite mode off`, checks };

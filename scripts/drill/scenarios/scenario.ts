@@ -10,6 +10,7 @@ import type { LambdaRunner } from '../lambda-runner';
 import type { Timeline } from '../timeline';
 import type { Observers } from '../observers';
 import type { Deployment } from '../recreate';
+import { instance } from './fleet-state';
 
 /**
  * A drill scenario: the fleet it needs, the stack targets that protect that
@@ -145,3 +146,29 @@ export function handedToHumansChecks(env: ScenarioEnv, ids: string[]): Check[] {
     check('people paged to approve the plan', paged.length >= 1, `${paged.length} Escalated notification(s) naming the approval`),
   ];
 }
+
+/**
+ * For the scenarios whose right answer is to do nothing (kill switch, dry-run,
+ * Health stand-down): no fleet-changing call, the instance still running, and
+ * the reason of the first `Remediation Skipped` told about it.
+ */
+export async function leftAloneChecks(
+  env: ScenarioEnv,
+  instanceId: string,
+  leftAs: string,
+): Promise<{ calls: ReturnType<typeof fleetCalls>; checks: Check[]; skipReason: string; skipped: ReturnType<typeof notificationsFor> }> {
+  const calls = fleetCalls(env);
+  const inst = await instance(env.clients, instanceId);
+  const skipped = notificationsFor(env, [instanceId], 'Remediation Skipped');
+  const skipReason = skipped[0] ? String((JSON.parse(skipped[0].message) as { reason?: string }).reason ?? '') : '';
+  return {
+    calls,
+    skipped,
+    skipReason,
+    checks: [
+      check('zero fleet-changing calls', calls.length === 0, calls.length ? calls.map((c) => `${c.service}:${c.operation}`).join(', ') : 'none'),
+      check(leftAs, inst?.State?.Name === 'running', `${instanceId}: ${inst?.State?.Name}`),
+    ],
+  };
+}
+
