@@ -18,6 +18,16 @@ interface AttemptsItem {
   lastIncident?: string;
 }
 
+/**
+ * A granted reservation can be given back (`undo`) when a later guard turns the
+ * remediation down before anything was done: a resource skipped for its
+ * group's cap was not remediated, so it must not sit in a cooldown (with a
+ * reason naming an action that never ran) or count against its attempts.
+ */
+export type AttemptReservation = Verdict & { undo?: () => Promise<boolean> };
+
+const ATTRS = ['day', 'count', 'lastAt', 'lastIncident', 'expiresAt'] as const;
+
 const NAMES = { '#day': 'day', '#count': 'count', '#lastAt': 'lastAt', '#lastIncident': 'lastIncident', '#expiresAt': 'expiresAt' };
 
 export async function reserveAttempt(o: {
@@ -28,7 +38,7 @@ export async function reserveAttempt(o: {
   /** Dry-run: evaluate without writing. */
   dryRun: boolean;
   now?: number;
-}): Promise<Verdict> {
+}): Promise<AttemptReservation> {
   const now = o.now ?? Date.now();
   const today = new Date(now).toISOString().slice(0, 10);
   const cutoff = now - o.guardrails.cooldownMinutes * 60_000;
@@ -53,13 +63,44 @@ export async function reserveAttempt(o: {
 
   if (o.dryRun) return explain(await read()) ?? allow();
 
+  /**
+   * Puts back what the reservation overwrote (UPDATED_OLD holds exactly those
+   * attributes), only while the item still shows this reservation: a later
+   * reservation by anyone else is never undone. False when it was not put back
+   * (the resource then stays in cooldown: the cautious side).
+   */
+  const granted = (old: Record<string, unknown>): AttemptReservation => ({
+    ...allow(),
+    undo: async () => {
+      const set = ATTRS.filter((a) => old[a] !== undefined);
+      const remove = ATTRS.filter((a) => old[a] === undefined);
+      const update = [set.length ? `SET ${set.map((a) => `#${a} = :old_${a}`).join(', ')}` : '', remove.length ? `REMOVE ${remove.map((a) => `#${a}`).join(', ')}` : ''].filter(Boolean).join(' ');
+      try {
+        await client.send(
+          new sdk.UpdateCommand({
+            TableName: o.table,
+            Key: key,
+            UpdateExpression: update,
+            ConditionExpression: '#lastIncident = :inc AND #lastAt = :now',
+            ExpressionAttributeNames: NAMES,
+            ExpressionAttributeValues: { ':inc': o.incidentId, ':now': now, ...Object.fromEntries(set.map((a) => [`:old_${a}`, old[a]])) },
+          }),
+        );
+        return true;
+      } catch (e) {
+        if (isConditionFailure(e)) return false;
+        throw e;
+      }
+    },
+  });
+
   const values = { ':one': 1, ':now': now, ':inc': o.incidentId, ':today': today, ':cutoff': cutoff, ':ttl': ttl(2 * 86400, now) };
   for (let i = 0; i < 3; i++) {
     try {
       // First attempt of the day (or first ever) for this resource. Tried first: faults on one resource are
       // rare, so this is the common case and takes one write; a later attempt the same day (an escalation,
       // a repeat) pays one failed conditional write before the increment.
-      await client.send(
+      const out = await client.send(
         new sdk.UpdateCommand({
           TableName: o.table,
           Key: key,
@@ -67,15 +108,16 @@ export async function reserveAttempt(o: {
           ConditionExpression: '(attribute_not_exists(#day) OR #day <> :today) AND (attribute_not_exists(#lastAt) OR #lastAt <= :cutoff OR #lastIncident = :inc)',
           ExpressionAttributeNames: NAMES,
           ExpressionAttributeValues: values,
+          ReturnValues: 'UPDATED_OLD',
         }),
       );
-      return allow();
+      return granted(out.Attributes ?? {});
     } catch (e) {
       if (!isConditionFailure(e)) throw e;
     }
     try {
       // A later attempt the same day: count it, within the cap and outside another incident's cooldown.
-      await client.send(
+      const out = await client.send(
         new sdk.UpdateCommand({
           TableName: o.table,
           Key: key,
@@ -83,9 +125,10 @@ export async function reserveAttempt(o: {
           ConditionExpression: '#day = :today AND #count < :max AND (#lastAt <= :cutoff OR #lastIncident = :inc)',
           ExpressionAttributeNames: NAMES,
           ExpressionAttributeValues: { ...values, ':max': o.guardrails.maxAttemptsPerDay },
+          ReturnValues: 'UPDATED_OLD',
         }),
       );
-      return allow();
+      return granted(out.Attributes ?? {});
     } catch (e) {
       if (!isConditionFailure(e)) throw e;
     }

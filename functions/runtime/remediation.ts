@@ -120,10 +120,14 @@ function baseDetail(env: ActionEnv, request: RemediationRequest, incidentId: str
   };
 }
 
+/** Waits for every write (none left in flight), then throws the first failure in the order given. */
+async function allLanded(writes: Array<Promise<unknown>>): Promise<void> {
+  for (const w of await Promise.allSettled(writes)) if (w.status === 'rejected') throw w.reason;
+}
+
 async function skipRecord(env: ActionEnv, detail: RecoveryEventDetail, log: Pick<ReturnType<typeof logger>, 'info'>): Promise<void> {
   log.info('remediation skipped', { reason: detail.reason, evidence: detail.evidence });
-  await recordDecision(env.ledgerTable, DETAIL_TYPES.skipped, detail);
-  await putRecoveryEvent(env.eventBus, DETAIL_TYPES.skipped, detail);
+  await allLanded([recordDecision(env.ledgerTable, DETAIL_TYPES.skipped, detail), putRecoveryEvent(env.eventBus, DETAIL_TYPES.skipped, detail)]);
 }
 
 /** The AWS Health service code whose open issues stand the remediation down. */
@@ -279,21 +283,27 @@ async function decide(
 
   // Reservations (conditional writes; evaluated read-only in dry-run).
   const target = diagnosis.instance?.instanceId ?? resource.id;
-  stop = await gate(await reserveAttempt({ table: env.ledgerTable, resourceId: target, incidentId, guardrails: env.guardrails, dryRun }));
+  const attempt = await reserveAttempt({ table: env.ledgerTable, resourceId: target, incidentId, guardrails: env.guardrails, dryRun });
+  stop = await gate(attempt);
   if (stop) return stop;
   if (diagnosis.resource.group !== 'standalone') {
-    stop = await gate(
-      await acquireSlot({
-        table: env.ledgerTable,
-        group: diagnosis.resource.group,
-        groupSize: diagnosis.groupSize,
-        incidentId,
-        guardrails: env.guardrails,
-        dryRun,
-        leaseSeconds: slotLeaseSeconds(request),
-      }),
-    );
-    if (stop) return stop;
+    const slot = await acquireSlot({
+      table: env.ledgerTable,
+      group: diagnosis.resource.group,
+      groupSize: diagnosis.groupSize,
+      incidentId,
+      guardrails: env.guardrails,
+      dryRun,
+      leaseSeconds: slotLeaseSeconds(request),
+    });
+    if (!slot.ok) {
+      // Nothing was done to the resource: give its attempt back (no cooldown, no count) before skipping.
+      // The slot was not taken, so there is none to release.
+      evidence.attemptReturned = (await attempt.undo?.()) ?? false;
+      Object.assign(evidence, slot.evidence ?? {});
+      return skip(slot.reason, { release: false });
+    }
+    Object.assign(evidence, slot.evidence ?? {});
   }
 
   if (dryRun) {
@@ -306,8 +316,7 @@ async function decide(
   // Announce and record the start together (two independent writes, neither a guard): every guard has
   // passed and both must land before acting; if either fails, nothing is done and the first error in
   // this order (event, then ledger) is thrown, as when they ran one after the other.
-  const announced = await Promise.allSettled([putRecoveryEvent(env.eventBus, DETAIL_TYPES.started, detail), recordDecision(env.ledgerTable, DETAIL_TYPES.started, detail)]);
-  for (const a of announced) if (a.status === 'rejected') throw a.reason;
+  await allLanded([putRecoveryEvent(env.eventBus, DETAIL_TYPES.started, detail), recordDecision(env.ledgerTable, DETAIL_TYPES.started, detail)]);
   const remaining = lambdaContext?.getRemainingTimeInMillis?.() ?? 10 * 60_000;
   const ctx: ActionContext = {
     resource: diagnosis.resource,
@@ -331,16 +340,18 @@ async function decide(
   const at = new Date().toISOString();
   if (result.outcome === 'succeeded') {
     detail = { ...detail, at, evidence: { ...detail.evidence, result: result.detail } };
-    await putRecoveryEvent(env.eventBus, DETAIL_TYPES.succeeded, detail);
-    await recordDecision(env.ledgerTable, DETAIL_TYPES.succeeded, detail);
-    await scheduleVerification(env.verifyQueueUrl, { request: { ...request, incidentId }, actedAt: at, resource: diagnosis.resource }, request.playbook.verifyAfterSeconds);
+    // Three independent writes after the fact: sent together, all settled, the first failure (in this order) thrown.
+    await allLanded([
+      putRecoveryEvent(env.eventBus, DETAIL_TYPES.succeeded, detail),
+      recordDecision(env.ledgerTable, DETAIL_TYPES.succeeded, detail),
+      scheduleVerification(env.verifyQueueUrl, { request: { ...request, incidentId }, actedAt: at, resource: diagnosis.resource }, request.playbook.verifyAfterSeconds),
+    ]);
     log.info('remediation succeeded', { result: result.detail });
     return finish('succeeded');
   }
   detail = { ...detail, at, reason: result.reason, evidence: { ...detail.evidence, result: result.detail } };
   log.error('remediation failed', { reason: result.reason, result: result.detail });
-  await putRecoveryEvent(env.eventBus, DETAIL_TYPES.failed, detail);
-  await recordDecision(env.ledgerTable, DETAIL_TYPES.failed, detail);
+  await allLanded([putRecoveryEvent(env.eventBus, DETAIL_TYPES.failed, detail), recordDecision(env.ledgerTable, DETAIL_TYPES.failed, detail)]);
   const opened = await recordFailure(env.ledgerTable, request.playbook.name, env.guardrails);
   if (opened) log.warn('circuit breaker opened', { playbook: request.playbook.name });
   await escalate(env, request, detail, `rung ${request.rung} (${rungOf(request)}) failed: ${result.reason}`);

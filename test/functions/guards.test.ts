@@ -119,6 +119,29 @@ describe('guards', () => {
       expect(started.detail.evidence.groupCap).toMatchObject({ slot: 'acquired', reclaimedExpiredSlots: ['inc-00000000000000aa'] });
     });
 
+    it('gives the attempt back to a resource the group cap turned down: no cooldown for an action that never ran', async () => {
+      // Prepare: a group of 5 at cap 1; its first member is being remediated
+      stack = await createStack({ maxConcurrentPerGroup: 1, maxPercentPerGroup: 100, cooldownMinutes: 30 });
+      automation = await stubAutomation();
+      const ids = await runInstances(5, { 'recovery-group': 'api' });
+      const first = await handler(await instanceAlarm(ids[0], '2026-11-25T10:00:00.000+0000'));
+      // Act: the second member alarms while the slot is held, then again after the first incident ended
+      const refused = await handler(await instanceAlarm(ids[1], '2026-11-25T10:01:00.000+0000'));
+      const { releaseSlot } = await import('../../functions/guards/group-cap');
+      const { TABLE } = await import('./stack');
+      await releaseSlot(TABLE, 'api', first.incidentId);
+      const later = await handler(await instanceAlarm(ids[1], '2026-11-25T10:02:00.000+0000'));
+      // Assess
+      expect(first.outcome).toBe('succeeded');
+      expect(refused).toMatchObject({ outcome: 'skipped', reason: expect.stringMatching(/^group cap: 1 of api's 5 members/) });
+      const skipped = (await busEvents(stack)).find((e) => e.detailType === 'Remediation Skipped' && e.detail.incidentId === refused.incidentId)!;
+      expect(skipped.detail.evidence.attemptReturned).toBe(true);
+      expect(later.outcome).toBe('succeeded');
+      const [attempts] = await ledgerItems(`resource#${ids[1]}`);
+      expect(attempts).toMatchObject({ count: 1, lastIncident: later.incidentId });
+      expect(automation.started).toHaveLength(2);
+    });
+
     it('holds a resource back during its cooldown', async () => {
       // Prepare
       stack = await createStack({ cooldownMinutes: 30 });
