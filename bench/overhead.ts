@@ -22,6 +22,8 @@ import { lambdaContext } from './lambda-context';
 export interface OverheadResult {
   events: number;
   fleet: { groups: number; perGroup: number };
+  /** AWS requests sent per event by each side: against one moto process their cost adds up whatever runs concurrently. */
+  callsPerEvent: { guarded: number; bare: number };
   guarded: { toFirstMutationMs: ReturnType<typeof summary>; totalMs: ReturnType<typeof summary>; outcomes: Record<string, number> };
   bare: { toFirstMutationMs: ReturnType<typeof summary>; totalMs: ReturnType<typeof summary> };
   ratio: { toFirstMutationP50: number; toFirstMutationP99: number; totalP50: number; totalP99: number };
@@ -33,6 +35,8 @@ export async function overhead(sb: BenchSandbox, events: number, log: (s: string
   const perGroup = 20;
   const groups = Math.ceil((2 * events) / perGroup);
   await createStack({ maxConcurrentPerGroup: 1000, maxPercentPerGroup: 100, cooldownMinutes: 1, maxAttemptsPerDay: 100 });
+  // The deployed functions' kill-switch cache (the test stack turns it off to flip modes at once).
+  delete process.env.MODE_CACHE_SECONDS;
   await dropBusObserver();
   sb.useProxy();
   const a = aws();
@@ -46,6 +50,14 @@ export async function overhead(sb: BenchSandbox, events: number, log: (s: string
   // Build the handler's clients up front and stamp its first fleet mutation.
   await Promise.all([sdk.ec2(), sdk.autoscaling(), sdk.ssm(), sdk.dynamodb(), sdk.events(), sdk.sqs(), sdk.cloudwatch(), sdk.health()]);
   let firstMutation: number | undefined;
+  // AWS calls per event on each side, counted where they leave the SDK (retries included).
+  const calls = { guarded: 0, bare: 0 };
+  const count = (side: keyof typeof calls) => (next: (x: unknown) => Promise<unknown>) => async (args: unknown) => {
+    calls[side]++;
+    return next(args);
+  };
+  for (const client of Object.values(await sdk.builtClients())) client.middlewareStack.add(count('guarded'), { step: 'finalizeRequest', name: 'benchCallCount' });
+  a.asg.middlewareStack.add(count('bare') as never, { step: 'finalizeRequest', name: 'benchCallCount' });
   for (const [key, client] of Object.entries(await sdk.builtClients())) {
     if (!['ec2', 'autoscaling', 'ssm'].includes(key)) continue;
     client.middlewareStack.add(
@@ -93,6 +105,7 @@ export async function overhead(sb: BenchSandbox, events: number, log: (s: string
   return {
     events,
     fleet: { groups, perGroup },
+    callsPerEvent: { guarded: round(calls.guarded / events, 1), bare: round(calls.bare / events, 1) },
     guarded: gs,
     bare: bs,
     ratio: {

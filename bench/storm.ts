@@ -41,6 +41,8 @@ export interface StormResult {
 export async function storm(sb: BenchSandbox, o: { events: number; fleet: number; perGroup: number; workers: number; concurrency: number }, log: (s: string) => void): Promise<StormResult> {
   const guardrails = { maxConcurrentPerGroup: 2, maxPercentPerGroup: 50, cooldownMinutes: 30, maxAttemptsPerDay: 3 };
   await createStack(guardrails);
+  // The deployed functions' kill-switch cache (the test stack turns it off to flip modes at once).
+  delete process.env.MODE_CACHE_SECONDS;
   await dropBusObserver();
   const groups = Math.ceil(o.fleet / o.perGroup);
   log(`  seeding ${groups} groups x ${o.perGroup} instances`);
