@@ -1,7 +1,7 @@
 import { DescribeAutoScalingGroupsCommand } from '@aws-sdk/client-auto-scaling';
 import { AllocateAddressCommand, AssociateAddressCommand, DescribeAddressesCommand, DescribeInstancesCommand } from '@aws-sdk/client-ec2';
 import { handler } from '../../functions/handlers/replace-instance';
-import { countMutations } from './sdk-probes';
+import { countMutations, failOnce } from './sdk-probes';
 import { alarmEvent, aws, busEvents, createAsg, createStack, playbook, putAlarm, request, runInstances, type TestStack } from './stack';
 
 async function group(name: string) {
@@ -59,4 +59,37 @@ describe('replace-instance', () => {
     const [address] = (await aws().ec2.send(new DescribeAddressesCommand({ AllocationIds: [eip.AllocationId!] }))).Addresses!;
     expect(address.InstanceId).toBe(replacement.InstanceId);
   });
+
+  // Failure injection: the functions' own EC2 client refuses the named command once (moto cannot be
+  // told to fail one call). Moving the address, stopping the old instance and tagging it retired are
+  // the steps after the replacement exists.
+  it.each(['AssociateAddressCommand', 'StopInstancesCommand', 'CreateTagsCommand'])(
+    'a standalone replacement that fails at %s is rolled back: old instance running with its address, replacement stopped and kept',
+    async (command) => {
+      // Prepare
+      const [old] = await runInstances(1, { Name: 'bastion' });
+      const eip = await aws().ec2.send(new AllocateAddressCommand({ Domain: 'vpc' }));
+      await aws().ec2.send(new AssociateAddressCommand({ AllocationId: eip.AllocationId, InstanceId: old }));
+      const name = await putAlarm('status', old, 'InstanceId');
+      const fault = await failOnce('ec2', command);
+      // Act
+      const out = await handler(request(playbook('status', ['replace-instance']), alarmEvent(name, { InstanceId: old }))).finally(() => fault.detach());
+      // Assess
+      expect(fault.fired()).toBe(true);
+      expect(out.outcome).toBe('failed');
+      const all = ((await aws().ec2.send(new DescribeInstancesCommand({}))).Reservations ?? []).flatMap((r) => r.Instances ?? []);
+      expect(all.every((i) => i.State!.Name !== 'terminated' && i.State!.Name !== 'shutting-down')).toBe(true);
+      const original = all.find((i) => i.InstanceId === old)!;
+      expect(['running', 'pending']).toContain(original.State!.Name);
+      expect(original.Tags).not.toEqual(expect.arrayContaining([{ Key: 'recovery:state', Value: 'retired' }]));
+      const replacement = all.find((i) => i.Tags?.some((t) => t.Key === 'recovery:replaces' && t.Value === old))!;
+      expect(['stopped', 'stopping']).toContain(replacement.State!.Name);
+      expect(replacement.Tags).toEqual(expect.arrayContaining([{ Key: 'recovery:state', Value: 'failed-replacement' }]));
+      const [address] = (await aws().ec2.send(new DescribeAddressesCommand({ AllocationIds: [eip.AllocationId!] }))).Addresses!;
+      expect(address.InstanceId).toBe(old);
+      const events = await busEvents(stack);
+      expect(events.map((e) => e.detailType)).toEqual(['Remediation Started', 'Remediation Failed', 'Remediation Escalated']);
+      expect(events[1].detail.evidence.result.rollback.at(-1)).toMatch(/stopped and tagged failed-replacement/);
+    },
+  );
 });
