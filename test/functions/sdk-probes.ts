@@ -52,7 +52,12 @@ export async function countMutations(): Promise<MutationCounter> {
  * (stand-in: moto cannot be told to fail one call). The error is not
  * retryable, so it reaches the action as-is.
  */
-export async function failOnce(service: 'ec2' | 'autoscaling' | 'rds' | 'lambda', commandName: string, opts: { skip?: number } = {}): Promise<{ fired: () => boolean; detach: () => void }> {
+export async function failOnce(
+  service: 'ec2' | 'autoscaling' | 'rds' | 'lambda',
+  commandName: string,
+  /** `tookEffect`: the call reaches moto and then fails, as a timed-out call AWS had already applied. */
+  opts: { skip?: number; tookEffect?: boolean } = {},
+): Promise<{ fired: () => boolean; detach: () => void }> {
   const [[, c]] = await clients([service]);
   let fired = false;
   // `skip`: let the first N calls of the command through (e.g. fail the second rename, not the first).
@@ -61,6 +66,7 @@ export async function failOnce(service: 'ec2' | 'autoscaling' | 'rds' | 'lambda'
   const mw: Mw = (next, ctx) => async (args) => {
     if (!fired && ctx.commandName === commandName && skip-- <= 0) {
       fired = true;
+      if (opts.tookEffect) await next(args);
       throw Object.assign(new Error(`injected failure of ${commandName}`), { name: 'InjectedFailure', $fault: 'client' });
     }
     return next(args);
