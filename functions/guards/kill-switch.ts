@@ -19,8 +19,14 @@ export function forgetMode(): void {
   cache = undefined;
 }
 
+/** The mode as last read, if that reading is still fresh: known without a call. */
+export function cachedMode(parameterName: string, cacheSeconds: number): ModeReading | undefined {
+  return cache && cache.name === parameterName && Date.now() - cache.at < cacheSeconds * 1000 ? cache.value : undefined;
+}
+
 export async function readMode(parameterName: string, cacheSeconds: number): Promise<ModeReading> {
-  if (cache && cache.name === parameterName && Date.now() - cache.at < cacheSeconds * 1000) return cache.value;
+  const known = cachedMode(parameterName, cacheSeconds);
+  if (known) return known;
   const value = await fetchMode(parameterName);
   cache = { name: parameterName, at: Date.now(), value };
   return value;

@@ -9,7 +9,7 @@ import { reserveAttempt } from '../guards/cooldown';
 import { acquireSlot, releaseSlot } from '../guards/group-cap';
 import { checkHealth } from '../guards/health';
 import { idempotentByTransition } from '../guards/idempotency';
-import { readMode, type Mode, type ModeReading } from '../guards/kill-switch';
+import { cachedMode, readMode, type Mode, type ModeReading } from '../guards/kill-switch';
 import type { Verdict } from '../guards/verdict';
 import type { ActionContext } from './action-context';
 import { diagnose, type Diagnosers, type Diagnosis } from './diagnosis';
@@ -166,6 +166,12 @@ interface GuardReads {
  * them have passed. None of these reads writes anything.
  */
 function startGuardReads(reads: ConcurrentReads, env: ActionEnv, request: RemediationRequest, resource: ResourceRef, diagnosers: Diagnosers): GuardReads {
+  const known = cachedMode(env.modeParameter, env.modeCacheSeconds);
+  if (known?.mode === 'off') {
+    // Stood down, and known without a call: read nothing else (an alarm storm while off costs no fleet reads).
+    const unread = () => Promise.reject(new Error('not read: the kill switch is off'));
+    return { mode: async () => known, changeCalendar: unread, breaker: unread, diagnosis: unread, fault: unread, health: unread };
+  }
   const diagnosis = reads.start(() => diagnose(resource, diagnosers));
   return {
     mode: reads.start(() => readMode(env.modeParameter, env.modeCacheSeconds)),

@@ -215,6 +215,25 @@ describe('guards', () => {
       expect(records[0].reason).toMatch(reason);
     });
 
+    it('mode off, already known from the cache: the storm behind it reads nothing from the fleet', async () => {
+      // Prepare: the deployed cache (the test stack turns it off); one invocation reads the switch
+      stack = await createStack({}, 'off');
+      process.env.MODE_CACHE_SECONDS = '60';
+      automation = await stubAutomation();
+      const ids = await runInstances(2);
+      await handler(await instanceAlarm(ids[0]));
+      const sdk = await import('../../functions/runtime/sdk');
+      const calls: string[] = [];
+      const clients = Object.entries(await sdk.builtClients());
+      for (const [key, c] of clients) c.middlewareStack.add((next: (a: unknown) => Promise<unknown>, ctx: { commandName?: string }) => (a: unknown) => (calls.push(`${key}:${ctx.commandName}`), next(a)), { step: 'initialize', name: 'seen' });
+      // Act
+      const out = await handler(await instanceAlarm(ids[1])).finally(() => clients.forEach(([, c]) => c.middlewareStack.remove('seen')));
+      // Assess
+      expect(out).toMatchObject({ outcome: 'skipped', reason: expect.stringMatching(/kill switch .* is off/) });
+      expect(calls.filter((c) => !/^(dynamodb|events):/.test(c))).toEqual([]);
+      expect(calls.length).toBeGreaterThan(0); // the idempotency record, the skip record and event
+    });
+
     it('mode off read from a missing parameter', async () => {
       // Prepare
       stack = await createStack();
