@@ -4,7 +4,7 @@ import { ENV } from '../contracts/env';
 import { RECOVERY_SOURCE } from '../contracts/recovery-event';
 import { normalizeAlert } from '../kubernetes/alert-normalize';
 import { loadEnv } from '../runtime/env';
-import { AUDIT_RETENTION_DAYS, ttl } from '../runtime/ledger';
+import { AUDIT_RETENTION_DAYS, isConditionFailure, ttl } from '../runtime/ledger';
 import { logger } from '../runtime/logger';
 import { documentClient, events, ssm } from '../runtime/sdk';
 
@@ -100,36 +100,75 @@ export async function handler(event: FunctionUrlEvent): Promise<FunctionUrlResul
   }
   if (accepted.length === 0) return reply(422, { error: 'no alert in the payload can be routed', rejected });
 
-  await recordAlertStates(env.ledgerTable, accepted);
-  const failed = await putAlertEvents(env.eventBus, accepted);
-  log.info('alerts ingested', { firing: accepted.filter((d) => d.status === 'firing').length, resolved: accepted.filter((d) => d.status === 'resolved').length, rejected: rejected.length, failed: failed.length });
+  const stale = await recordAlertStates(env.ledgerTable, accepted);
+  const current = accepted.filter((d) => !stale.includes(d));
+  const failed = await putAlertEvents(env.eventBus, current);
+  log.info('alerts ingested', {
+    firing: current.filter((d) => d.status === 'firing').length,
+    resolved: current.filter((d) => d.status === 'resolved').length,
+    stale: stale.length,
+    rejected: rejected.length,
+    failed: failed.length,
+  });
   // 5xx makes Alertmanager retry the whole group; the bus rules and actions are idempotent per alert.
   if (failed.length) return reply(502, { error: `recovery bus rejected ${failed.length} event(s)`, failed });
-  return reply(202, { accepted: accepted.length, rejected, truncatedAlerts: payload.truncatedAlerts });
+  return reply(202, {
+    accepted: current.length,
+    rejected,
+    ...(stale.length ? { stale: stale.map((d) => ({ fingerprint: d.fingerprint, status: d.status, reason: 'older than the state already recorded for this alert; ignored' })) } : {}),
+    truncatedAlerts: payload.truncatedAlerts,
+  });
 }
 
-/** Latest known state of each alert (the verifier reads it back to see the alert resolved). */
-async function recordAlertStates(table: string, details: AlertDetail[]): Promise<void> {
+/**
+ * Where an alert's notification stands in its life: the firing that started at
+ * `startsAt`, then its resolution. Alertmanager retries and groups may deliver
+ * them out of order; a later state never gives way to an earlier one.
+ */
+function alertOrder(d: AlertDetail): { startsAtMs: number; phase: number } {
+  return { startsAtMs: Date.parse(d.startsAt), phase: d.status === 'resolved' ? 1 : 0 };
+}
+
+/**
+ * Latest known state of each alert (the verifier and the action's re-read see
+ * the alert resolved). Written only when newer than what is recorded (see
+ * alertOrder): a delayed `firing` must not flip a resolved alert back, or an
+ * action would run for a fault that has cleared. Returns the stale ones.
+ */
+async function recordAlertStates(table: string, details: AlertDetail[]): Promise<AlertDetail[]> {
   const { client, sdk } = await documentClient();
   const now = new Date().toISOString();
+  const stale: AlertDetail[] = [];
   for (const d of details) {
-    await client.send(
-      new sdk.PutCommand({
-        TableName: table,
-        Item: {
-          pk: `alert#${d.fingerprint}`,
-          sk: 'state',
-          status: d.status,
-          alertName: d.alertName,
-          deployment: d.deployment.id,
-          startsAt: d.startsAt,
-          ...(d.endsAt ? { endsAt: d.endsAt } : {}),
-          updatedAt: now,
-          expiresAt: ttl(AUDIT_RETENTION_DAYS * 86400),
-        },
-      }),
-    );
+    const order = alertOrder(d);
+    try {
+      await client.send(
+        new sdk.PutCommand({
+          TableName: table,
+          ConditionExpression: 'attribute_not_exists(pk) OR attribute_not_exists(#starts) OR #starts < :starts OR (#starts = :starts AND #phase <= :phase)',
+          ExpressionAttributeNames: { '#starts': 'startsAtMs', '#phase': 'phase' },
+          ExpressionAttributeValues: { ':starts': order.startsAtMs, ':phase': order.phase },
+          Item: {
+            ...order,
+            pk: `alert#${d.fingerprint}`,
+            sk: 'state',
+            status: d.status,
+            alertName: d.alertName,
+            deployment: d.deployment.id,
+            startsAt: d.startsAt,
+            ...(d.endsAt ? { endsAt: d.endsAt } : {}),
+            updatedAt: now,
+            expiresAt: ttl(AUDIT_RETENTION_DAYS * 86400),
+          },
+        }),
+      );
+    } catch (e) {
+      if (!isConditionFailure(e)) throw e;
+      log.info('stale alert notification ignored', { fingerprint: d.fingerprint, status: d.status, startsAt: d.startsAt });
+      stale.push(d);
+    }
   }
+  return stale;
 }
 
 async function putAlertEvents(bus: string, details: AlertDetail[]): Promise<string[]> {

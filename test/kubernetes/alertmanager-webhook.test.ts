@@ -108,6 +108,31 @@ describe('alertmanager-webhook', () => {
     expect((await ledgerItems('alert#5c1a4f0e2b7d9a31'))[0]).toMatchObject({ status: 'resolved', endsAt: '2026-11-25T10:12:00.000Z' });
   });
 
+  it('a delayed firing that arrives after its resolution is ignored: the alert stays resolved and nothing is routed', async () => {
+    // Prepare: Alertmanager delivered the resolution first (a retried group, out of order)
+    await handler(post(payload([alert('resolved')], 'resolved')));
+    await busEvents(stack);
+    // Act
+    const res = await handler(post(payload([alert('firing')])));
+    // Assess
+    expect(res.statusCode).toBe(202);
+    expect(JSON.parse(res.body)).toMatchObject({ accepted: 0, stale: [{ fingerprint: '5c1a4f0e2b7d9a31', status: 'firing' }] });
+    expect(await drain(playbookQueue, (b) => b)).toHaveLength(0);
+    expect(await busEvents(stack)).toHaveLength(0);
+    expect((await ledgerItems('alert#5c1a4f0e2b7d9a31'))[0]).toMatchObject({ status: 'resolved' });
+  });
+
+  it('a new firing of a resolved alert (later startsAt) is recorded and routed', async () => {
+    // Prepare
+    await handler(post(payload([alert('resolved')], 'resolved')));
+    // Act
+    const res = await handler(post(payload([{ ...alert('firing'), startsAt: '2026-11-25T11:00:00.5Z' }])));
+    // Assess
+    expect(JSON.parse(res.body)).toMatchObject({ accepted: 1 });
+    expect(await drain(playbookQueue, (b) => b)).toHaveLength(1);
+    expect((await ledgerItems('alert#5c1a4f0e2b7d9a31'))[0]).toMatchObject({ status: 'firing', startsAt: '2026-11-25T11:00:00.5Z' });
+  });
+
   it('a group with routable and unroutable alerts: the routable ones go, the others are reported', async () => {
     // Act
     const res = await handler(post(payload([alert('firing'), alert('firing', { recovery_playbook: '' }, 'aaaaaaaaaaaaaaaa')])));
