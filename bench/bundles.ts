@@ -65,8 +65,9 @@ export async function bundles(runs: number, log: (s: string) => void): Promise<B
   for (const spec of FUNCTIONS) {
     const b = await bundleFunction(spec);
     const entry = path.resolve(REPO_ROOT, spec.entry);
-    const { metafile } = await twoPassForAnalysis(entry, path.dirname(entry));
-    const clients = Object.keys(metafile.inputs)
+    // Only the client modules the handler can reach (the first pass sees every `import()` in sdk.ts).
+    const { reachableInputs } = await twoPassForAnalysis(entry, path.dirname(entry));
+    const clients = [...reachableInputs.keys()]
       .map((f) => /runtime\/clients\/([\w-]+)\.ts$/.exec(f)?.[1])
       .filter((k): k is string => !!k && k in CLIENTS)
       .sort();

@@ -82,6 +82,149 @@ const sdkSchemaLiteralKeys: esbuild.Plugin = {
   },
 };
 
+/**
+ * Lambda hands a function its role's credentials in environment variables
+ * (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN); runtimes that
+ * restore snapshots serve them from the container credentials endpoint
+ * (AWS_CONTAINER_CREDENTIALS_FULL_URI) instead. The SDK's default chain also
+ * carries SSO, shared ini files (with STS role assumption), `credential_process`,
+ * web identity, console login and EC2 instance metadata, which need the
+ * SSO/SSO-OIDC/STS/sign-in clients and IMDS code (~100 KB per bundle) and can
+ * never apply inside Lambda. The bundles' chain keeps the SDK's own
+ * memoisation and expiry rule over the links that can: environment, then the
+ * container endpoint when its variables are set, then a clear error. Only the
+ * bundles get this; tests and tools importing the SDK keep the full chain.
+ */
+const lambdaCredentialChain: esbuild.Plugin = {
+  name: 'lambda-credential-chain',
+  setup(b) {
+    b.onLoad({ filter: /[\\/]node_modules[\\/]@aws-sdk[\\/]credential-provider-node[\\/]dist-es[\\/]defaultProvider\.js$/ }, () => ({
+      contents: `
+import { fromEnv } from "@aws-sdk/credential-provider-env";
+import { chain, CredentialsProviderError } from "@smithy/core/config";
+import { memoizeChain } from "./runtime/memoize-chain";
+export const defaultProvider = (init = {}) => memoizeChain([
+  async () => fromEnv(init)(),
+  async () => {
+    if (!process.env.AWS_CONTAINER_CREDENTIALS_RELATIVE_URI && !process.env.AWS_CONTAINER_CREDENTIALS_FULL_URI) {
+      throw new CredentialsProviderError("No container credentials endpoint configured", { logger: init.logger });
+    }
+    const [{ fromHttp }, { fromContainerMetadata }] = await Promise.all([import("@aws-sdk/credential-provider-http"), import("@smithy/credential-provider-imds/dist-es/fromContainerMetadata.js")]);
+    return chain(fromHttp(init), fromContainerMetadata(init))();
+  },
+  async () => {
+    throw new CredentialsProviderError("Could not load credentials from the environment or the container credentials endpoint (the sources a Lambda bundle reads: infra/functions/bundle.ts)", { tryNextLink: false, logger: init.logger });
+  },
+], credentialsTreatedAsExpired);
+export const credentialsWillNeedRefresh = (credentials) => credentials?.expiration !== undefined;
+export const credentialsTreatedAsExpired = (credentials) => credentials?.expiration !== undefined && credentials.expiration.getTime() - Date.now() < 300000;
+`,
+      loader: 'js',
+    }));
+  },
+};
+
+/**
+ * The SDK's protocols load event-stream support (`await import(...)`, ~14 KB)
+ * only for an operation whose input or output has an event-stream member
+ * (Lambda's InvokeWithResponseStream, Bedrock, Transcribe...). No command a
+ * function sends has one (test/infra/bundle.test.ts checks every command the
+ * client modules under functions/runtime/clients export), so in a bundle that
+ * import resolves to a module that fails with the reason. A client that imports
+ * event-stream support statically (its config) still gets the real module.
+ */
+const EVENT_STREAMS_NOT_BUNDLED =
+  'event streams are not bundled: no command a function sends has an event-stream member (infra/functions/bundle.ts); bundle @smithy/core/event-streams again before sending one';
+const sdkEventStreamsOnDemandOnly: esbuild.Plugin = {
+  name: 'aws-sdk-event-streams-not-sent',
+  setup(b) {
+    b.onResolve({ filter: /^@smithy\/core\/event-streams$/ }, (args) => (args.kind === 'dynamic-import' ? { path: 'event-streams', namespace: 'not-bundled' } : undefined));
+    b.onLoad({ filter: /.*/, namespace: 'not-bundled' }, () => ({
+      contents: `const fail = () => { throw new Error(${JSON.stringify(EVENT_STREAMS_NOT_BUNDLED)}); };
+export const eventStreamSerdeProvider = fail;
+export class EventStreamSerde { constructor() { fail(); } }`,
+      loader: 'js',
+    }));
+  },
+};
+
+/**
+ * Every AWS SDK client imports its whole package.json (~3 KB: scripts,
+ * dependencies, ...) for one field, `packageInfo.version` (user agent). The
+ * bundle keeps the name and version only.
+ */
+const sdkPackageVersionOnly: esbuild.Plugin = {
+  name: 'aws-sdk-package-version-only',
+  setup(b) {
+    b.onLoad({ filter: /[\\/]node_modules[\\/]@aws-sdk[\\/][^\\/]+[\\/]package\.json$/ }, (args) => {
+      const { name, version } = JSON.parse(readFileSync(args.path, 'utf8')) as { name: string; version: string };
+      return { contents: JSON.stringify({ name, version }), loader: 'json' };
+    });
+  },
+};
+
+/**
+ * Every modeled error of a service is registered with the client's type
+ * registry (so a response's error code becomes its class), so all of them stay
+ * in a bundle: SSM and RDS have ~140 each, ~40 KB of near-identical class
+ * bodies per service. Each class that has exactly the generated shape
+ * (static shapeId, name, $fault, message members copied from the options) is
+ * rewritten to one call of a local factory producing the same class: same
+ * name, static shapeId, base class, own properties in the same order, same
+ * instanceof. A class with anything else in its body is left as written.
+ */
+const ERROR_CLASS =
+  /^export class (\w+) extends __BaseException \{\n {4}static shapeId = "([\w.]+)#(\w+)";\n {4}name = "\1";\n {4}\$fault = "(client|server)";\n((?: {4}\w+;\n)*) {4}constructor\(opts\) \{\n {8}super\(\{\n {12}name: "\1",\n {12}\$fault: "\4",\n {12}\.\.\.opts,\n {8}\}\);\n {8}Object\.setPrototypeOf\(this, \1\.prototype\);\n((?: {8}this\.\w+ = opts\.\w+;\n)*) {4}\}\n\}\n?$/;
+
+export function compactErrorClasses(src: string): string {
+  const parts = src.split(/^(?=export class )/m);
+  const namespaces: string[] = [];
+  const out = parts.map((part) => {
+    const m = ERROR_CLASS.exec(part);
+    if (!m || m[3] !== m[1]) return part;
+    const [, name, ns, , fault, fieldLines, assignLines] = m;
+    const fields = [...fieldLines.matchAll(/(\w+);/g)].map((f) => f[1]);
+    const assigned = [...assignLines.matchAll(/this\.(\w+) = opts\.(\w+);/g)].map((a) => (a[1] === a[2] ? a[1] : '?'));
+    if (fields.join() !== assigned.join()) return part;
+    if (!namespaces.includes(ns)) namespaces.push(ns);
+    const args = [`__errorNs${namespaces.indexOf(ns)}`, JSON.stringify(name), fault === 'server' ? '1' : '0', ...(fields.length > 0 ? [JSON.stringify(fields)] : [])];
+    return `export const ${name} = /* @__PURE__ */ __errorClass(${args.join(', ')});\n`;
+  });
+  if (namespaces.length === 0) return src;
+  // Class fields (name, $fault, members) are defined after super() in this order, then the
+  // constructor copies the members from the options: the factory does the same.
+  const factory = `${namespaces.map((ns, i) => `const __errorNs${i} = ${JSON.stringify(ns)};`).join('\n')}
+const __errorClass = (ns, name, server, members = []) => {
+  const fault = server ? "server" : "client";
+  const C = { [name]: class extends __BaseException {
+    constructor(opts) {
+      super({ name, $fault: fault, ...opts });
+      this.name = name;
+      this.$fault = fault;
+      Object.setPrototypeOf(this, C.prototype);
+      for (const m of members) this[m] = opts[m];
+    }
+  } }[name];
+  C.shapeId = ns + "#" + name;
+  return C;
+};
+`;
+  return [out[0], factory, ...out.slice(1)].join('');
+}
+
+const sdkCompactErrors: esbuild.Plugin = {
+  name: 'aws-sdk-compact-errors',
+  setup(b) {
+    b.onLoad({ filter: /[\\/]node_modules[\\/]@aws-sdk[\\/][^\\/]+[\\/]dist-es[\\/](?:.+[\\/])?models[\\/]errors\.js$/ }, (args) => ({
+      contents: compactErrorClasses(readFileSync(args.path, 'utf8')),
+      loader: 'js',
+    }));
+  },
+};
+
+/** The first pass's entry-independent plugins, in order. */
+const SPLIT_PLUGINS: esbuild.Plugin[] = [zodEnglishOnly, sdkSchemaLiteralKeys, lambdaCredentialChain, sdkPackageVersionOnly, sdkCompactErrors, sdkEventStreamsOnDemandOnly];
+
 export class BundleError extends Error {
   constructor(message: string) {
     super(message);
@@ -201,6 +344,177 @@ async function build(name: string, entry: string): Promise<FunctionBundle> {
 }
 
 /**
+ * The handler's own source files (every module it imports outside
+ * node_modules, reachable or not: a superset of the code the bundle keeps).
+ */
+async function ownSourcesOf(entry: string, workDir: string): Promise<string[]> {
+  const scan = await esbuild.build({
+    entryPoints: [entry],
+    bundle: true,
+    packages: 'external',
+    platform: 'node',
+    format: 'esm',
+    splitting: true,
+    write: false,
+    metafile: true,
+    absWorkingDir: workDir,
+    logLevel: 'silent',
+    outdir: '/scan',
+  });
+  return Object.keys(scan.metafile.inputs).map((f) => path.resolve(workDir, f));
+}
+
+const CLIENT_MODULE = /[\\/]functions[\\/]runtime[\\/]clients[\\/][^\\/]+\.ts$/;
+const REEXPORT = /^export \{([^}]*)\} from ('[^']+'|"[^"]+");$/gm;
+
+/**
+ * A lazy client module (functions/runtime/clients/*.ts) re-exports every
+ * command any function sends, and functions/runtime/sdk.ts hands callers the
+ * whole module, so esbuild must keep every command's schemas in every bundle
+ * that uses the client (the ssm-automation commands in each action bundle, whose
+ * guards only read a parameter). A bundle's copy of a client module re-exports
+ * only the names its handler's own source files use (callers write
+ * `sdk.GetParameterCommand`, `sdk` typed as the module). A name the scan
+ * missed would be `undefined` at run time, so the scan is deliberately wide:
+ * every name used in any own source file the handler imports, whether or not
+ * its code survives tree-shaking.
+ */
+function commandsNamedBy(words: Set<string>): esbuild.Plugin {
+  return {
+    name: 'client-commands-named-by-handler',
+    setup(b) {
+      b.onLoad({ filter: CLIENT_MODULE }, (args) => {
+        const src = readFileSync(args.path, 'utf8');
+        const contents = src.replace(REEXPORT, (_all, names: string, from: string) => {
+          const kept = names.split(',').map((n) => n.trim()).filter((n) => n && words.has(n));
+          return kept.length > 0 ? `export { ${kept.join(', ')} } from ${from};` : '';
+        });
+        return { contents, loader: 'ts' };
+      });
+    },
+  };
+}
+
+/**
+ * Every name the handler's own source files use (the client modules'
+ * re-export lists excepted): identifiers, and quoted strings used as an index
+ * (`sdk['X']`), parsed with TypeScript so comments and other strings (retry.ts
+ * lists command names it never sends) do not count. Without the TypeScript
+ * package every word of the text counts (wider, never narrower).
+ */
+function wordsOf(sources: string[]): Set<string> {
+  const words = new Set<string>();
+  let ts: typeof import('typescript') | undefined;
+  try {
+    ts = require('typescript') as typeof import('typescript');
+  } catch {
+    ts = undefined;
+  }
+  for (const file of sources) {
+    if (CLIENT_MODULE.test(file) || file.includes(`${path.sep}node_modules${path.sep}`)) continue;
+    const src = readFileSync(file, 'utf8');
+    if (!ts) {
+      for (const w of src.matchAll(/[A-Za-z_$][\w$]*/g)) words.add(w[0]);
+      continue;
+    }
+    const t = ts;
+    const visit = (node: import('typescript').Node): void => {
+      if (t.isIdentifier(node) || t.isPrivateIdentifier(node)) words.add(node.text);
+      else if (t.isElementAccessExpression(node) && t.isStringLiteralLike(node.argumentExpression)) words.add(node.argumentExpression.text);
+      t.forEachChild(node, visit);
+    };
+    visit(t.createSourceFile(file, src, t.ScriptTarget.Latest, false, file.endsWith('x') ? t.ScriptKind.TSX : t.ScriptKind.TS));
+  }
+  return words;
+}
+
+/**
+ * A stand-in module: every function export fails with `reason` when called;
+ * a class export (capitalised) is an empty class, so configuration objects that
+ * build one unconditionally still build.
+ */
+function failingModule(names: string[], reason: string): string {
+  return [
+    `const fail = () => { throw new Error(${JSON.stringify(reason)}); };`,
+    ...names.map((n) => (/^[A-Z]/.test(n) ? `export class ${n} {}` : `export { fail as ${n} };`)),
+  ].join('\n');
+}
+
+/**
+ * Powertools idempotency imports its JMESPath engine (~24 KB) for two options,
+ * `eventKeyJmesPath` and `payloadValidationJmesPath`; it runs only when one is
+ * set (the config also builds the engine's function table, unused otherwise:
+ * the stand-in's is an empty class).
+ * The functions key idempotency on explicit arguments (functions/guards/idempotency.ts),
+ * so a bundle whose own sources never name a JMESPath option gets a stand-in
+ * engine that fails with the reason if reached. Naming one (e.g.
+ * `eventKeyJmesPath`) anywhere in the handler's sources bundles the real engine.
+ */
+function powertoolsJmesPathWhenNamed(words: Set<string>): esbuild.Plugin {
+  const named = [...words].some((w) => /jmespath/i.test(w));
+  const reason = 'JMESPath is not bundled: no source of this function names an idempotency JMESPath option (infra/functions/bundle.ts)';
+  return {
+    name: 'powertools-jmespath-when-named',
+    setup(b) {
+      if (named) return;
+      b.onResolve({ filter: /^@aws-lambda-powertools\/jmespath(\/functions)?$/ }, (args) => ({ path: args.path, namespace: 'not-bundled-jmespath' }));
+      b.onLoad({ filter: /.*/, namespace: 'not-bundled-jmespath' }, (args) => ({
+        contents: failingModule(args.path.endsWith('/functions') ? ['PowertoolsFunctions', 'Functions'] : ['search', 'PowertoolsFunctions'], reason),
+        loader: 'js',
+      }));
+    },
+  };
+}
+
+/**
+ * zod's JSON Schema output (`schema.toJSONSchema()`, `z.toJSONSchema`, the
+ * Standard JSON Schema `~standard.jsonSchema` methods: ~18 KB) is reachable from
+ * every schema's prototype, so esbuild keeps it. The functions validate with
+ * zod; they never emit JSON Schema. A bundle whose own sources never name
+ * JSON Schema gets stand-ins for the converter that fail with the reason when
+ * called; `aggregateChecks`, which also serves `schema.minLength` and the like,
+ * stays the real one. Naming `toJSONSchema`/`jsonSchema` in the sources
+ * bundles the real converter.
+ */
+function zodJsonSchemaWhenNamed(words: Set<string>): esbuild.Plugin {
+  const named = [...words].some((w) => /jsonschema/i.test(w));
+  const reason = 'zod JSON Schema output is not bundled: no source of this function names it (infra/functions/bundle.ts)';
+  const dir = /[\\/]node_modules[\\/]zod[\\/]v4[\\/]core[\\/]/;
+  const exportsOf = (file: string) => [...readFileSync(file, 'utf8').matchAll(/^export (?:const|function|class) (\w+)/gm)].map((m) => m[1]);
+  return {
+    name: 'zod-json-schema-when-named',
+    setup(b) {
+      if (named) return;
+      b.onLoad({ filter: /[\\/]node_modules[\\/]zod[\\/]v4[\\/]core[\\/]to-json-schema\.js$/ }, (args) => {
+        const names = exportsOf(args.path);
+        if (!dir.test(args.path) || names.length === 0) return undefined;
+        // Method factories run when a schema is built; only the methods they return fail.
+        const factories = names.filter((n) => /^create\w*Method$/.test(n));
+        const others = names.filter((n) => !factories.includes(n));
+        return {
+          contents: `${failingModule(others, reason)}\n${factories.map((n) => `export const ${n} = () => fail;`).join('\n')}\nexport { fail as process };`,
+          loader: 'js',
+        };
+      });
+      b.onLoad({ filter: /[\\/]node_modules[\\/]zod[\\/]v4[\\/]core[\\/]json-schema-processors\.js$/ }, (args) => {
+        if (args.suffix === '?aggregate-checks') return undefined;
+        const names = exportsOf(args.path).filter((n) => n !== 'aggregateChecks');
+        return {
+          contents: `export { aggregateChecks } from './json-schema-processors.js?aggregate-checks';\n${failingModule(names, reason)}`,
+          loader: 'js',
+        };
+      });
+    },
+  };
+}
+
+/** Every plugin of the first pass for this entry (exported for analysis tools). */
+export async function splitPlugins(entry: string, workDir: string): Promise<esbuild.Plugin[]> {
+  const words = wordsOf(await ownSourcesOf(entry, workDir));
+  return [commandsNamedBy(words), powertoolsJmesPathWhenNamed(words), zodJsonSchemaWhenNamed(words), ...SPLIT_PLUGINS];
+}
+
+/**
  * Two passes, so lazily loaded SDK clients are both lazy and tree-shaken:
  *
  * 1. ESM with code splitting: every `import()` (one per client module, see
@@ -212,7 +526,7 @@ async function build(name: string, entry: string): Promise<FunctionBundle> {
  *    the chunks stay lazy (evaluated on the first `import()`), only their
  *    already tree-shaken code is carried.
  */
-async function twoPass(entry: string, workDir: string): Promise<{ code: string; metafile: esbuild.Metafile }> {
+async function twoPass(entry: string, workDir: string): Promise<{ code: string; metafile: esbuild.Metafile; reachableInputs: Map<string, number> }> {
   const { format: _format, ...common } = BUNDLE_OPTIONS;
   const split = await esbuild.build({
     ...common,
@@ -225,7 +539,7 @@ async function twoPass(entry: string, workDir: string): Promise<{ code: string; 
     logLevel: 'silent',
     outdir: '/split',
     chunkNames: 'chunk-[hash]',
-    plugins: [zodEnglishOnly, sdkSchemaLiteralKeys],
+    plugins: await splitPlugins(entry, workDir),
   });
   const files = new Map(split.outputFiles.map((f) => [f.path, f.text]));
   const inMemory: esbuild.Plugin = {
@@ -249,6 +563,7 @@ async function twoPass(entry: string, workDir: string): Promise<{ code: string; 
     ...BUNDLE_OPTIONS,
     entryPoints: ['/split/index.js'],
     write: false,
+    metafile: true,
     logLevel: 'silent',
     outfile: 'index.js',
     plugins: [inMemory],
@@ -256,6 +571,14 @@ async function twoPass(entry: string, workDir: string): Promise<{ code: string; 
   // `import.meta` has no CommonJS meaning: esbuild would silently make it `{}`.
   const meta = joined.warnings.filter((w) => /import\.meta/.test(w.text));
   if (meta.length > 0) throw Object.assign(new Error('import.meta in an ESM dependency'), { errors: meta });
-  return { code: joined.outputFiles[0].text, metafile: split.metafile! };
+  // The first pass emits a chunk for every `import()` it sees, reachable or not; the second
+  // carries only the chunks the handler can reach. Their source inputs are what the bundle holds.
+  const carried = new Set(Object.keys(joined.metafile!.inputs).map((k) => k.replace(/^split:/, '')));
+  const reachableInputs = new Map<string, number>();
+  for (const [out, o] of Object.entries(split.metafile!.outputs)) {
+    if (!carried.has(path.posix.resolve(workDir, out))) continue;
+    for (const [input, { bytesInOutput }] of Object.entries(o.inputs)) reachableInputs.set(input, (reachableInputs.get(input) ?? 0) + bytesInOutput);
+  }
+  return { code: joined.outputFiles[0].text, metafile: split.metafile!, reachableInputs };
 }
 export const twoPassForAnalysis = twoPass;

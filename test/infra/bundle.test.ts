@@ -1,9 +1,31 @@
-import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import * as vm from 'node:vm';
 import { bundleFunction, BundleError } from '../../infra/functions/bundle';
 import { FUNCTIONS } from '../../functions/catalog';
+import { NormalizedSchema } from '@smithy/core/schema';
+import * as realSsm from '@aws-sdk/client-ssm';
+import * as realDynamodb from '@aws-sdk/client-dynamodb';
+
+/** Evaluates a bundle as Lambda would (a CommonJS module) and returns its exports. */
+function load(code: string): Record<string, any> {
+  const mod = { exports: {} as Record<string, any> };
+  vm.runInNewContext(code, { module: mod, exports: mod.exports, require, process, console, Buffer, setTimeout, clearTimeout, setInterval, clearInterval, setImmediate, URL, TextEncoder, TextDecoder, AbortController, queueMicrotask, structuredClone, performance, __dirname: '/var/task', __filename: '/var/task/index.js' });
+  return mod.exports;
+}
+
+const FIXTURES = path.join('test', 'infra', 'fixtures', 'bundle');
+const fixture = (file: string) => bundleFunction({ name: 'verifier', entry: path.join(FIXTURES, file) }, { memo: false });
+
+/** What an error instance shows a caller: own properties in order, class identity, prototype chain. */
+function describeError(C: any, opts: Record<string, unknown>) {
+  const e = new C(opts);
+  const chain: string[] = [];
+  for (let p = Object.getPrototypeOf(e); p && p.constructor.name !== 'Error'; p = Object.getPrototypeOf(p)) chain.push(p.constructor.name);
+  // Base classes: how many (their names are minified in a bundle, as before the compaction).
+  return { className: C.name, shapeId: C.shapeId, ownStatics: Object.getOwnPropertyNames(C).sort(), entries: Object.entries(e), message: e.message, isInstance: e instanceof C, leaf: chain[0], depth: chain.length };
+}
 
 /** The esbuild step `pulumi up`, the drill and the benchmarks share. */
 describe('bundleFunction', () => {
@@ -49,5 +71,88 @@ describe('bundleFunction', () => {
     expect(first.code).toContain('first-answer');
     expect(again.sha256).toBe(first.sha256);
     expect(changed.code).toContain('second-answer, longer');
+  });
+
+  it('compacts SDK error classes without changing what an error looks like', async () => {
+    // Prepare: the bundled classes (rewritten by the bundler) next to the package's own.
+    const bundled = load((await fixture('sdk-errors.ts')).code);
+    const opts = { $metadata: { httpStatusCode: 400 }, message: 'boom', Message: 'detail', SyncName: 'sync', SyncType: 'type', CancellationReasons: [{ Code: 'None' }] };
+    const pairs: [string, unknown][] = [
+      ['AccessDeniedException', realSsm.AccessDeniedException],
+      ['ParameterNotFound', realSsm.ParameterNotFound],
+      ['ResourceDataSyncNotFoundException', realSsm.ResourceDataSyncNotFoundException],
+      ['ConditionalCheckFailedException', realDynamodb.ConditionalCheckFailedException],
+      ['ResourceNotFoundException', realDynamodb.ResourceNotFoundException],
+      ['TransactionCanceledException', realDynamodb.TransactionCanceledException],
+    ];
+    for (const [name, real] of pairs) {
+      // Act
+      const got = describeError(bundled[name], opts);
+      // Assess
+      expect(got).toEqual(describeError(real, opts));
+    }
+  });
+
+  it('resolves credentials in a bundle from the environment, and fails clearly without them', async () => {
+    // Prepare
+    const { SQSClient } = load((await fixture('sdk-errors.ts')).code);
+    const saved = { ...process.env };
+    try {
+      Object.assign(process.env, { AWS_ACCESS_KEY_ID: 'AKIDBUNDLE', AWS_SECRET_ACCESS_KEY: 'secret-bundle', AWS_SESSION_TOKEN: 'token-bundle' });
+      // Act
+      const creds = await new SQSClient({ region: 'us-east-1' }).config.credentials();
+      // Assess
+      expect(creds).toMatchObject({ accessKeyId: 'AKIDBUNDLE', secretAccessKey: 'secret-bundle', sessionToken: 'token-bundle' });
+      // Prepare: no environment credentials, no container endpoint (a profile would not be read either).
+      for (const k of ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_CONTAINER_CREDENTIALS_RELATIVE_URI', 'AWS_CONTAINER_CREDENTIALS_FULL_URI']) delete process.env[k];
+      // Act / Assess
+      await expect(new SQSClient({ region: 'us-east-1' }).config.credentials()).rejects.toThrow(/the environment or the container credentials endpoint/);
+    } finally {
+      for (const k of Object.keys(process.env)) if (!(k in saved)) delete process.env[k];
+      Object.assign(process.env, saved);
+    }
+  });
+
+  it('no command the functions send has an event-stream member (bundles leave event streams out)', async () => {
+    // Prepare: every client module the functions load.
+    const dir = path.join(__dirname, '..', '..', 'functions', 'runtime', 'clients');
+    let checked = 0;
+    for (const file of readdirSync(dir).filter((f) => f.endsWith('.ts'))) {
+      const mod = (await import(path.join(dir, file))) as Record<string, any>;
+      for (const [name, Command] of Object.entries(mod).filter(([n]) => n.endsWith('Command'))) {
+        // Act: the operation schema (lib-dynamodb commands wrap a DynamoDB command).
+        const cmd = new Command({});
+        const op = Array.isArray(cmd.schema) ? cmd.schema : cmd.clientCommand?.schema;
+        // Assess
+        expect([name, Array.isArray(op)]).toEqual([name, true]);
+        expect([name, NormalizedSchema.of(op[4]).getEventStreamMember(), NormalizedSchema.of(op[5]).getEventStreamMember()]).toEqual([name, '', '']);
+        checked++;
+      }
+    }
+    expect(checked).toBeGreaterThan(30);
+  });
+
+  it("bundles Powertools' JMESPath engine only for a function whose sources name a JMESPath option", async () => {
+    // Act
+    const plain = await fixture('idempotency-keyed-by-argument.ts');
+    const keyed = await fixture('idempotency-keyed-by-jmespath.ts');
+    // Assess: both configs build; only the keyed bundle carries the engine.
+    expect(load(plain.code).config().eventKeyJmesPath).toBe('');
+    expect(load(keyed.code).config().eventKeyJmesPath).toBe('detail.id');
+    expect(plain.code).toContain('JMESPath is not bundled');
+    expect(keyed.code).not.toContain('JMESPath is not bundled');
+    expect(keyed.bytes - plain.bytes).toBeGreaterThan(10_000);
+  });
+
+  it("leaves zod's JSON Schema output out unless a function's sources name it; validation is unchanged", async () => {
+    // Act
+    const plain = load((await fixture('zod-validation-only.ts')).code);
+    const emitting = load((await fixture('zod-json-schema.ts')).code);
+    // Assess: validation and check introspection as in zod itself.
+    expect(plain.schema.parse({ name: 'abc', size: 2 })).toEqual({ name: 'abc', size: 2 });
+    expect(plain.schema.safeParse({ name: 'a', size: 0 }).error.issues.map((i: { path: string[] }) => i.path.join('.'))).toEqual(['name', 'size']);
+    expect([plain.schema.shape.name.minLength, plain.schema.shape.name.maxLength, plain.schema.shape.size.isInt]).toEqual([2, 8, true]);
+    expect(() => plain.schema.toJSONSchema()).toThrow(/JSON Schema output is not bundled/);
+    expect(emitting.emit()).toMatchObject({ type: 'object', properties: { name: { type: 'string', minLength: 2 } } });
   });
 });
