@@ -33,7 +33,7 @@ export interface Lazy<C, M> {
   sdk: M;
 }
 
-type AnyClient = { middlewareStack: { add: (...a: any[]) => void } };
+type AnyClient = { middlewareStack: { add: (...a: any[]) => void; remove: (name: string) => boolean } };
 
 /** Default attempts (first try included); RECOVERY_MAX_ATTEMPTS overrides. */
 function maxAttempts(): number {
