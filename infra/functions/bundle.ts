@@ -77,10 +77,45 @@ const sdkSchemaLiteralKeys: esbuild.Plugin = {
       const consts = new Map<string, string>();
       for (const m of src.matchAll(/^const (_[A-Za-z0-9_]+) = ("[^"\\\n]*");$/gm)) consts.set(m[1], m[2]);
       const contents = src.replace(/([{,]\s*)\[(_[A-Za-z0-9_]+)\]:/g, (all, lead: string, id: string) => (consts.has(id) ? `${lead}${consts.get(id)}:` : all));
-      return { contents, loader: 'js' };
+      return { contents: registerErrorsFromTable(contents), loader: 'js' };
     });
   },
 };
+
+const ERROR_SCHEMA = /^export var (\w+)\$ = \[-3, (\w+), ([^,\n]+),\n([\s\S]*?)\n\];\n(\w+)\.registerError\(\1\$, (\w+)\);\n/gm;
+
+/**
+ * The same file then declares every modeled error's schema and registers it,
+ * one `export var X$ = [-3, ns, name, traits, members, types]` plus one
+ * `registry.registerError(X$, X)` per error (~140 for SSM and RDS). A run of
+ * such pairs whose `X$` nothing else names becomes one table and one loop that
+ * registers the same arrays (same elements, same length), with the same
+ * classes, in the same order.
+ */
+export function registerErrorsFromTable(src: string): string {
+  const named = (id: string) => [...src.matchAll(new RegExp(`(?<![\\w$])${id}\\$`, 'g'))].length;
+  const runs: { start: number; end: number; registry: string; rows: string[] }[] = [];
+  for (const m of src.matchAll(ERROR_SCHEMA)) {
+    const [all, id, ns, name, rest, registry, cls] = m;
+    if (cls !== id || named(id) !== 2) continue;
+    const row = `[${ns}, ${name}, ${cls},\n${rest}]`;
+    const last = runs[runs.length - 1];
+    if (last && last.end === m.index && last.registry === registry) {
+      last.rows.push(row);
+      last.end += all.length;
+    } else runs.push({ start: m.index!, end: m.index! + all.length, registry, rows: [row] });
+  }
+  let out = src;
+  for (const run of runs.reverse()) {
+    // Rows start with the namespace: one loop per namespace, named once.
+    const ns = run.rows[0].slice(1, run.rows[0].indexOf(','));
+    if (!run.rows.every((r) => r.startsWith(`[${ns}, `))) continue;
+    const rows = run.rows.map((r) => `[${r.slice(ns.length + 3)}`);
+    const loop = `for (const [name, ctor, ...rest] of [\n${rows.join(',\n')}\n]) ${run.registry}.registerError([-3, ${ns}, name, ...rest], ctor);\n`;
+    out = out.slice(0, run.start) + loop + out.slice(run.end);
+  }
+  return out;
+}
 
 /**
  * Lambda hands a function its role's credentials in environment variables
@@ -125,26 +160,37 @@ export const credentialsTreatedAsExpired = (credentials) => credentials?.expirat
 };
 
 /**
- * The SDK's protocols load event-stream support (`await import(...)`, ~14 KB)
- * only for an operation whose input or output has an event-stream member
- * (Lambda's InvokeWithResponseStream, Bedrock, Transcribe...). No command a
- * function sends has one (test/infra/bundle.test.ts checks every command the
- * client modules under functions/runtime/clients export), so in a bundle that
- * import resolves to a module that fails with the reason. A client that imports
- * event-stream support statically (its config) still gets the real module.
+ * Event-stream support (@smithy/core/event-streams: codec, marshaller, serde,
+ * ~14 KB, more with Lambda's client) serves only operations whose input or
+ * output has an event-stream member (Lambda's InvokeWithResponseStream,
+ * Bedrock, Transcribe...). The protocols load it with `await import(...)` when
+ * such an operation runs; Lambda's client also builds its marshaller up front.
+ * No command a function sends has an event-stream member (test/infra/bundle.test.ts
+ * checks every command the client modules under functions/runtime/clients
+ * export), so bundles get a stand-in: the config resolver is the real one, the
+ * marshaller and serde it would build fail with the reason when used.
  */
 const EVENT_STREAMS_NOT_BUNDLED =
-  'event streams are not bundled: no command a function sends has an event-stream member (infra/functions/bundle.ts); bundle @smithy/core/event-streams again before sending one';
-const sdkEventStreamsOnDemandOnly: esbuild.Plugin = {
+  'event streams are not bundled: no command a function sends has an event-stream member (infra/functions/bundle.ts)';
+const sdkEventStreamsNotSent: esbuild.Plugin = {
   name: 'aws-sdk-event-streams-not-sent',
   setup(b) {
-    b.onResolve({ filter: /^@smithy\/core\/event-streams$/ }, (args) => (args.kind === 'dynamic-import' ? { path: 'event-streams', namespace: 'not-bundled' } : undefined));
-    b.onLoad({ filter: /.*/, namespace: 'not-bundled' }, () => ({
-      contents: `const fail = () => { throw new Error(${JSON.stringify(EVENT_STREAMS_NOT_BUNDLED)}); };
-export const eventStreamSerdeProvider = fail;
+    b.onResolve({ filter: /^@smithy\/core\/event-streams$/ }, (args) =>
+      args.pluginData === 'real' ? undefined : { path: args.path, namespace: 'not-bundled-event-streams', pluginData: args.resolveDir },
+    );
+    b.onLoad({ filter: /.*/, namespace: 'not-bundled-event-streams' }, async (args) => {
+      // The real config resolver (it only calls the provider), from the resolved package.
+      const real = await b.resolve('@smithy/core/event-streams', { kind: 'import-statement', resolveDir: args.pluginData as string, pluginData: 'real' });
+      const resolver = path.join(path.dirname(real.path), 'eventstream-serde-config-resolver', 'EventStreamSerdeConfig.js');
+      return {
+        contents: `export { resolveEventStreamSerdeConfig } from ${JSON.stringify(resolver)};
+const fail = () => { throw new Error(${JSON.stringify(EVENT_STREAMS_NOT_BUNDLED)}); };
+export const eventStreamSerdeProvider = () => ({ serialize: fail, deserialize: fail });
 export class EventStreamSerde { constructor() { fail(); } }`,
-      loader: 'js',
-    }));
+        loader: 'js',
+        resolveDir: path.dirname(real.path),
+      };
+    });
   },
 };
 
@@ -223,7 +269,7 @@ const sdkCompactErrors: esbuild.Plugin = {
 };
 
 /** The first pass's entry-independent plugins, in order. */
-const SPLIT_PLUGINS: esbuild.Plugin[] = [zodEnglishOnly, sdkSchemaLiteralKeys, lambdaCredentialChain, sdkPackageVersionOnly, sdkCompactErrors, sdkEventStreamsOnDemandOnly];
+const SPLIT_PLUGINS: esbuild.Plugin[] = [zodEnglishOnly, sdkSchemaLiteralKeys, lambdaCredentialChain, sdkPackageVersionOnly, sdkCompactErrors, sdkEventStreamsNotSent];
 
 export class BundleError extends Error {
   constructor(message: string) {

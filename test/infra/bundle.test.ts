@@ -1,5 +1,6 @@
 import { mkdtempSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { execFileSync } from 'node:child_process';
 import * as path from 'node:path';
 import * as vm from 'node:vm';
 import { bundleFunction, BundleError } from '../../infra/functions/bundle';
@@ -7,6 +8,7 @@ import { FUNCTIONS } from '../../functions/catalog';
 import { NormalizedSchema } from '@smithy/core/schema';
 import * as realSsm from '@aws-sdk/client-ssm';
 import * as realDynamodb from '@aws-sdk/client-dynamodb';
+import { clientConfig, resetEmulator } from '../support/aws';
 
 /** Evaluates a bundle as Lambda would (a CommonJS module) and returns its exports. */
 function load(code: string): Record<string, any> {
@@ -93,6 +95,36 @@ describe('bundleFunction', () => {
     }
   });
 
+  it('turns service errors into the same modeled errors in a bundle as the SDK does (moto)', async () => {
+    // Prepare: a table whose item exists, no parameter named /missing; the bundle in its own node process, as Lambda runs it.
+    await resetEmulator();
+    const real = new realDynamodb.DynamoDBClient(clientConfig());
+    await real.send(new realDynamodb.CreateTableCommand({ TableName: 'errors', KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }], AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }], BillingMode: 'PAY_PER_REQUEST' }));
+    await real.send(new realDynamodb.PutItemCommand({ TableName: 'errors', Item: { pk: { S: 'taken' } } }));
+    const putTaken = { TableName: 'errors', Item: { pk: { S: 'taken' } }, ConditionExpression: 'attribute_not_exists(pk)' };
+    const dir = mkdtempSync(path.join(tmpdir(), 'bundle-errors-'));
+    writeFileSync(path.join(dir, 'index.js'), (await fixture('sdk-errors.ts')).code);
+    const seen = `async (send) => { const e = await send().then(() => undefined, (err) => err); return { name: e?.name, fault: e?.$fault, message: e?.message, status: e?.$metadata?.httpStatusCode, ctor: e?.constructor?.name }; }`;
+    const script = `const b = require(${JSON.stringify(path.join(dir, 'index.js'))}); const seen = ${seen}; const cfg = ${JSON.stringify(clientConfig())};
+(async () => console.log(JSON.stringify({
+  ssm: await seen(() => new b.SSMClient(cfg).send(new b.GetParameterCommand({ Name: '/missing' }))),
+  ddb: await seen(() => new b.DynamoDBClient(cfg).send(new b.PutItemCommand(${JSON.stringify(putTaken)}))),
+})))();`;
+    const describe = async (send: () => Promise<unknown>) => {
+      const e = (await send().then(() => undefined, (err: unknown) => err)) as Error & { $fault?: string; $metadata?: { httpStatusCode?: number } };
+      return { name: e?.name, fault: e?.$fault, message: e?.message, status: e?.$metadata?.httpStatusCode, ctor: e?.constructor?.name };
+    };
+    // Act
+    const bundled = JSON.parse(execFileSync(process.execPath, ['-e', script], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim().split('\n').pop()!);
+    const ssm = await describe(() => new realSsm.SSMClient(clientConfig()).send(new realSsm.GetParameterCommand({ Name: '/missing' })));
+    const ddb = await describe(() => real.send(new realDynamodb.PutItemCommand(putTaken)));
+    // Assess
+    expect(bundled.ssm).toEqual(ssm);
+    expect(bundled.ssm).toMatchObject({ name: 'ParameterNotFound', fault: 'client', ctor: 'ParameterNotFound' });
+    expect(bundled.ddb).toEqual(ddb);
+    expect(bundled.ddb).toMatchObject({ name: 'ConditionalCheckFailedException', fault: 'client', ctor: 'ConditionalCheckFailedException' });
+  });
+
   it('resolves credentials in a bundle from the environment, and fails clearly without them', async () => {
     // Prepare
     const { SQSClient } = load((await fixture('sdk-errors.ts')).code);
@@ -130,6 +162,10 @@ describe('bundleFunction', () => {
       }
     }
     expect(checked).toBeGreaterThan(30);
+    // Act / Assess: a bundled client that builds its event-stream marshaller up front still builds.
+    const { LambdaClient } = load((await fixture('sdk-errors.ts')).code);
+    const marshaller = new LambdaClient({ region: 'us-east-1' }).config.eventStreamMarshaller;
+    expect(() => marshaller.deserialize()).toThrow(/event streams are not bundled/);
   });
 
   it("bundles Powertools' JMESPath engine only for a function whose sources name a JMESPath option", async () => {
