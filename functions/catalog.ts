@@ -129,14 +129,20 @@ export const FUNCTIONS: FunctionSpec[] = [
   {
     name: 'notifier',
     entry: 'functions/handlers/notifier.ts',
-    description: 'Turns recovery events into SNS messages with a readable subject and the JSON detail.',
+    description:
+      'Recovery events -> SNS messages; notify-only alarms -> Escalated (paging channels); an alarm back to OK -> Resolved for its incident escalated to humans.',
     timeoutSeconds: 30,
     memoryMb: 128,
     reservedConcurrency: 2,
-    env: [ENV.stage, ENV.topicArn],
+    env: [ENV.stage, ENV.topicArn, ENV.ledgerTable, ENV.eventBus, ENV.modeParameter],
     permissions: [
       { sid: 'Notify', actions: ['sns:Publish'], resources: ['{topicArn}'] },
       { sid: 'EncryptForTopic', actions: ['kms:GenerateDataKey', 'kms:Decrypt'], resources: ['{topicKeyArn}'] },
+      // Escalations filed under their alarm (fault#<alarm>/escalation#<incident>) and the incidents' audit records.
+      { sid: 'Escalations', actions: ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:Query'], resources: ['{ledgerTableArn}'] },
+      PUT_RECOVERY_EVENTS,
+      // The mode recorded in a notify-only escalation (the kill switch never stops a page).
+      { sid: 'KillSwitch', actions: ['ssm:GetParameter'], resources: ['{modeParameterArn}'] },
     ],
     destructive: false,
   },

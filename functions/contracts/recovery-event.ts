@@ -11,6 +11,12 @@ export const DETAIL_TYPES = {
   skipped: 'Remediation Skipped',
   escalated: 'Remediation Escalated',
   verified: 'Remediation Verified',
+  /**
+   * The alarm of an incident escalated to humans (ladder exhausted, destructive
+   * rung handed over, notify-only playbook) is OK again: paging channels resolve
+   * / close what the escalation opened (same incident id = dedup key / alias).
+   */
+  resolved: 'Remediation Resolved',
 } as const;
 export type DetailType = (typeof DETAIL_TYPES)[keyof typeof DETAIL_TYPES];
 
@@ -21,10 +27,12 @@ export const NOTIFY_DETAIL_TYPES: DetailType[] = [
   DETAIL_TYPES.skipped,
   DETAIL_TYPES.escalated,
   DETAIL_TYPES.verified,
+  DETAIL_TYPES.resolved,
 ];
 
 export const ResourceRef = z.object({
-  type: z.enum(['instance', 'autoscaling-group', 'volume', 'rds-instance', 'lambda-alias', 'ecs-service', 'kubernetes-deployment']),
+  /** `alarm`: a notify-only alarm that names no resource we act on (log detectors); id = the alarm name. */
+  type: z.enum(['instance', 'autoscaling-group', 'volume', 'rds-instance', 'lambda-alias', 'ecs-service', 'kubernetes-deployment', 'alarm']),
   /** Instance/volume id, ASG name, DB instance identifier, `function:alias`, `cluster/service`, `<eks-cluster>/<namespace>/<deployment>`. */
   id: z.string().min(1).max(511),
   /** Blast-radius group: ASG name, `recovery-group` tag, or `standalone`. */

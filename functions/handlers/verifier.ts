@@ -10,7 +10,8 @@ import { logger } from '../runtime/logger';
 import { recordOutcome } from '../runtime/metrics';
 import { putRecoveryEvent } from '../runtime/recovery-events';
 import { resolveResource } from '../runtime/resource';
-import { faultState } from '../runtime/fault';
+import { faultName, faultState, faultTimestamp } from '../runtime/fault';
+import { recordEscalation } from '../runtime/open-escalations';
 import { VerificationMessage } from '../runtime/verification';
 
 /**
@@ -111,6 +112,8 @@ async function verify(e: NonNullable<typeof env>, body: string, receiveCount: nu
   const detail = { ...base, reason: `${why}: cannot verify rung ${request.rung}; paging humans instead of acting further` };
   await putRecoveryEvent(e.eventBus, DETAIL_TYPES.escalated, detail);
   await recordDecision(e.ledgerTable, DETAIL_TYPES.escalated, detail);
+  // Filed under the alarm too: its OK transition resolves the page (notifier).
+  await recordEscalation(e.ledgerTable, { name: faultName(request.event), startedAt: faultTimestamp(request.event) }, detail);
   if (resource.group && resource.group !== 'standalone') await releaseSlot(e.ledgerTable, resource.group, request.incidentId);
   metric('escalated');
   return true;

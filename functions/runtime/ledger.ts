@@ -9,6 +9,8 @@ import { documentClient } from './sdk';
  *   group#<group>         / inflight                   blast-radius slots
  *   playbook#<name>       / breaker                    circuit breaker
  *   idempotency#<fn>      / <key hash>                 Powertools idempotency records
+ *   fault#<alarmName>     / escalation#<incidentId>    incident handed to humans, open until the
+ *                                                      alarm is OK again (runtime/open-escalations.ts)
  */
 export const AUDIT_RETENTION_DAYS = 90;
 

@@ -7,8 +7,10 @@ import type { ChannelContext, DestinationRoute } from './channel';
 /**
  * Opsgenie Alert API: `Remediation Escalated` creates an alert
  * (POST /v2/alerts, alias = incident id, so repeats deduplicate),
- * `Remediation Verified` closes it (POST /v2/alerts/{alias}/close?identifierType=alias,
- * the alias filled from the event by the target's path parameter).
+ * `Remediation Verified` (the automation fixed it) or `Remediation Resolved` (the
+ * alarm of an escalated incident is OK again) closes it
+ * (POST /v2/alerts/{alias}/close?identifierType=alias, the alias filled from the
+ * event by the target's path parameter: the same incident id the create used).
  * Auth: `Authorization: GenieKey <key>`, kept in the connection's secret.
  */
 export function opsgenieApiBase(region: 'us' | 'eu'): string {
@@ -22,7 +24,7 @@ export function opsgenieTemplates(stage: string, priority: string) {
       '"description":"Automated recovery for <resource> (playbook <playbook>, last action <action>) is exhausted or was refused; see the ledger for incident <incident>.",' +
       '"entity":"<resource>","source":"recovery-stack","priority":"' + priority + '","tags":["recovery-stack","' + stage + '"],' +
       '"details":{"incidentId":"<incident>","playbook":"<playbook>","resource":"<resource>","action":"<action>"}}',
-    close: '{"source":"recovery-stack","note":"recovery verified: the alarm is OK again"}',
+    close: '{"source":"recovery-stack","note":"<type>: the alarm is OK again"}',
   };
 }
 
@@ -57,9 +59,9 @@ export function opsgenie(
       name: ruleName('recovery', ctx.stage, 'opsgenie', 'close'),
       destination: close,
       destinationName: `${name}-close`,
-      description: `recovery-stack ${ctx.stage}: verified recoveries close the Opsgenie alert`,
-      eventPattern: { source: [RECOVERY_SOURCE], 'detail-type': [DETAIL_TYPES.verified] },
-      inputTransformer: { inputPaths: { incident: '$.detail.incidentId' }, inputTemplate: templates.close },
+      description: `recovery-stack ${ctx.stage}: verified recoveries and escalated incidents whose alarm is OK again close the Opsgenie alert`,
+      eventPattern: { source: [RECOVERY_SOURCE], 'detail-type': [DETAIL_TYPES.verified, DETAIL_TYPES.resolved] },
+      inputTransformer: { inputPaths: { incident: '$.detail.incidentId', type: '$.detail-type' }, inputTemplate: templates.close },
       httpTarget: { pathParameterValues: ['$.detail.incidentId'], queryStringParameters: { identifierType: 'alias' } },
     },
   ];

@@ -6,8 +6,10 @@ import type { ChannelContext, DestinationRoute } from './channel';
 
 /**
  * PagerDuty Events API v2 (https://events.pagerduty.com/v2/enqueue):
- *   `Remediation Escalated` -> event_action trigger, `Remediation Verified` -> resolve,
- *   dedup_key = the incident id, so the resolve closes the page the trigger opened.
+ *   `Remediation Escalated` -> event_action trigger; `Remediation Verified` (the
+ *   automation fixed it) or `Remediation Resolved` (the alarm of an escalated
+ *   incident is OK again, functions/handlers/notifier.ts) -> resolve.
+ *   dedup_key = the incident id in both, so the resolve closes the page the trigger opened.
  * The routing key belongs in the JSON body (`routing_key`); it is a connection
  * body parameter with isValueSecret, so EventBridge keeps it in the
  * connection's Secrets Manager secret and merges it into each request; the
@@ -67,8 +69,8 @@ export function pagerDuty(ctx: ChannelContext, routingKey: pulumi.Input<string>,
       name: ruleName('recovery', ctx.stage, 'pagerduty', 'resolve'),
       destination,
       destinationName: name,
-      description: `recovery-stack ${ctx.stage}: verified recoveries resolve the PagerDuty incident`,
-      eventPattern: { source: [RECOVERY_SOURCE], 'detail-type': [DETAIL_TYPES.verified] },
+      description: `recovery-stack ${ctx.stage}: verified recoveries and escalated incidents whose alarm is OK again resolve the PagerDuty incident`,
+      eventPattern: { source: [RECOVERY_SOURCE], 'detail-type': [DETAIL_TYPES.verified, DETAIL_TYPES.resolved] },
       inputTransformer: { inputPaths: { incident: INPUT_PATHS.incident }, inputTemplate: PAGERDUTY_TEMPLATES.resolve },
     },
   ];

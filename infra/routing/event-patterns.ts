@@ -17,6 +17,21 @@ export function alarmPattern(stage: string, playbook: string): EventPattern {
   };
 }
 
+/**
+ * OK transitions of the stack's alarms (every playbook's prefix, one rule):
+ * the notifier resolves incidents of that alarm escalated to humans.
+ */
+export function alarmOkPattern(stage: string, playbooks: string[]): EventPattern {
+  return {
+    source: ['aws.cloudwatch'],
+    'detail-type': ['CloudWatch Alarm State Change'],
+    detail: {
+      alarmName: [...new Set(playbooks)].sort().map((p) => ({ prefix: alarmNamePrefix(stage, p) })),
+      state: { value: ['OK'] },
+    },
+  };
+}
+
 /** Escalations to the next rung, for one action kind. */
 export function remediationRequestedPattern(action: ActionKind): EventPattern {
   return { source: [RECOVERY_SOURCE], 'detail-type': [DETAIL_TYPES.requested], detail: { action: [action] } };

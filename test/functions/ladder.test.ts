@@ -61,7 +61,8 @@ describe('verification and escalation', () => {
     // Assess 3
     const inbox = await drain(stack.topicQueueUrl, (b) => JSON.parse(b));
     expect(inbox).toHaveLength(1);
-    expect(inbox[0].Subject).toBe(sent.subject);
+    expect(sent.outcome).toBe('published');
+    expect(inbox[0].Subject).toBe((sent as { subject: string }).subject);
     expect(inbox[0].Subject.length).toBeLessThanOrEqual(100);
     expect(inbox[0].Subject).toMatch(/^\[recovery test\] Remediation Escalated: status i-/);
     expect(JSON.parse(inbox[0].Message)).toMatchObject({ detailType: 'Remediation Escalated', incidentId: escalated[0].detail.incidentId });
@@ -109,16 +110,47 @@ describe('verification and escalation', () => {
     expect(events[0].detail.reason).toMatch(/insufficient data after 3 checks: cannot verify rung 0; paging humans/);
   });
 
-  it('the notifier pages with the alarm for a notify-only playbook and refuses anything else', async () => {
+  it('a notify-only playbook: the notifier escalates to humans on the bus (once), the email follows from that event; anything else is refused', async () => {
     // Prepare
     const req = request(playbook('rds-storage', []), alarmEvent('recovery-test-rds-storage-db1', { DBInstanceIdentifier: 'db1' }));
     // Act
-    const sent = await notifier(req);
+    const out = await notifier(req);
+    const again = await notifier(req); // at-least-once delivery of the alarm event
+    const events = await busEvents(stack);
+    const emailed = await notifier({ source: 'recovery-stack', 'detail-type': events[0].detailType, detail: events[0].detail });
     // Assess
-    expect(sent.subject).toBe('[recovery] ALARM recovery-test-rds-storage-db1 (notify-only playbook rds-storage)');
+    expect(out).toMatchObject({ outcome: 'escalated', incidentId: expect.stringMatching(/^inc-[0-9a-f]{16}$/) });
+    expect(again).toMatchObject({ outcome: 'already-escalated', reason: expect.stringMatching(/already escalated \(redelivered alarm event\): not paging twice/) });
+    expect(events.map((e) => e.detailType)).toEqual(['Remediation Escalated']);
+    expect(events[0].detail).toMatchObject({
+      incidentId: (out as { incidentId: string }).incidentId,
+      stage: 'test',
+      playbook: 'rds-storage',
+      rung: 0,
+      action: 'notify-only',
+      resource: { type: 'rds-instance', id: 'db1' },
+      mode: 'auto',
+      reason: 'no automated remediation for this detector: playbook rds-storage is notify-only (empty ladder); alarm recovery-test-rds-storage-db1 is ALARM; paging humans',
+      evidence: { alarmName: 'recovery-test-rds-storage-db1', alarmState: 'ALARM' },
+    });
+    expect(emailed).toMatchObject({ outcome: 'published', subject: expect.stringMatching(/^\[recovery test\] Remediation Escalated: rds-storage db1 - no automated remediation/) });
     const [msg] = await drain(stack.topicQueueUrl, (b) => JSON.parse(b));
-    expect(JSON.parse(msg.Message)).toMatchObject({ alarmName: 'recovery-test-rds-storage-db1', playbook: 'rds-storage' });
+    expect(msg.MessageAttributes.severity.Value).toBe('page');
+    expect((await ledgerItems('incident#')).map((i) => i.detailType)).toEqual(['Remediation Escalated']);
+    expect((await ledgerItems('fault#recovery-test-rds-storage-db1')).map((i) => i.status)).toEqual(['open']);
     await expect(notifier({ source: 'someone-else', 'detail-type': 'Remediation Escalated', detail: {} })).rejects.toThrow(/notifier expects a recovery-stack event/);
     await expect(notifier(request(playbook('status', ['reboot']), req.event))).rejects.toThrow(/has a ladder; its requests go to the action functions/);
+    await expect(notifier(request(playbook('other', []), req.event))).rejects.toThrow(/does not belong to playbook other of stage test/);
+  });
+
+  it('a notify-only log detector names no resource: the alarm stands for it', async () => {
+    // Prepare
+    const ev = alarmEvent('recovery-test-logs-panic', {});
+    // Act
+    const out = await notifier(request(playbook('logs', []), ev));
+    // Assess
+    expect(out.outcome).toBe('escalated');
+    const [e] = await busEvents(stack);
+    expect(e.detail.resource).toEqual({ type: 'alarm', id: 'recovery-test-logs-panic' });
   });
 });

@@ -29,8 +29,8 @@ describe('fleet scale', () => {
     const thousand = await synthesize({ stack: 'dev', config, mocks: { instancesPerSelector: 1000 } });
     // Assess
     expect(rules(thousand)).toEqual(rules(one));
-    // ec2-system-status, asg-in-service, asg-status-check + one recovery-bus rule per action kind + the notifier's
-    expect(rules(one).length).toBe(3 + ACTION_KINDS.length + 1);
+    // ec2-system-status, asg-in-service, asg-status-check + their OK transitions' rule + one recovery-bus rule per action kind + the notifier's
+    expect(rules(one).length).toBe(3 + 1 + ACTION_KINDS.length + 1);
     expect(alarms(one).length).toBe(1 + 2);
     expect(alarms(thousand).length).toBe(1000 + 2);
     expect(new Set(alarms(thousand).map((a) => a.inputs.name)).size).toBe(1002);

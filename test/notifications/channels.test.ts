@@ -65,7 +65,7 @@ describe('notification channels and log features are config switches', () => {
     }
   });
 
-  it('PagerDuty: Events API v2 destination; Escalated -> trigger, Verified -> resolve, dedup key = incident id', () => {
+  it('PagerDuty: Events API v2 destination; Escalated -> trigger, Verified / Resolved -> resolve, dedup key = incident id', () => {
     // Assess
     const dest = of(all, TYPES.destination).find((d) => d.name === 'recovery-dev-pagerduty')!;
     expect(dest.inputs.invocationEndpoint).toBe('https://events.pagerduty.com/v2/enqueue');
@@ -74,7 +74,11 @@ describe('notification channels and log features are config switches', () => {
     expect(bodies).toEqual([{ key: 'routing_key', value: PD_KEY, isValueSecret: true }]);
     const rules = Object.fromEntries(of(all, TYPES.rule).map((r) => [r.name, JSON.parse(r.inputs.eventPattern as string)]));
     expect(rules['recovery-dev-pagerduty-trigger']['detail-type']).toEqual(['Remediation Escalated']);
-    expect(rules['recovery-dev-pagerduty-resolve']['detail-type']).toEqual(['Remediation Verified']);
+    expect(rules['recovery-dev-pagerduty-resolve']['detail-type']).toEqual(['Remediation Verified', 'Remediation Resolved']);
+    expect(rules['recovery-dev-opsgenie-close']['detail-type']).toEqual(['Remediation Verified', 'Remediation Resolved']);
+    // Resolve reads the dedup key from the same path as the trigger.
+    const resolve = of(all, TYPES.target).find((t) => t.name === 'recovery-dev-pagerduty-resolve')!;
+    expect((resolve.inputs.inputTransformer as { inputPaths: Record<string, string> }).inputPaths.incident).toBe('$.detail.incidentId');
     const trigger = of(all, TYPES.target).find((t) => t.name === 'recovery-dev-pagerduty-trigger')!;
     const tr = trigger.inputs.inputTransformer as { inputPaths: Record<string, string>; inputTemplate: string };
     expect(tr.inputPaths.incident).toBe('$.detail.incidentId');
@@ -112,6 +116,35 @@ describe('notification channels and log features are config switches', () => {
     for (const name of ['recovery-dev-pagerduty-trigger', 'recovery-dev-opsgenie-close', 'recovery-dev-slack']) {
       expect(allowed.some((a) => a.endsWith(`/${name}`))).toBe(true);
     }
+  });
+
+  it("the alarms' OK transitions: one default-bus rule, every playbook's prefix, whole event to the notifier, retried and dead-lettered", () => {
+    // Prepare
+    const rule = of(plain, TYPES.rule).find((r) => r.name === 'recovery-dev-alarm-ok')!;
+    const target = of(plain, TYPES.target).find((t) => t.name === 'recovery-dev-alarm-ok')!;
+    const pattern = JSON.parse(rule.inputs.eventPattern as string);
+    const alarmRules = of(plain, TYPES.rule).filter((r) => !r.inputs.eventBusName && r !== rule);
+    const event = (alarmName: string, value: string) => ({ source: 'aws.cloudwatch', 'detail-type': 'CloudWatch Alarm State Change', detail: { alarmName, state: { value } } });
+    // Assess: the same prefixes as the alarm rules; OK only.
+    expect(rule.inputs.eventBusName).toBeUndefined();
+    expect(pattern.detail.alarmName.map((p: { prefix: string }) => p.prefix).sort()).toEqual(
+      alarmRules.map((r) => JSON.parse(r.inputs.eventPattern as string).detail.alarmName[0].prefix).sort(),
+    );
+    for (const a of of(plain, TYPES.alarm).map((x) => x.name)) {
+      expect([a, matchesPattern(pattern, event(a, 'OK')), matchesPattern(pattern, event(a, 'ALARM'))]).toEqual([a, true, false]);
+    }
+    expect(matchesPattern(pattern, event('recovery-dev2-ec2-system-status-i-1', 'OK'))).toBe(false);
+    expect(String(target.inputs.arn)).toMatch(/function:recovery-dev-notifier$/);
+    expect(target.inputs.inputTransformer).toBeUndefined();
+    expect(target.inputs.inputPath).toBeUndefined();
+    expect(target.inputs.retryPolicy).toEqual({ maximumEventAgeInSeconds: 3600, maximumRetryAttempts: 8 });
+    const policy = JSON.parse(of(plain, TYPES.queuePolicy).find((p) => p.name === 'recovery-dev-events-dlq')!.inputs.policy as string);
+    expect(policy.Statement[0].Condition.ArnEquals['aws:SourceArn'].some((a: string) => a.endsWith('/recovery-dev-alarm-ok'))).toBe(true);
+    // The notifier may read and write the ledger and put recovery events (escalate notify-only alarms, resolve).
+    const fn = of(plain, TYPES.lambda).find((f) => f.name === 'recovery-dev-notifier')!;
+    expect(Object.keys((fn.inputs.environment as { variables: Record<string, string> }).variables)).toEqual(
+      expect.arrayContaining(['LEDGER_TABLE', 'RECOVERY_BUS', 'MODE_PARAMETER', 'NOTIFY_TOPIC_ARN']),
+    );
   });
 
   it('credentials are secret in the synth result and redacted in the --json view', () => {

@@ -117,14 +117,16 @@ describe('notification payloads through the emulator EventBridge', () => {
 
   beforeEach(() => resetEmulator());
 
-  it('PagerDuty: Escalated -> a valid v2 trigger keyed by the incident; Verified -> resolve of the same key; Succeeded -> nothing', async () => {
+  it('PagerDuty: Escalated -> a valid v2 trigger keyed by the incident; Verified or Resolved -> resolve of the same key; Succeeded -> nothing', async () => {
     // Prepare
     const triggerQ = await recreate('recovery-dev-pagerduty-trigger');
     const resolveQ = await recreate('recovery-dev-pagerduty-resolve');
     const d = detail();
+    const escalatedOnly = detail({ incidentId: 'inc-eeeeeeeeeeeeeeee' });
     // Act
     await put(DETAIL_TYPES.escalated, d);
     await put(DETAIL_TYPES.verified, d);
+    await put(DETAIL_TYPES.resolved, escalatedOnly); // its alarm OK again after an escalation (notifier)
     await put(DETAIL_TYPES.succeeded, detail({ incidentId: 'inc-ffffffffffffffff' }));
     // Assess
     const [trigger, ...moreTriggers] = await received(triggerQ);
@@ -135,22 +137,29 @@ describe('notification payloads through the emulator EventBridge', () => {
     expect(t.payload.summary).toContain('ec2-system-status on i-0123456789abcdef0 escalated');
     expect(t.payload.custom_details).toEqual(d);
     const resolves = (await received(resolveQ)).map((r) => PagerDutyResolve.parse(r));
-    expect(resolves).toEqual([{ event_action: 'resolve', dedup_key: d.incidentId }]);
+    expect(resolves).toEqual([
+      { event_action: 'resolve', dedup_key: d.incidentId },
+      { event_action: 'resolve', dedup_key: escalatedOnly.incidentId },
+    ]);
   });
 
-  it('Opsgenie: Escalated -> create with alias = incident id and string details', async () => {
+  it('Opsgenie: Escalated -> create with alias = incident id and string details; Verified or Resolved -> close', async () => {
     // Prepare
     const createQ = await recreate('recovery-dev-opsgenie-create');
     const closeQ = await recreate('recovery-dev-opsgenie-close');
     // Act
     await put(DETAIL_TYPES.escalated, detail());
     await put(DETAIL_TYPES.verified, detail());
+    await put(DETAIL_TYPES.resolved, detail());
     // Assess
     const [create] = (await received(createQ)).map((c) => OpsgenieCreate.parse(c));
     expect(create).toMatchObject({ alias: 'inc-0123456789abcdef', entity: 'i-0123456789abcdef0', priority: 'P2', source: 'recovery-stack' });
     expect(create.details).toEqual({ incidentId: 'inc-0123456789abcdef', playbook: 'ec2-system-status', resource: 'i-0123456789abcdef0', action: 'replace-instance' });
-    const [close] = await received(closeQ);
-    expect(close).toEqual({ source: 'recovery-stack', note: 'recovery verified: the alarm is OK again' });
+    const closes = await received(closeQ);
+    expect(closes).toEqual([
+      { source: 'recovery-stack', note: 'Remediation Verified: the alarm is OK again' },
+      { source: 'recovery-stack', note: 'Remediation Resolved: the alarm is OK again' },
+    ]);
   });
 
   it('AWS Chatbot: one custom notification per outcome people hear about, none for internal requests', async () => {
