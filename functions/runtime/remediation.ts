@@ -3,6 +3,7 @@ import type { ActionDeclaration } from '../actions/declaration';
 import { DETAIL_TYPES, type RecoveryEventDetail, type ResourceRef } from '../contracts/recovery-event';
 import type { RemediationRequest } from '../contracts/remediation-request';
 import { RUNGS } from '../contracts/rungs';
+import { checkAlarmMuteRules } from '../guards/alarm-mute';
 import { checkBreaker, recordFailure } from '../guards/circuit-breaker';
 import { checkChangeCalendar } from '../guards/change-calendar';
 import { reserveAttempt } from '../guards/cooldown';
@@ -21,7 +22,7 @@ import { recordOutcome, type Outcome } from './metrics';
 import { putRecoveryEvent } from './recovery-events';
 import { clientToken, incidentIdOf, InvalidRequest, parseRequest, rungOf } from './request';
 import { resolveResource } from './resource';
-import { faultName, faultState, faultTimestamp, type FaultState } from './fault';
+import { faultName, faultState, faultTimestamp, isAlarm, type FaultState } from './fault';
 import { ConcurrentReads } from './concurrent-reads';
 import { scheduleVerification } from './verification';
 
@@ -150,6 +151,8 @@ function healthService(type: ResourceRef['type']): string {
 interface GuardReads {
   mode: () => Promise<ModeReading>;
   changeCalendar: () => Promise<Verdict>;
+  /** Alarm mute rules in force on the fault's alarm (CloudWatch alarm faults only). */
+  alarmMute: () => Promise<Verdict>;
   breaker: () => Promise<Verdict>;
   diagnosis: () => Promise<Diagnosis>;
   fault: () => Promise<FaultState | undefined>;
@@ -170,12 +173,13 @@ function startGuardReads(reads: ConcurrentReads, env: ActionEnv, request: Remedi
   if (known?.mode === 'off') {
     // Stood down, and known without a call: read nothing else (an alarm storm while off costs no fleet reads).
     const unread = () => Promise.reject(new Error('not read: the kill switch is off'));
-    return { mode: async () => known, changeCalendar: unread, breaker: unread, diagnosis: unread, fault: unread, health: unread };
+    return { mode: async () => known, changeCalendar: unread, alarmMute: unread, breaker: unread, diagnosis: unread, fault: unread, health: unread };
   }
   const diagnosis = reads.start(() => diagnose(resource, diagnosers));
   return {
     mode: reads.start(() => readMode(env.modeParameter, env.modeCacheSeconds)),
     changeCalendar: reads.start(() => checkChangeCalendar(env.changeCalendar)),
+    alarmMute: reads.start(() => checkAlarmMuteRules(isAlarm(request.event) ? request.event.detail.alarmName : undefined)),
     breaker: reads.start(() => checkBreaker(env.ledgerTable, request.playbook.name)),
     diagnosis,
     fault: reads.start(() => faultState(env.ledgerTable, request.event).catch(() => undefined)),
@@ -243,9 +247,9 @@ async function decide(
     return v.ok ? undefined : skip(v.reason);
   };
 
-  // Judged in this order (the reads already run): kill switch, change calendar, circuit breaker.
+  // Judged in this order (the reads already run): kill switch, change calendar, alarm mute rules, circuit breaker.
   if (mode === 'off') return skip(modeReading.note ?? `kill switch ${env.modeParameter} is off`, { release: false });
-  let stop = (await gate(await reads.changeCalendar())) ?? (await gate(await reads.breaker()));
+  let stop = (await gate(await reads.changeCalendar())) ?? (await gate(await reads.alarmMute())) ?? (await gate(await reads.breaker()));
   if (stop) return stop;
 
   // Diagnose: evidence first, then does this rung fit what we see?

@@ -1,7 +1,7 @@
 import { handler } from '../../functions/handlers/ssm-automation';
 import { logger } from '../../functions/runtime/logger';
 import { countMutations, stubAutomation } from './sdk-probes';
-import { alarmEvent, busEvents, createStack, ledgerItems, playbook, putAlarm, request, runInstances, setMode, type TestStack } from './stack';
+import { alarmEvent, busEvents, createStack, ledgerItems, muteRules, playbook, putAlarm, request, runInstances, setMode, type TestStack } from './stack';
 
 /**
  * Guards in front of the ssm-automation (reboot) rung. SSM Automation
@@ -226,11 +226,14 @@ describe('guards', () => {
       const calls: string[] = [];
       const clients = Object.entries(await sdk.builtClients());
       for (const [key, c] of clients) c.middlewareStack.add((next: (a: unknown) => Promise<unknown>, ctx: { commandName?: string }) => (a: unknown) => (calls.push(`${key}:${ctx.commandName}`), next(a)), { step: 'initialize', name: 'seen' });
+      // The mute-rule stand-in answers before client middleware: it keeps its own record.
+      muteRules.requests.length = 0;
       // Act
       const out = await handler(await instanceAlarm(ids[1])).finally(() => clients.forEach(([, c]) => c.middlewareStack.remove('seen')));
       // Assess
       expect(out).toMatchObject({ outcome: 'skipped', reason: expect.stringMatching(/kill switch .* is off/) });
       expect(calls.filter((c) => !/^(dynamodb|events):/.test(c))).toEqual([]);
+      expect(muteRules.requests).toEqual([]);
       expect(calls.length).toBeGreaterThan(0); // the idempotency record, the skip record and event
     });
 

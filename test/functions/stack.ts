@@ -1,5 +1,5 @@
 import { AutoScalingClient, CreateAutoScalingGroupCommand } from '@aws-sdk/client-auto-scaling';
-import { CloudWatchClient, PutMetricAlarmCommand, SetAlarmStateCommand } from '@aws-sdk/client-cloudwatch';
+import { CloudWatchClient, PutMetricAlarmCommand, SetAlarmStateCommand, type AlarmMuteRuleStatus, type ListAlarmMuteRulesCommandInput } from '@aws-sdk/client-cloudwatch';
 import { CreateTableCommand, DynamoDBClient, UpdateTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
 import {
   CreateLaunchTemplateCommand,
@@ -24,6 +24,7 @@ import { alarmName, modeParameterName } from '../../functions/contracts/naming';
 import { RECOVERY_SOURCE } from '../../functions/contracts/recovery-event';
 import type { FaultEvent, PlaybookParams, RemediationRequest } from '../../functions/contracts/remediation-request';
 import { forgetMode } from '../../functions/guards/kill-switch';
+import * as sdk from '../../functions/runtime/sdk';
 import { ACCOUNT, REGION, clientConfig, resetEmulator, useEmulatorEnv } from '../support/aws';
 
 /**
@@ -107,7 +108,89 @@ export async function createStack(guardrails: Partial<Guardrails> = {}, mode: 'a
     POWERTOOLS_METRICS_DISABLED: 'true',
   });
   delete process.env[ENV.changeCalendar];
+  await installMuteRuleStandIn();
   return { verifyQueueUrl, eventsQueueUrl, topicArn, topicQueueUrl };
+}
+
+// ---------- alarm mute rules (stand-in) ----------
+
+/**
+ * STAND-IN for CloudWatch ListAlarmMuteRules, which moto 5.2 does not
+ * implement (it answers HTTP 500 with an HTML page, which the SDK would retry
+ * on every guarded invocation). createStack installs it on the functions' own
+ * CloudWatch client with aws-sdk-client-mock: only ListAlarmMuteRulesCommand
+ * is answered here, every other command (DescribeAlarms, ...) calls through
+ * to moto. It answers from the rules a test declares (`muteRules.put`), none
+ * by default, honouring the AlarmName and Statuses filters as AWS does.
+ */
+export interface MuteRule {
+  name: string;
+  /** The alarms the rule targets (MuteTargets.AlarmNames). */
+  alarmNames: string[];
+  status: AlarmMuteRuleStatus;
+  muteType?: 'ONE_TIME' | 'RECURRING';
+  expireDate?: Date;
+}
+
+class MuteRulesStandIn {
+  private rules: MuteRule[] = [];
+  private failure: Error | undefined;
+  /** Every ListAlarmMuteRules request the functions sent (the stub bypasses client middleware). */
+  readonly requests: ListAlarmMuteRulesCommandInput[] = [];
+
+  put(rule: MuteRule): string {
+    this.rules.push(rule);
+    return this.arnOf(rule.name);
+  }
+
+  /** From now on every ListAlarmMuteRules fails as AWS refuses it (e.g. AccessDeniedException). */
+  failWith(name: string, message: string): void {
+    this.failure = Object.assign(new Error(message), { name, $fault: 'client', $metadata: { httpStatusCode: 400 } });
+  }
+
+  reset(): void {
+    this.rules = [];
+    this.failure = undefined;
+    this.requests.length = 0;
+  }
+
+  arnOf(name: string): string {
+    return `arn:aws:cloudwatch:${REGION}:${ACCOUNT}:alarm-mute-rule:${name}`;
+  }
+
+  answer(input: ListAlarmMuteRulesCommandInput) {
+    this.requests.push(input);
+    if (this.failure) return Promise.reject(this.failure);
+    const rules = this.rules.filter(
+      (r) => (!input.AlarmName || r.alarmNames.includes(input.AlarmName)) && (!input.Statuses?.length || input.Statuses.includes(r.status)),
+    );
+    return Promise.resolve({
+      $metadata: {},
+      AlarmMuteRuleSummaries: rules.map((r) => ({
+        AlarmMuteRuleArn: this.arnOf(r.name),
+        Status: r.status,
+        MuteType: r.muteType ?? 'ONE_TIME',
+        ExpireDate: r.expireDate,
+        LastUpdatedTimestamp: new Date(),
+      })),
+    });
+  }
+}
+
+export const muteRules = new MuteRulesStandIn();
+let muteStub: { client: object; send: unknown } | undefined;
+
+async function installMuteRuleStandIn(): Promise<void> {
+  muteRules.reset();
+  const { client } = await sdk.cloudwatch();
+  // Once per client (a test file keeps its functions' clients): only the declared rules are reset.
+  if (muteStub?.client === client && client.send === muteStub.send) return;
+  const { mockClient } = await import('aws-sdk-client-mock');
+  const cw = await import('@aws-sdk/client-cloudwatch');
+  const mock = mockClient(client);
+  mock.send.callThrough();
+  mock.on(cw.ListAlarmMuteRulesCommand).callsFake((input: ListAlarmMuteRulesCommandInput) => muteRules.answer(input));
+  muteStub = { client, send: client.send };
 }
 
 export async function setMode(mode: string): Promise<void> {
