@@ -51,6 +51,9 @@ const ACTION_RUNTIME: PermissionStatement[] = [
   { sid: 'ScheduleVerification', actions: ['sqs:SendMessage'], resources: ['{verifyQueueArn}'] },
   { sid: 'HealthStandDown', actions: ['health:DescribeEvents'], resources: ['*'] },
   { sid: 'ChangeCalendar', actions: ['ssm:GetCalendarState'], resources: ['{changeCalendarArn}'] },
+  // functions/guards/alarm-mute.ts: a read-only list across the account's mute rules, filtered by alarm name in
+  // the request; the rules are other teams' resources (any name), so it is not narrowed to an ARN pattern.
+  { sid: 'AlarmMuteRules', actions: ['cloudwatch:ListAlarmMuteRules'], resources: ['*'] },
   {
     sid: 'Diagnose',
     // Read-only evidence gathered before every action (functions/runtime/diagnosis.ts); AWS does not scope these.

@@ -36,4 +36,11 @@ describe('function catalog', () => {
       }
     }
   });
+
+  it('grants the alarm mute-rule read to every action function, not to the verifier (it changes nothing)', () => {
+    // Assess
+    const grants = (name: string) => FUNCTIONS.find((f) => f.name === name)!.permissions.filter((p) => p.actions.includes('cloudwatch:ListAlarmMuteRules'));
+    for (const f of FUNCTIONS.filter((x) => x.name in ACTIONS)) expect(grants(f.name)).toEqual([{ sid: 'AlarmMuteRules', actions: ['cloudwatch:ListAlarmMuteRules'], resources: ['*'] }]);
+    expect(grants('verifier')).toEqual([]);
+  });
 });
