@@ -73,14 +73,33 @@ const sdkSchemaLiteralKeys: esbuild.Plugin = {
   name: 'aws-sdk-schema-literal-keys',
   setup(b) {
     b.onLoad({ filter: /[\\/]node_modules[\\/]@aws-sdk[\\/][^\\/]+[\\/]dist-es[\\/]schemas[\\/][^\\/]+\.js$/ }, (args) => {
-      const src = readFileSync(args.path, 'utf8');
-      const consts = new Map<string, string>();
-      for (const m of src.matchAll(/^const (_[A-Za-z0-9_]+) = ("[^"\\\n]*");$/gm)) consts.set(m[1], m[2]);
-      const contents = src.replace(/([{,]\s*)\[(_[A-Za-z0-9_]+)\]:/g, (all, lead: string, id: string) => (consts.has(id) ? `${lead}${consts.get(id)}:` : all));
-      return { contents: registerErrorsFromTable(contents), loader: 'js' };
+      const contents = schemaLiteralKeys(readFileSync(args.path, 'utf8'));
+      const errors = errorsPathOf(args.path);
+      const plan = existsSync(errors) ? errorMergePlan(readFileSync(errors, 'utf8'), contents) : undefined;
+      return { contents: registerErrorsFromTable(contents, plan), loader: 'js' };
     });
   },
 };
+
+/** The schema file's string constants (`const _x = "..."`), by name. */
+function schemaConsts(src: string): Map<string, string> {
+  const consts = new Map<string, string>();
+  for (const m of src.matchAll(/^const (\w+) = ("[^"\\\n]*");$/gm)) consts.set(m[1], m[2]);
+  return consts;
+}
+
+/**
+ * Computed keys become their constant's literal (see above); an error's name
+ * repeated as a template literal in its `awsQueryError` trait becomes the
+ * constant the schema already names it by: the same string either way.
+ */
+function schemaLiteralKeys(src: string): string {
+  const consts = schemaConsts(src);
+  const constFor = new Map([...consts].filter(([id]) => id.startsWith('_')).map(([id, v]) => [JSON.parse(v) as string, id]));
+  return src
+    .replace(/([{,]\s*)\[(_[A-Za-z0-9_]+)\]:/g, (all, lead: string, id: string) => (consts.has(id) && id.startsWith('_') ? `${lead}${consts.get(id)}:` : all))
+    .replace(/("awsQueryError": \[)`(\w+)`/g, (all, lead: string, text: string) => (constFor.has(text) ? `${lead}${constFor.get(text)}` : all));
+}
 
 const ERROR_SCHEMA = /^export var (\w+)\$ = \[-3, (\w+), ([^,\n]+),\n([\s\S]*?)\n\];\n(\w+)\.registerError\(\1\$, (\w+)\);\n/gm;
 
@@ -92,27 +111,59 @@ const ERROR_SCHEMA = /^export var (\w+)\$ = \[-3, (\w+), ([^,\n]+),\n([\s\S]*?)\
  * registers the same arrays (same elements, same length), with the same
  * classes, in the same order.
  */
-export function registerErrorsFromTable(src: string): string {
+interface ErrorSchemaEntry {
+  start: number;
+  end: number;
+  id: string;
+  ns: string;
+  name: string;
+  rest: string;
+  registry: string;
+  cls: string;
+  nsValue?: string;
+  nameValue?: string;
+}
+
+/** The `export var X$ = [-3, ...]; registry.registerError(X$, X);` pairs that can move into a table. */
+function errorSchemaEntries(src: string): ErrorSchemaEntry[] {
+  const consts = schemaConsts(src);
+  const value = (id: string) => (consts.has(id) ? (JSON.parse(consts.get(id)!) as string) : undefined);
   const named = (id: string) => [...src.matchAll(new RegExp(`(?<![\\w$])${id}\\$`, 'g'))].length;
-  const runs: { start: number; end: number; registry: string; rows: string[] }[] = [];
+  const entries: ErrorSchemaEntry[] = [];
   for (const m of src.matchAll(ERROR_SCHEMA)) {
     const [all, id, ns, name, rest, registry, cls] = m;
     if (cls !== id || named(id) !== 2) continue;
-    const row = `[${ns}, ${name}, ${cls},\n${rest}]`;
+    entries.push({ start: m.index!, end: m.index! + all.length, id, ns, name, rest, registry, cls, nsValue: value(ns), nameValue: value(name) });
+  }
+  return entries;
+}
+
+export function registerErrorsFromTable(src: string, plan?: ErrorMergePlan): string {
+  const consts = schemaConsts(src);
+  const constFor = new Map([...consts].map(([id, v]) => [JSON.parse(v) as string, id]));
+  const runs: { start: number; end: number; registry: string; ns: string; rows: string[] }[] = [];
+  for (const e of errorSchemaEntries(src)) {
+    // With the merge plan the row builds the class: its name and members, written once (members by their constant).
+    const c = plan?.classes.get(e.cls);
+    const members = c && (c.members.length > 0 || c.retryable) ? [`[${c.members.map((n) => constFor.get(n) ?? JSON.stringify(n)).join(', ')}]`] : [];
+    const args = c && [e.ns, e.name, c.server ? '1' : '0', ...members, ...(c.retryable ? [`() => (${c.retryable})`] : [])];
+    const ctor = args ? `__errorClass(${args.join(', ')})` : e.cls;
+    const row = `[${e.name}, ${ctor},\n${e.rest}]`;
     const last = runs[runs.length - 1];
-    if (last && last.end === m.index && last.registry === registry) {
+    if (last && last.end === e.start && last.registry === e.registry && last.ns === e.ns) {
       last.rows.push(row);
-      last.end += all.length;
-    } else runs.push({ start: m.index!, end: m.index! + all.length, registry, rows: [row] });
+      last.end = e.end;
+    } else runs.push({ start: e.start, end: e.end, registry: e.registry, ns: e.ns, rows: [row] });
   }
   let out = src;
   for (const run of runs.reverse()) {
-    // Rows start with the namespace: one loop per namespace, named once.
-    const ns = run.rows[0].slice(1, run.rows[0].indexOf(','));
-    if (!run.rows.every((r) => r.startsWith(`[${ns}, `))) continue;
-    const rows = run.rows.map((r) => `[${r.slice(ns.length + 3)}`);
-    const loop = `for (const [name, ctor, ...rest] of [\n${rows.join(',\n')}\n]) ${run.registry}.registerError([-3, ${ns}, name, ...rest], ctor);\n`;
+    const keep = plan ? '__errorClasses[name] = ctor' : 'ctor';
+    const loop = `for (const [name, ctor, ...rest] of [\n${run.rows.join(',\n')}\n]) ${run.registry}.registerError([-3, ${run.ns}, name, ...rest], ${keep});\n`;
     out = out.slice(0, run.start) + loop + out.slice(run.end);
+  }
+  if (plan) {
+    const header = `import { ${plan.base.name} as __BaseException } from "../models/${plan.base.module}";\n${ERROR_CLASS_FACTORY}export const __errorClasses = {};\n`;
+    out = out.replace(ERRORS_IMPORT, () => header);
   }
   return out;
 }
@@ -220,33 +271,38 @@ const sdkPackageVersionOnly: esbuild.Plugin = {
  * instanceof. A class with anything else in its body is left as written.
  */
 const ERROR_CLASS =
-  /^export class (\w+) extends __BaseException \{\n {4}static shapeId = "([\w.]+)#(\w+)";\n {4}name = "\1";\n {4}\$fault = "(client|server)";\n((?: {4}\w+;\n)*) {4}constructor\(opts\) \{\n {8}super\(\{\n {12}name: "\1",\n {12}\$fault: "\4",\n {12}\.\.\.opts,\n {8}\}\);\n {8}Object\.setPrototypeOf\(this, \1\.prototype\);\n((?: {8}this\.\w+ = opts\.\w+;\n)*) {4}\}\n\}\n?$/;
+  /^export class (\w+) extends __BaseException \{\n {4}static shapeId = "([\w.]+)#(\w+)";\n {4}name = "\1";\n {4}\$fault = "(client|server)";\n(?: {4}\$retryable = (\{[^\n]*\});\n)?((?: {4}\w+;\n)*) {4}constructor\(opts\) \{\n {8}super\(\{\n {12}name: "\1",\n {12}\$fault: "\4",\n {12}\.\.\.opts,\n {8}\}\);\n {8}Object\.setPrototypeOf\(this, \1\.prototype\);\n((?: {8}this\.\w+ = opts\.\w+;\n)*) {4}\}\n\}\n?$/;
 
-export function compactErrorClasses(src: string): string {
-  const parts = src.split(/^(?=export class )/m);
-  const namespaces: string[] = [];
-  const out = parts.map((part) => {
-    const m = ERROR_CLASS.exec(part);
-    if (!m || m[3] !== m[1]) return part;
-    const [, name, ns, , fault, fieldLines, assignLines] = m;
-    const fields = [...fieldLines.matchAll(/(\w+);/g)].map((f) => f[1]);
-    const assigned = [...assignLines.matchAll(/this\.(\w+) = opts\.(\w+);/g)].map((a) => (a[1] === a[2] ? a[1] : '?'));
-    if (fields.join() !== assigned.join()) return part;
-    if (!namespaces.includes(ns)) namespaces.push(ns);
-    const args = [`__errorNs${namespaces.indexOf(ns)}`, JSON.stringify(name), fault === 'server' ? '1' : '0', ...(fields.length > 0 ? [JSON.stringify(fields)] : [])];
-    return `export const ${name} = /* @__PURE__ */ __errorClass(${args.join(', ')});\n`;
-  });
-  if (namespaces.length === 0) return src;
-  // Class fields (name, $fault, members) are defined after super() in this order, then the
-  // constructor copies the members from the options: the factory does the same.
-  const factory = `${namespaces.map((ns, i) => `const __errorNs${i} = ${JSON.stringify(ns)};`).join('\n')}
-const __errorClass = (ns, name, server, members = []) => {
+interface ErrorClass {
+  name: string;
+  ns: string;
+  server: boolean;
+  members: string[];
+  /** The `$retryable` field's initialiser (an object literal), if the class declares one. */
+  retryable?: string;
+}
+
+/** The class an `export class` block of errors.js declares, when it has exactly the generated shape. */
+function parseErrorClass(part: string): ErrorClass | undefined {
+  const m = ERROR_CLASS.exec(part);
+  if (!m || m[3] !== m[1]) return undefined;
+  const [, name, ns, , fault, retryable, fieldLines, assignLines] = m;
+  const fields = [...fieldLines.matchAll(/(\w+);/g)].map((f) => f[1]);
+  const assigned = [...assignLines.matchAll(/this\.(\w+) = opts\.(\w+);/g)].map((a) => (a[1] === a[2] ? a[1] : '?'));
+  return fields.join() === assigned.join() ? { name, ns, server: fault === 'server', members: fields, retryable } : undefined;
+}
+
+// Class fields (name, $fault, $retryable when declared, members) are defined after super() in
+// this order, then the constructor copies the members from the options: the factory does the
+// same ($retryable's initialiser runs per instance, as a field initialiser does).
+const ERROR_CLASS_FACTORY = `const __errorClass = (ns, name, server, members = [], retryable) => {
   const fault = server ? "server" : "client";
   const C = { [name]: class extends __BaseException {
     constructor(opts) {
       super({ name, $fault: fault, ...opts });
       this.name = name;
       this.$fault = fault;
+      if (retryable) this.$retryable = retryable();
       Object.setPrototypeOf(this, C.prototype);
       for (const m of members) this[m] = opts[m];
     }
@@ -255,16 +311,67 @@ const __errorClass = (ns, name, server, members = []) => {
   return C;
 };
 `;
-  return [out[0], factory, ...out.slice(1)].join('');
+
+export function compactErrorClasses(src: string): string {
+  const parts = src.split(/^(?=export class )/m);
+  const namespaces: string[] = [];
+  const out = parts.map((part) => {
+    const c = parseErrorClass(part);
+    if (!c) return part;
+    if (!namespaces.includes(c.ns)) namespaces.push(c.ns);
+    const args = [`__errorNs${namespaces.indexOf(c.ns)}`, JSON.stringify(c.name), c.server ? '1' : '0', ...(c.members.length > 0 || c.retryable ? [JSON.stringify(c.members)] : []), ...(c.retryable ? [`() => (${c.retryable})`] : [])];
+    return `export const ${c.name} = /* @__PURE__ */ __errorClass(${args.join(', ')});\n`;
+  });
+  if (namespaces.length === 0) return src;
+  const consts = namespaces.map((ns, i) => `const __errorNs${i} = ${JSON.stringify(ns)};`).join('\n');
+  return [out[0], `${consts}\n${ERROR_CLASS_FACTORY}`, ...out.slice(1)].join('');
 }
+
+/**
+ * When every class of a client's models/errors.js has the generated shape and
+ * its schemas/schemas_0.js registers each of them from the table (below), the
+ * classes are built in that table instead: errors.js then only re-exports
+ * them, and each error's name and members are written once. The plan is
+ * computed from both files by both loads, so they always agree.
+ */
+interface ErrorMergePlan {
+  base: { name: string; module: string };
+  classes: Map<string, ErrorClass>;
+}
+
+const ERRORS_IMPORT = /^import \{([^}]*)\} from "\.\.\/models\/errors";\n/m;
+
+function errorMergePlan(errorsSrc: string, schemasSrc: string): ErrorMergePlan | undefined {
+  const parts = errorsSrc.split(/^(?=export class )/m);
+  const base = /^import \{ (\w+) as __BaseException \} from "\.\/(\w+)";$/.exec(parts[0].trim());
+  if (!base || parts.length < 2) return undefined;
+  const classes = new Map<string, ErrorClass>();
+  for (const part of parts.slice(1)) {
+    const c = parseErrorClass(part);
+    if (!c) return undefined;
+    classes.set(c.name, c);
+  }
+  const imported = ERRORS_IMPORT.exec(schemasSrc)?.[1].split(',').map((n) => n.trim()).filter(Boolean);
+  if (!imported || imported.some((n) => !classes.has(n))) return undefined;
+  const tabled = new Set(errorSchemaEntries(schemasSrc).filter((e) => classes.get(e.cls)?.name === e.nameValue && classes.get(e.cls)?.ns === e.nsValue).map((e) => e.cls));
+  if (imported.some((n) => !tabled.has(n))) return undefined;
+  return { base: { name: base[1], module: base[2] }, classes };
+}
+
+const errorsPathOf = (schemasPath: string) => path.join(path.dirname(schemasPath), '..', 'models', 'errors.js');
+const schemasPathOf = (errorsPath: string) => path.join(path.dirname(errorsPath), '..', 'schemas', 'schemas_0.js');
 
 const sdkCompactErrors: esbuild.Plugin = {
   name: 'aws-sdk-compact-errors',
   setup(b) {
-    b.onLoad({ filter: /[\\/]node_modules[\\/]@aws-sdk[\\/][^\\/]+[\\/]dist-es[\\/](?:.+[\\/])?models[\\/]errors\.js$/ }, (args) => ({
-      contents: compactErrorClasses(readFileSync(args.path, 'utf8')),
-      loader: 'js',
-    }));
+    b.onLoad({ filter: /[\\/]node_modules[\\/]@aws-sdk[\\/][^\\/]+[\\/]dist-es[\\/](?:.+[\\/])?models[\\/]errors\.js$/ }, (args) => {
+      const src = readFileSync(args.path, 'utf8');
+      const schemas = schemasPathOf(args.path);
+      const plan = existsSync(schemas) ? errorMergePlan(src, schemaLiteralKeys(readFileSync(schemas, 'utf8'))) : undefined;
+      if (!plan) return { contents: compactErrorClasses(src), loader: 'js' };
+      const reexports = [...plan.classes.keys()].map((n) => `export const ${n} = __errorClasses[${JSON.stringify(n)}];`);
+      return { contents: `import { __errorClasses } from "../schemas/schemas_0";\n${reexports.join('\n')}\n`, loader: 'js' };
+    });
   },
 };
 

@@ -85,6 +85,7 @@ describe('bundleFunction', () => {
       ['ResourceDataSyncNotFoundException', realSsm.ResourceDataSyncNotFoundException],
       ['ConditionalCheckFailedException', realDynamodb.ConditionalCheckFailedException],
       ['ResourceNotFoundException', realDynamodb.ResourceNotFoundException],
+      ['ReplicatedWriteConflictException', realDynamodb.ReplicatedWriteConflictException],
       ['TransactionCanceledException', realDynamodb.TransactionCanceledException],
     ];
     for (const [name, real] of pairs) {
