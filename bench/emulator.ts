@@ -19,9 +19,10 @@ export interface BenchSandbox {
 
 /**
  * Services the gap proxy has no stand-in for, by the SDK's service id
- * (AWS_ENDPOINT_URL_<ID>). EC2, SSM and Health stay behind the proxy.
+ * (AWS_ENDPOINT_URL_<ID>). EC2, SSM, Health and CloudWatch (ListAlarmMuteRules)
+ * stay behind the proxy.
  */
-const DIRECT_TO_MOTO = ['DYNAMODB', 'CLOUDWATCH', 'EVENTBRIDGE', 'SQS', 'SNS', 'AUTO_SCALING'];
+const DIRECT_TO_MOTO = ['DYNAMODB', 'EVENTBRIDGE', 'SQS', 'SNS', 'AUTO_SCALING'];
 
 /** `endpoint`: a running moto_server to use (it is reset) instead of starting one, e.g. jest's. */
 export async function withSandbox<T>(fn: (s: BenchSandbox) => Promise<T>, endpoint?: string): Promise<T> {

@@ -53,7 +53,7 @@ export async function openSandbox(opts: { endpoint?: string; log: (line: string)
     await moto?.stop();
     throw e;
   }
-  opts.log(`gap proxy on ${proxy.endpoint} (stand-ins: SSM Automation, Change Calendar, EC2 instance/volume status, AWS Health)`);
+  opts.log(`gap proxy on ${proxy.endpoint} (stand-ins: SSM Automation, Change Calendar, EC2 instance/volume status, AWS Health, CloudWatch alarm mute rules)`);
   const clients = clientsFor(endpoint);
   let closing: Promise<void> | undefined;
   return {

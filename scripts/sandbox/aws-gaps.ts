@@ -1,5 +1,6 @@
 import { createServer, request as httpRequest, type IncomingMessage, type Server } from 'node:http';
 import { EC2Client } from '@aws-sdk/client-ec2';
+import { AlarmMuteRules } from './gaps/alarm-mute-rules';
 import { ApiFaults } from './gaps/api-faults';
 import { ChangeCalendar } from './gaps/change-calendar';
 import { completeDetachVolume } from './gaps/detach-volume';
@@ -20,6 +21,7 @@ import { SsmAutomation } from './gaps/ssm-automation';
  *   - SSM Change Calendar state;
  *   - EC2 DescribeInstanceStatus / DescribeVolumeStatus with injected impairments;
  *   - AWS Health DescribeEvents;
+ *   - CloudWatch ListAlarmMuteRules (alarm mute rules; none unless a scenario mutes an alarm);
  * plus API failures a scenario injects on purpose (ApiFaults), and one
  * fidelity fix (DetachVolume without InstanceId, which AWS accepts and moto does not).
  * Every request is recorded (service, operation, resource ids, status), so the
@@ -44,6 +46,7 @@ export interface GapProxy {
   apiFaults: ApiFaults;
   health: HealthEvents;
   calendar: ChangeCalendar;
+  muteRules: AlarmMuteRules;
   automation: SsmAutomation;
   calls: CallRecord[];
   /** Count of fleet-changing requests that reached moto (EC2, Auto Scaling): a cheap "did anything change?". */
@@ -107,6 +110,7 @@ export async function startAwsGaps(opts: { upstream: string; region?: string; lo
   const apiFaults = new ApiFaults();
   const health = new HealthEvents();
   const calendar = new ChangeCalendar();
+  const muteRules = new AlarmMuteRules(opts.region ?? 'us-east-1');
   const automation = new SsmAutomation(ec2, impairments);
   const calls: CallRecord[] = [];
   let fleetChanges = 0;
@@ -114,6 +118,7 @@ export async function startAwsGaps(opts: { upstream: string; region?: string; lo
   async function standIn(req: AwsRequest): Promise<StandInResponse | undefined> {
     if (req.service === 'ssm') return (await automation.handle(req)) ?? calendar.handle(req);
     if (req.service === 'health') return health.handle(req);
+    if (req.service === 'monitoring') return muteRules.handle(req);
     if (req.service === 'ec2' && req.operation === 'DescribeInstanceStatus') return describeInstanceStatus(ec2, req, impairments);
     if (req.service === 'ec2' && req.operation === 'DescribeVolumeStatus') return describeVolumeStatus(ec2, req, impairments);
     return undefined;
@@ -193,6 +198,7 @@ export async function startAwsGaps(opts: { upstream: string; region?: string; lo
     apiFaults,
     health,
     calendar,
+    muteRules,
     automation,
     calls,
     fleetChanges: () => fleetChanges,

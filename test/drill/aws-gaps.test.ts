@@ -1,4 +1,5 @@
 import { AttachVolumeCommand, CreateVolumeCommand, DescribeInstanceStatusCommand, DescribeInstancesCommand, DescribeRegionsCommand, DescribeVolumeStatusCommand, DetachVolumeCommand, EC2Client, RunInstancesCommand, StartInstancesCommand, StopInstancesCommand } from '@aws-sdk/client-ec2';
+import { CloudWatchClient, DescribeAlarmsCommand, ListAlarmMuteRulesCommand } from '@aws-sdk/client-cloudwatch';
 import { DescribeEventsCommand, HealthClient } from '@aws-sdk/client-health';
 import { GetAutomationExecutionCommand, SSMClient, StartAutomationExecutionCommand } from '@aws-sdk/client-ssm';
 import { startAwsGaps, type GapProxy } from '../../scripts/sandbox/aws-gaps';
@@ -119,6 +120,29 @@ describe('aws gap proxy', () => {
     expect(empty.events).toEqual([]);
     expect(ec2Events.events).toEqual([expect.objectContaining({ service: 'EC2', statusCode: 'open', availabilityZone: 'us-east-1a', startTime: expect.any(Date) })]);
     expect(ebsEvents.events).toEqual([]);
+  });
+
+  it('answers CloudWatch ListAlarmMuteRules (moto lacks it) from the rules set, by alarm and status; other CloudWatch calls reach moto', async () => {
+    // Prepare
+    const cw = new CloudWatchClient({ ...viaProxy(), maxAttempts: 1 });
+    const expireDate = new Date('2026-12-01T00:00:00.000Z');
+    proxy.muteRules.put({ name: 'patching', alarmNames: ['recovery-dev-a', 'recovery-dev-b'], status: 'ACTIVE', expireDate });
+    proxy.muteRules.put({ name: 'next-week', alarmNames: ['recovery-dev-a'], status: 'SCHEDULED' });
+    // Act
+    const active = await cw.send(new ListAlarmMuteRulesCommand({ AlarmName: 'recovery-dev-a', Statuses: ['ACTIVE'] }));
+    const other = await cw.send(new ListAlarmMuteRulesCommand({ AlarmName: 'recovery-dev-c', Statuses: ['ACTIVE'] }));
+    const alarms = await cw.send(new DescribeAlarmsCommand({ AlarmNames: ['recovery-dev-a'] }));
+    // Assess
+    expect(active.AlarmMuteRuleSummaries).toEqual([
+      { AlarmMuteRuleArn: 'arn:aws:cloudwatch:us-east-1:123456789012:alarm-mute-rule:patching', Status: 'ACTIVE', MuteType: 'ONE_TIME', ExpireDate: expireDate, LastUpdatedTimestamp: expect.any(Date) },
+    ]);
+    expect(other.AlarmMuteRuleSummaries).toEqual([]);
+    expect(alarms.MetricAlarms).toEqual([]);
+    expect(proxy.calls.map((c) => [c.service, c.operation, c.by])).toEqual([
+      ['monitoring', 'ListAlarmMuteRules', 'stand-in'],
+      ['monitoring', 'ListAlarmMuteRules', 'stand-in'],
+      ['monitoring', 'DescribeAlarms', 'moto'],
+    ]);
   });
 
   it('fails an injected API call once with the AWS error, then lets it through', async () => {

@@ -1,3 +1,4 @@
+import { alarmMute } from './alarm-mute';
 import { alarmStorm } from './alarm-storm';
 import { asgReplace } from './asg-replace';
 import { dryRun } from './dry-run';
@@ -22,6 +23,7 @@ export const SCENARIOS: Scenario<never>[] = [
   killSwitch,
   dryRun,
   healthStandDown,
+  alarmMute,
   restoreRollback,
   kubernetesRolloutUndo,
 ] as unknown as Scenario<never>[];

@@ -149,7 +149,7 @@ export function handedToHumansChecks(env: ScenarioEnv, ids: string[]): Check[] {
 
 /**
  * For the scenarios whose right answer is to do nothing (kill switch, dry-run,
- * Health stand-down): no fleet-changing call, the instance still running, and
+ * Health stand-down, muted alarm): no fleet-changing call, the instance still running, and
  * the reason of the first `Remediation Skipped` told about it.
  */
 export async function leftAloneChecks(
