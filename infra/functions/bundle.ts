@@ -145,10 +145,11 @@ export function registerErrorsFromTable(src: string, plan?: ErrorMergePlan): str
   for (const e of errorSchemaEntries(src)) {
     // With the merge plan the row builds the class: its name and members, written once (members by their constant).
     const c = plan?.classes.get(e.cls);
-    const members = c && (c.members.length > 0 || c.retryable) ? [`[${c.members.map((n) => constFor.get(n) ?? JSON.stringify(n)).join(', ')}]`] : [];
-    const args = c && [e.ns, e.name, c.server ? '1' : '0', ...members, ...(c.retryable ? [`() => (${c.retryable})`] : [])];
-    const ctor = args ? `__errorClass(${args.join(', ')})` : e.cls;
-    const row = `[${e.name}, ${ctor},\n${e.rest}]`;
+    // The class spec: 0/1 (server fault) alone, or [fault, members, $retryable initialiser].
+    const members = c && `[${c.members.map((n) => constFor.get(n) ?? JSON.stringify(n)).join(', ')}]`;
+    const spec = c && (c.members.length > 0 || c.retryable ? `[${[c.server ? '1' : '0', members, ...(c.retryable ? [`() => (${c.retryable})`] : [])].join(', ')}]` : c.server ? '1' : '0');
+    if (plan && !c) continue; // (not reached: the plan covers every entry whose class errors.js declares)
+    const row = `[${e.name}, ${spec ?? e.cls},\n${e.rest}]`;
     const last = runs[runs.length - 1];
     if (last && last.end === e.start && last.registry === e.registry && last.ns === e.ns) {
       last.rows.push(row);
@@ -157,8 +158,9 @@ export function registerErrorsFromTable(src: string, plan?: ErrorMergePlan): str
   }
   let out = src;
   for (const run of runs.reverse()) {
-    const keep = plan ? '__errorClasses[name] = ctor' : 'ctor';
-    const loop = `for (const [name, ctor, ...rest] of [\n${run.rows.join(',\n')}\n]) ${run.registry}.registerError([-3, ${run.ns}, name, ...rest], ${keep});\n`;
+    const loop = plan
+      ? `for (const [name, spec, ...rest] of [\n${run.rows.join(',\n')}\n]) ${run.registry}.registerError([-3, ${run.ns}, name, ...rest], __errorClasses[name] = __errorClass(${run.ns}, name, ...(typeof spec === "number" ? [spec] : spec)));\n`
+      : `for (const [name, ctor, ...rest] of [\n${run.rows.join(',\n')}\n]) ${run.registry}.registerError([-3, ${run.ns}, name, ...rest], ctor);\n`;
     out = out.slice(0, run.start) + loop + out.slice(run.end);
   }
   if (plan) {
