@@ -9,7 +9,7 @@ import { handler as webhook } from '../../functions/handlers/alertmanager-webhoo
 import { handler as rollout } from '../../functions/handlers/k8s-rollout';
 import { handler as verifier } from '../../functions/handlers/verifier';
 import { startKubeApi, type KubeApi } from '../../scripts/sandbox/kube-api';
-import { aws, BUS, busEvents, createStack, drain, incidentRecords, playbook, type TestStack } from '../functions/stack';
+import { aws, BUS, busEvents, createStack, drain, incidentRecords, muteRules, playbook, type TestStack } from '../functions/stack';
 
 /**
  * Alertmanager alert -> webhook -> recovery bus -> playbook rule (moto; the
@@ -98,6 +98,9 @@ describe('Alertmanager alert -> k8s-rollout through the shared remediation path'
     expect(seen.map((e) => e.detailType)).toEqual(['Remediation Started', 'Remediation Succeeded']);
     expect(seen[1].detail.resource).toEqual({ type: 'kubernetes-deployment', id: 'shop-eks/shop/cart', group: 'standalone' });
     expect(seen[1].detail.action).toBe('k8s-rollout');
+    // An alert has no CloudWatch alarm: no mute rules asked for, none recorded.
+    expect(muteRules.requests).toEqual([]);
+    expect(seen[1].detail.evidence.alarmMuteRules).toBeUndefined();
     const records = await incidentRecords(out.incidentId);
     expect(records.map((r) => r.detailType)).toEqual(expect.arrayContaining(['Remediation Started', 'Remediation Succeeded']));
 
