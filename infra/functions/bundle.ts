@@ -148,7 +148,7 @@ export function registerErrorsFromTable(src: string, plan?: ErrorMergePlan): str
     // The class spec: 0/1 (server fault) alone, or [fault, members, $retryable initialiser].
     const members = c && `[${c.members.map((n) => constFor.get(n) ?? JSON.stringify(n)).join(', ')}]`;
     const spec = c && (c.members.length > 0 || c.retryable ? `[${[c.server ? '1' : '0', members, ...(c.retryable ? [`() => (${c.retryable})`] : [])].join(', ')}]` : c.server ? '1' : '0');
-    if (plan && !c) continue; // (not reached: the plan covers every entry whose class errors.js declares)
+    if (plan && !c) continue; // a class errors.js does not declare: its entry stays as written
     const row = `[${e.name}, ${spec ?? e.cls},\n${e.rest}]`;
     const last = runs[runs.length - 1];
     if (last && last.end === e.start && last.registry === e.registry && last.ns === e.ns) {
