@@ -65,11 +65,12 @@ async function main(): Promise<void> {
     log(`  (${((Date.now() - t) / 1000).toFixed(1)}s)`);
     save(); // after every section: a long run interrupted keeps what it measured
   };
+  // Shortest first, the storm (moto-bound) last: a long run cut short keeps the most sections.
   await run('bundles', () => bundles(c.bundleRuns, log));
+  await run('drill', () => drill(c.drillOnly));
+  await run('fleet', () => fleetScale(c.fleet, log));
   await run('overhead', () => withSandbox((sb) => overhead(sb, c.overhead, log)));
   await run('storm', () => withSandbox((sb) => storm(sb, c.storm, log)));
-  await run('fleet', () => fleetScale(c.fleet, log));
-  await run('drill', () => drill(c.drillOnly));
   save();
   console.log(table(results));
   console.log(`\nwritten ${path.relative(process.cwd(), file)}`);
