@@ -53,6 +53,56 @@ function toPlain(pulumi: PulumiModule, value: unknown, p: string, secretPaths: s
   return out;
 }
 
+/**
+ * The runtime wraps every promise it makes in debuggablePromise(), which tags
+ * it with an id, a context string and a formatted `new Error().stack`, used
+ * only by the leak report PULUMI_DEBUG_PROMISE_LEAKS prints. A resource gets
+ * four per output property (a MetricAlarm ~160): on a 1,000-instance fleet
+ * that was ~700k formatted stack traces, most of the synth's CPU. This keeps
+ * the runtime's leak detection (every promise a leak candidate until it
+ * settles, rejections tagged with their promise) without the debug tags.
+ * PULUMI_DEBUG_PROMISE_LEAKS (or SYNTH_SOURCE_MAPS) keeps the runtime's own.
+ */
+type Debuggable = { debuggablePromise?: (p: Promise<unknown>, ctx: unknown) => Promise<unknown> };
+type RuntimeState = { getStore?: () => { leakCandidates: Set<Promise<unknown>> } };
+
+function withoutPromiseDebugTags(pulumiPath: string): void {
+  if (process.env.PULUMI_DEBUG_PROMISE_LEAKS || process.env.SYNTH_SOURCE_MAPS) return;
+  const runtimeDir = path.join(path.dirname(pulumiPath), 'runtime');
+  let debuggable: Debuggable;
+  let state: RuntimeState;
+  try {
+    debuggable = require(path.join(runtimeDir, 'debuggable.js')) as Debuggable;
+    state = require(path.join(runtimeDir, 'state.js')) as RuntimeState;
+  } catch {
+    return; // another @pulumi/pulumi layout: run it as it is, only slower
+  }
+  const original = debuggable.debuggablePromise;
+  const getStore = state.getStore;
+  if (typeof original !== 'function' || typeof getStore !== 'function') return;
+  let first = true;
+  // The runtime's modules call it through their `debuggable_1` module object, so replacing the export reaches them.
+  debuggable.debuggablePromise = (p, ctx) => {
+    if (first) {
+      first = false;
+      return original(p, ctx); // installs the runtime's leak report at exit
+    }
+    const candidates = getStore().leakCandidates;
+    candidates.add(p);
+    return p.then(
+      (value) => {
+        candidates.delete(p);
+        return value;
+      },
+      (err: { promise?: unknown }) => {
+        candidates.delete(p);
+        err.promise = p;
+        throw err;
+      },
+    );
+  };
+}
+
 async function main(): Promise<void> {
   // The runtime captures a stack trace for every promise and resource; mapped
   // through tsx's source maps that dominates synth time on big fleets (4x).
@@ -72,6 +122,7 @@ async function main(): Promise<void> {
   // The program's own @pulumi/pulumi: mocks must be installed on the copy it uses.
   const pulumiPath = require.resolve('@pulumi/pulumi', { paths: [path.dirname(req.entry), req.programDir] });
   const pulumi = require(pulumiPath) as PulumiModule;
+  withoutPromiseDebugTags(pulumiPath);
   const mocks = createMocks(req.mocks);
   const resources: SynthResource[] = [];
   const pending = new Map<string, SynthResource[]>();
