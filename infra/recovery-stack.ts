@@ -1,13 +1,15 @@
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
-import { ALERTMANAGER_WEBHOOK, FUNCTIONS, type FunctionName, type FunctionSpec } from '../functions/catalog';
+import { ALERTMANAGER_WEBHOOK, type FunctionSpec } from '../functions/catalog';
 import { ENV, type EnvKey } from '../functions/contracts/env';
 import { detectorsFor } from './alarms/catalog';
 import { alarmNameFor, metricAlarm } from './alarms/metric-alarm';
 import type { StackConfig } from './config';
 import { dashboard } from './dashboard';
 import { lambdaFunction } from './functions/lambda-function';
+import { ALWAYS_DEPLOYED, assertLaddersDeployed, deployedSpecs, functionFor, type StackFunctions } from './functions/stack-functions';
 import { kubernetesClusters, kubernetesWorkloads } from './kubernetes';
+import { planKubernetesPlaybooks } from './kubernetes/playbooks';
 import { notificationChannels } from './notifications';
 import { automationRole } from './iam/automation-role';
 import type { Placeholders } from './iam/policy-document';
@@ -55,7 +57,8 @@ export class RecoveryStack extends pulumi.ComponentResource {
   readonly dashboardUrl: pulumi.Output<string>;
   /** Names of every alarm created (resolved after tag selectors are looked up). */
   readonly alarmNames: pulumi.Output<string[]>;
-  readonly functionNames: Record<FunctionName, pulumi.Output<string>>;
+  /** Names of the deployed functions: verifier and notifier always, an action kind only when a ladder uses it. */
+  readonly functionNames: StackFunctions<pulumi.Output<string>>;
 
   constructor(name: string, args: RecoveryStackArgs, opts: pulumi.ComponentResourceOptions = {}) {
     super('recovery-stack:index:RecoveryStack', name, {}, opts);
@@ -68,6 +71,10 @@ export class RecoveryStack extends pulumi.ComponentResource {
     // Log detectors route through the same one-rule-per-playbook scheme (infra/logs).
     const logPlan = planLogPlaybooks(config);
     assertNoPrefixOverlap([...plan.playbooks, ...logPlan.playbooks].map((p) => p.params.name));
+    // Least privilege: only the action kinds some ladder runs get a function, role, log group and bus rule.
+    const ladders = [...plan.playbooks, ...logPlan.playbooks, ...planKubernetesPlaybooks(config)];
+    const specs = deployedSpecs(ladders);
+    const deploysSsmAutomation = specs.some((s) => s.name === 'ssm-automation');
     const scope = protectedScope(config);
 
     const invokeOpts = { parent: this };
@@ -81,7 +88,7 @@ export class RecoveryStack extends pulumi.ComponentResource {
     const mode = killSwitch(stage, config.mode, child);
     const eventsDlq = deadLetterQueue(`recovery-${stage}-events-dlq`, child);
     const functionsDlq = deadLetterQueue(`recovery-${stage}-functions-dlq`, child);
-    const verifierSpec = FUNCTIONS.find((f) => f.name === 'verifier')!;
+    const verifierSpec = specs.find((f) => f.name === 'verifier')!;
     const verify = verifyQueue(`recovery-${stage}-verify`, { verifierTimeoutSeconds: verifierSpec.timeoutSeconds, deadLetterArn: functionsDlq.arn }, child);
     const notify = notifications(
       {
@@ -110,9 +117,12 @@ export class RecoveryStack extends pulumi.ComponentResource {
       topicKeyArn: notify.key.arn,
       changeCalendarArn: changeCalendarArn ?? '',
     });
-    const automation = automationRole(`recovery-${stage}-automation`, { placeholders: basePlaceholders as pulumi.Output<Placeholders>, scope, account }, child);
+    // The role SSM Automation assumes (stop/start protected instances) exists only for the ssm-automation function.
+    const automation = deploysSsmAutomation
+      ? automationRole(`recovery-${stage}-automation`, { placeholders: basePlaceholders as pulumi.Output<Placeholders>, scope, account }, child)
+      : undefined;
     const placeholders: pulumi.Output<Placeholders> = pulumi
-      .all([basePlaceholders, automation.role.arn])
+      .all([basePlaceholders, automation?.role.arn])
       .apply(([base, automationRoleArn]): Placeholders => ({ ...(base as Placeholders), automationRoleArn, changeCalendarArn: base.changeCalendarArn || undefined }));
 
     // Kubernetes clusters first: the k8s-rollout function reads their endpoints from KUBE_CLUSTERS.
@@ -125,7 +135,7 @@ export class RecoveryStack extends pulumi.ComponentResource {
       [ENV.verifyQueueUrl]: verify.url,
       [ENV.guardrails]: JSON.stringify(config.guardrails),
       [ENV.topicArn]: notify.topic.arn,
-      [ENV.automationRoleArn]: automation.role.arn,
+      ...(automation ? { [ENV.automationRoleArn]: automation.role.arn } : {}),
       ...(config.changeCalendar ? { [ENV.changeCalendar]: config.changeCalendar } : {}),
       [ENV.kubeClusters]: kube.clustersJson,
       ...(config.ansible ? { [ENV.ansiblePlaybook]: JSON.stringify(config.ansible) } : {}),
@@ -146,8 +156,11 @@ export class RecoveryStack extends pulumi.ComponentResource {
         },
         child,
       );
-    const built = FUNCTIONS.map((spec) => buildFunction(spec, env));
-    const functions = Object.fromEntries(built.map((b, i) => [FUNCTIONS[i].name, b.fn])) as Record<FunctionName, aws.lambda.Function>;
+    const built = specs.map((spec) => ({ spec, ...buildFunction(spec, env) }));
+    const functions = Object.fromEntries(built.map((b) => [b.spec.name, b.fn])) as StackFunctions<aws.lambda.Function>;
+    for (const name of ALWAYS_DEPLOYED) functionFor(functions, name, 'recovery stack');
+    // A ladder naming a kind without its function would strand escalations: fail the synth, not the incident.
+    assertLaddersDeployed(ladders, functions);
     new aws.lambda.EventSourceMapping(
       `recovery-${stage}-verify`,
       { eventSourceArn: verify.arn, functionName: functions.verifier.arn, batchSize: 10, functionResponseTypes: ['ReportBatchItemFailures'] },
@@ -172,7 +185,8 @@ export class RecoveryStack extends pulumi.ComponentResource {
         clusters: kube,
         bus,
         functions,
-        rolloutRoleArn: built[FUNCTIONS.findIndex((f) => f.name === 'k8s-rollout')].role.arn,
+        // Only when a Kubernetes ladder has a rollout rung; notify-only Kubernetes playbooks need no cluster access.
+        rolloutRoleArn: built.find((b) => b.spec.name === 'k8s-rollout')?.role.arn,
         deadLetterArn: eventsDlq.arn,
         webhookFunction: (extra) => buildFunction(ALERTMANAGER_WEBHOOK, { ...env, ...extra }).fn,
       },
@@ -257,7 +271,7 @@ export class RecoveryStack extends pulumi.ComponentResource {
     this.dashboardUrl = config.dashboard.enabled
       ? pulumi.interpolate`https://${region}.console.aws.amazon.com/cloudwatch/home?region=${region}#dashboards/dashboard/${dashboardName}`
       : pulumi.output('');
-    this.functionNames = Object.fromEntries(built.map((b, i) => [FUNCTIONS[i].name, b.fn.name])) as Record<FunctionName, pulumi.Output<string>>;
+    this.functionNames = Object.fromEntries(built.map((b) => [b.spec.name, b.fn.name])) as StackFunctions<pulumi.Output<string>>;
     // Registering the alarm names keeps the program alive until every alarm is registered.
     this.registerOutputs({
       topicArn: this.topicArn,

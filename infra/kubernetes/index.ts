@@ -3,8 +3,8 @@ import * as pulumi from '@pulumi/pulumi';
 import { ALERT_DETAIL_TYPE } from '../../functions/contracts/alertmanager';
 import { alarmRuleInputTemplate } from '../../functions/contracts/remediation-request';
 import { RECOVERY_SOURCE } from '../../functions/contracts/recovery-event';
-import type { FunctionName } from '../../functions/catalog';
 import type { StackConfig } from '../config';
+import { functionFor, type StackFunctions } from '../functions/stack-functions';
 import { lambdaTarget } from '../routing/targets';
 import { clusterProvider, type ClusterInfo } from './provider';
 import { kubernetesTargets, planKubernetesPlaybooks, type KubernetesPlaybook } from './playbooks';
@@ -42,8 +42,9 @@ export interface KubernetesWorkloadsArgs {
   config: StackConfig;
   clusters: KubernetesClusters;
   bus: aws.cloudwatch.EventBus;
-  functions: Partial<Record<FunctionName, aws.lambda.Function>>;
-  rolloutRoleArn: pulumi.Input<string>;
+  functions: StackFunctions<aws.lambda.Function>;
+  /** The k8s-rollout function's role; undefined when no Kubernetes ladder has a rollout rung (nothing then needs cluster access). */
+  rolloutRoleArn: pulumi.Input<string> | undefined;
   deadLetterArn: pulumi.Input<string>;
   /** Builds the alertmanager-webhook Lambda (same role/log/DLQ wiring as every function) with these extra env values. */
   webhookFunction: (env: Record<string, pulumi.Input<string>>) => aws.lambda.Function;
@@ -56,9 +57,14 @@ export function kubernetesWorkloads(args: KubernetesWorkloadsArgs, opts: pulumi.
   const userName = remediationUser(stage);
 
   // IAM role -> Kubernetes user, per cluster; RBAC (below) grants that user its namespaced Role.
-  const accessEntries = args.clusters.clusters.map(
-    (c) => new aws.eks.AccessEntry(`recovery-${stage}-k8s-${c.name}`, { clusterName: c.name, principalArn: args.rolloutRoleArn, userName, type: 'STANDARD' }, opts),
-  );
+  // Notify-only Kubernetes playbooks deploy no k8s-rollout function: no identity to map, no access to grant.
+  const rolloutRoleArn = args.rolloutRoleArn;
+  const accessEntries =
+    rolloutRoleArn === undefined
+      ? []
+      : args.clusters.clusters.map(
+          (c) => new aws.eks.AccessEntry(`recovery-${stage}-k8s-${c.name}`, { clusterName: c.name, principalArn: rolloutRoleArn, userName, type: 'STANDARD' }, opts),
+        );
 
   const secret = pulumi.secret(config.alertmanager!.webhookSecret);
   const secretParameter = new aws.ssm.Parameter(
@@ -76,7 +82,7 @@ export function kubernetesWorkloads(args: KubernetesWorkloadsArgs, opts: pulumi.
   const workloads = playbooks.flatMap((pb) =>
     pb.targets.map(({ target }) =>
       protectedWorkload(
-        { stage, target, playbook: pb.params.name, userName, webhookUrl: url.functionUrl, webhookSecret: secret },
+        { stage, target, playbook: pb.params.name, userName: rolloutRoleArn === undefined ? undefined : userName, webhookUrl: url.functionUrl, webhookSecret: secret },
         { ...opts, provider: providers.get(target.cluster)!, dependsOn: accessEntries },
       ),
     ),
@@ -97,8 +103,7 @@ function playbookRule(stage: string, pb: KubernetesPlaybook, args: KubernetesWor
     },
     opts,
   );
-  const fn = args.functions[pb.firstFunction];
-  if (!fn) throw new Error(`kubernetes playbook ${pb.params.name}: no function ${pb.firstFunction} in the stack`);
+  const fn = functionFor(args.functions, pb.firstFunction, `kubernetes playbook ${pb.params.name}`);
   const { target } = lambdaTarget(name, { rule, eventBusName: args.bus.name, fn, deadLetterArn: args.deadLetterArn, inputTransformer: { inputTemplate: alarmRuleInputTemplate(pb.params) } }, opts);
   return { rule, target };
 }

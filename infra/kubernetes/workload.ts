@@ -14,7 +14,8 @@ export interface WorkloadArgs {
   stage: string;
   target: KubernetesDeploymentTarget;
   playbook: string;
-  userName: pulumi.Input<string>;
+  /** The remediation identity (k8s-rollout's access entry user); undefined when the stack has no k8s-rollout function: no RBAC then. */
+  userName: pulumi.Input<string> | undefined;
   webhookUrl: pulumi.Input<string>;
   webhookSecret: pulumi.Input<string>;
 }
@@ -46,9 +47,9 @@ export function protectedWorkload(args: WorkloadArgs, opts: pulumi.CustomResourc
   const name = `recovery-${args.stage}-${t.name}`.slice(0, 63).replace(/-+$/, '');
   const logical = `recovery-${args.stage}-${t.cluster}-${t.namespace}-${t.name}`;
   const meta = { namespace: t.namespace, labels: { 'app.kubernetes.io/managed-by': 'recovery-stack', 'recovery-stack/stage': args.stage } };
-  const rbac = remediationRbac(name, { namespace: t.namespace, deployment: t.name, userName: args.userName }, opts);
+  const rbac = args.userName === undefined ? undefined : remediationRbac(name, { namespace: t.namespace, deployment: t.name, userName: args.userName }, opts);
   // Logical names must be unique across clusters/namespaces; Kubernetes names only per namespace.
-  const out: { rbac: typeof rbac; pdb?: k8s.policy.v1.PodDisruptionBudget; rule?: k8s.apiextensions.CustomResource; alertmanagerConfig?: k8s.apiextensions.CustomResource; secret?: k8s.core.v1.Secret } = { rbac };
+  const out: { rbac?: ReturnType<typeof remediationRbac>; pdb?: k8s.policy.v1.PodDisruptionBudget; rule?: k8s.apiextensions.CustomResource; alertmanagerConfig?: k8s.apiextensions.CustomResource; secret?: k8s.core.v1.Secret } = { rbac };
 
   if (!t.hasPodDisruptionBudget) {
     out.pdb = new k8s.policy.v1.PodDisruptionBudget(

@@ -1,7 +1,7 @@
 import * as aws from '@pulumi/aws';
 import type * as pulumi from '@pulumi/pulumi';
 import { alarmRuleInputTemplate } from '../../functions/contracts/remediation-request';
-import type { FunctionName } from '../../functions/catalog';
+import { functionFor, type StackFunctions } from '../functions/stack-functions';
 import type { Playbook } from '../playbooks';
 import { alarmPattern } from './event-patterns';
 import { ruleName } from './rule-name';
@@ -16,7 +16,7 @@ import { lambdaTarget } from './targets';
 export function alarmRules(
   stage: string,
   playbooks: Playbook[],
-  functions: Record<FunctionName, aws.lambda.Function>,
+  functions: StackFunctions<aws.lambda.Function>,
   deadLetterArn: pulumi.Input<string>,
   opts: pulumi.CustomResourceOptions,
 ) {
@@ -34,7 +34,7 @@ export function alarmRules(
     );
     const { target } = lambdaTarget(
       name,
-      { rule, fn: functions[pb.firstFunction], deadLetterArn, inputTransformer: { inputTemplate: alarmRuleInputTemplate(pb.params) } },
+      { rule, fn: functionFor(functions, pb.firstFunction, `alarm rule of playbook ${pb.params.name}`), deadLetterArn, inputTransformer: { inputTemplate: alarmRuleInputTemplate(pb.params) } },
       opts,
     );
     return { playbook: pb, rule, target };

@@ -1,7 +1,7 @@
 import * as aws from '@pulumi/aws';
 import type * as pulumi from '@pulumi/pulumi';
 import { ACTION_KINDS } from '../../functions/contracts/rungs';
-import type { FunctionName } from '../../functions/catalog';
+import type { StackFunctions } from '../functions/stack-functions';
 import { notifyPattern, remediationRequestedPattern } from './event-patterns';
 import { ruleName } from './rule-name';
 import { lambdaTarget } from './targets';
@@ -16,14 +16,21 @@ export function recoveryEventBus(stage: string, opts: pulumi.CustomResourceOptio
   return new aws.cloudwatch.EventBus(busName, { name: busName, description: `recovery-stack ${stage}: remediation events` }, opts);
 }
 
+/**
+ * One escalation rule per deployed action kind, plus the notifier's. A kind no
+ * ladder uses has no function (infra/functions/stack-functions.ts) and gets no
+ * rule: escalations only ask for rungs of the playbook's own ladder.
+ */
 export function recoveryBusRules(
   stage: string,
   bus: aws.cloudwatch.EventBus,
-  functions: Record<FunctionName, aws.lambda.Function>,
+  functions: StackFunctions<aws.lambda.Function>,
   deadLetterArn: pulumi.Input<string>,
   opts: pulumi.CustomResourceOptions,
 ) {
-  const rules = ACTION_KINDS.map((action) => {
+  const rules = ACTION_KINDS.flatMap((action) => {
+    const fn = functions[action];
+    if (!fn) return [];
     const name = ruleName('recovery', stage, 'requested', action);
     const rule = new aws.cloudwatch.EventRule(
       name,
@@ -35,8 +42,8 @@ export function recoveryBusRules(
       },
       opts,
     );
-    const { target } = lambdaTarget(name, { rule, eventBusName: bus.name, fn: functions[action], deadLetterArn, inputPath: '$.detail' }, opts);
-    return { rule, target };
+    const { target } = lambdaTarget(name, { rule, eventBusName: bus.name, fn, deadLetterArn, inputPath: '$.detail' }, opts);
+    return [{ rule, target }];
   });
   const notifyName = ruleName('recovery', stage, 'notify');
   const notifyRule = new aws.cloudwatch.EventRule(

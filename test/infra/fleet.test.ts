@@ -1,6 +1,5 @@
 import { synthesize } from '../../infra/synth/synthesize';
 import type { SynthResult } from '../../infra/synth/types';
-import { ACTION_KINDS } from '../../functions/contracts/rungs';
 import { ofType } from './stack-checks';
 
 /**
@@ -29,8 +28,9 @@ describe('fleet scale', () => {
     const thousand = await synthesize({ stack: 'dev', config, mocks: { instancesPerSelector: 1000 } });
     // Assess
     expect(rules(thousand)).toEqual(rules(one));
-    // ec2-system-status, asg-in-service, asg-status-check + their OK transitions' rule + one recovery-bus rule per action kind + the notifier's
-    expect(rules(one).length).toBe(3 + 1 + ACTION_KINDS.length + 1);
+    // ec2-system-status, asg-in-service, asg-status-check + their OK transitions' rule + one recovery-bus
+    // rule per action kind the ladders use (ssm-automation for reboot, replace-instance) + the notifier's
+    expect(rules(one).length).toBe(3 + 1 + 2 + 1);
     expect(alarms(one).length).toBe(1 + 2);
     expect(alarms(thousand).length).toBe(1000 + 2);
     expect(new Set(alarms(thousand).map((a) => a.inputs.name)).size).toBe(1002);

@@ -1,11 +1,11 @@
 import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { EventBridgeClient, PutEventsCommand, PutRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
 import { FUNCTIONS } from '../../functions/catalog';
-import { ACTION_KINDS } from '../../functions/contracts/rungs';
+import { ACTION_KINDS, type ActionKind } from '../../functions/contracts/rungs';
 import { ClusterMap } from '../../functions/kubernetes/clusters';
 import { ENV } from '../../functions/contracts/env';
 import { Guardrails } from '../../functions/contracts/guardrails';
-import { RemediationRequest } from '../../functions/contracts/remediation-request';
+import { PlaybookParams, RemediationRequest } from '../../functions/contracts/remediation-request';
 import { RUNGS, type RungName } from '../../functions/contracts/rungs';
 import { matchesPattern } from '../../infra/routing/pattern-match';
 import { alarmEvent, TYPES } from '../../infra/synth/plan';
@@ -68,6 +68,22 @@ export function unscopedDestructive(st: IamStatementLike): string[] {
   });
 }
 
+/**
+ * The action kinds the stack's ladders run, read back from what was synthesized:
+ * every playbook's ladder is in its rule target's input transformer (the envelope).
+ */
+export function ladderKinds(s: SynthResult): ActionKind[] {
+  const used = new Set<ActionKind>();
+  for (const t of ofType(s, TYPES.target)) {
+    const template = (t.inputs.inputTransformer as { inputTemplate?: string } | undefined)?.inputTemplate;
+    // Only the RemediationRequest envelopes (notification channels have input transformers of their own).
+    if (!template?.includes('<aws.events.event.json>')) continue;
+    const playbook = PlaybookParams.parse((JSON.parse(template.replace('<aws.events.event.json>', 'null')) as { playbook: unknown }).playbook);
+    for (const rung of playbook.ladder as RungName[]) used.add(RUNGS[rung].action);
+  }
+  return ACTION_KINDS.filter((k) => used.has(k));
+}
+
 /** Routes each alarm's ALARM event through the emulator's EventBridge; returns matched rule names per alarm. */
 export async function routeThroughEmulator(s: SynthResult): Promise<Map<string, string[]>> {
   await resetEmulator();
@@ -108,7 +124,7 @@ export async function routeThroughEmulator(s: SynthResult): Promise<Map<string, 
 }
 
 /** The whole per-stack suite. */
-export function stackSuite(stack: string, load: () => SynthResult, extra: { changeCalendar: boolean; ansible?: boolean }) {
+export function stackSuite(stack: string, load: () => SynthResult, extra: { changeCalendar: boolean; ansible?: boolean; actions: ActionKind[] }) {
   const s = () => load();
 
   it('routes every alarm to exactly one rule (emulator EventBridge), and the in-repo matcher agrees', async () => {
@@ -190,7 +206,7 @@ export function stackSuite(stack: string, load: () => SynthResult, extra: { chan
   it('has no `*` action in any IAM document, and scopes every destructive statement', () => {
     // Prepare
     const docs = iamDocuments(s());
-    expect(docs.length).toBeGreaterThan(FUNCTIONS.length);
+    expect(docs.length).toBeGreaterThan(ofType(s(), TYPES.fn).length);
     for (const d of docs) {
       for (const st of d.statements) {
         // Act / Assess
@@ -200,10 +216,35 @@ export function stackSuite(stack: string, load: () => SynthResult, extra: { chan
     }
   });
 
-  it('deploys every catalog function on nodejs22.x arm64 with reserved concurrency, an on-failure destination and a log group', () => {
+  it(`deploys only the action functions its ladders use (${extra.actions.join(', ')}) plus verifier and notifier; no role, log group or bus rule for the other kinds`, () => {
+    // Prepare
+    const st = s();
+    const unused = ACTION_KINDS.filter((k) => !extra.actions.includes(k));
+    const fnNames = ofType(st, TYPES.fn).map(nameOf);
+    const roleNames = ofType(st, 'aws:iam/role:Role').map(nameOf);
+    const logGroups = ofType(st, 'aws:cloudwatch/logGroup:LogGroup').map(nameOf);
+    // Kinds the recovery bus routes escalations for (rule pattern detail.action).
+    const escalatedKinds = ofType(st, TYPES.rule)
+      .filter((r) => r.inputs.eventBusName === `recovery-${stack}`)
+      .flatMap((r) => (JSON.parse(r.inputs.eventPattern as string) as { detail?: { action?: string[] } }).detail?.action ?? []);
+    // Act / Assess: the expected kinds are exactly those the synthesized playbooks' ladders name.
+    expect(ladderKinds(st)).toEqual(extra.actions);
+    expect(fnNames.sort()).toEqual([...extra.actions, 'verifier', 'notifier'].map((n) => `recovery-${stack}-${n}`).sort());
+    for (const kind of unused) {
+      expect({ kind, fns: fnNames.filter((n) => n.endsWith(`-${kind}`)) }).toEqual({ kind, fns: [] });
+      expect({ kind, roles: roleNames.filter((n) => n === `recovery-${stack}-${kind}-role`) }).toEqual({ kind, roles: [] });
+      expect({ kind, logGroups: logGroups.filter((n) => n === `/aws/lambda/recovery-${stack}-${kind}`) }).toEqual({ kind, logGroups: [] });
+      expect({ kind, escalated: escalatedKinds.includes(kind) }).toEqual({ kind, escalated: false });
+    }
+    // The role SSM Automation assumes exists only with the ssm-automation function.
+    expect(roleNames.includes(`recovery-${stack}-automation`)).toBe(extra.actions.includes('ssm-automation'));
+    expect([...escalatedKinds].sort()).toEqual([...extra.actions].sort());
+  });
+
+  it('deploys each of its functions on nodejs22.x arm64 with reserved concurrency, an on-failure destination and a log group', () => {
     const st = s();
     const fns = ofType(st, TYPES.fn);
-    expect(fns.map(nameOf).sort()).toEqual(FUNCTIONS.map((f) => `recovery-${stack}-${f.name}`).sort());
+    expect(fns.length).toBe(extra.actions.length + 2);
     const invokeConfigs = ofType(st, 'aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig');
     const logGroups = ofType(st, 'aws:cloudwatch/logGroup:LogGroup').map(nameOf);
     for (const f of fns) {
@@ -229,9 +270,18 @@ export function stackSuite(stack: string, load: () => SynthResult, extra: { chan
     // Notification channels (PagerDuty, Opsgenie, Slack) add their own bus rules; test/notifications covers them.
     const channelRule = /-(pagerduty|opsgenie)-|-(slack|chatbot)$/;
     const busRules = ofType(st, TYPES.rule).filter((r) => r.inputs.eventBusName === `recovery-${stack}` && !channelRule.test(nameOf(r)));
-    expect(busRules.length).toBe(ACTION_KINDS.length + 1); // one per action kind + notifier
+    expect(busRules.length).toBe(extra.actions.length + 1); // one per deployed action kind + notifier
     const busTargets = ofType(st, TYPES.target).filter((t) => t.inputs.eventBusName === `recovery-${stack}`);
-    expect(busTargets.filter((t) => t.inputs.inputPath === '$.detail').length).toBe(ACTION_KINDS.length);
+    const escalations = busTargets.filter((t) => t.inputs.inputPath === '$.detail');
+    expect(escalations.length).toBe(extra.actions.length);
+    // Each escalation rule asks for one deployed kind and targets that kind's function.
+    const fnByArn = new Map(ofType(st, TYPES.fn).map((f) => [f.outputs!.arn as string, nameOf(f)]));
+    for (const t of escalations) {
+      const rule = busRules.find((r) => nameOf(r) === t.inputs.rule)!;
+      const [kind] = (JSON.parse(rule.inputs.eventPattern as string) as { detail: { action: string[] } }).detail.action;
+      expect(extra.actions).toContain(kind);
+      expect(fnByArn.get(t.inputs.arn as string)).toBe(`recovery-${stack}-${kind}`);
+    }
     expect(Object.keys(st.outputs).sort()).toEqual(['busName', 'dashboardUrl', 'ledgerTableName', 'topicArn']);
     const [topic] = ofType(st, 'aws:sns/topic:Topic');
     expect(topic.inputs.kmsMasterKeyId).toMatch(/^arn:aws:kms:/);

@@ -9,7 +9,7 @@ describe('stack dev', () => {
     stack = await synthesize({ stack: 'dev' });
   }, 180_000);
 
-  stackSuite('dev', () => stack, { changeCalendar: false });
+  stackSuite('dev', () => stack, { changeCalendar: false, actions: ['ssm-automation', 'replace-instance', 'restore-volume'] });
 
   it('has one alarm rule per playbook on the default bus', () => {
     // Besides: one rule for the alarms' OK transitions (resolves escalated incidents; test/notifications).

@@ -9,7 +9,7 @@ describe('stack prod', () => {
     stack = await synthesize({ stack: 'prod' });
   }, 180_000);
 
-  stackSuite('prod', () => stack, { changeCalendar: true });
+  stackSuite('prod', () => stack, { changeCalendar: true, actions: ['ssm-automation', 'replace-instance', 'restore-volume', 'reboot-db', 'restore-db', 'lambda-rollback'] });
 
   it('has one alarm rule per playbook on the default bus', () => {
     // Besides: one rule for the alarms' OK transitions (resolves escalated incidents; test/notifications).

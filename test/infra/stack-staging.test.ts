@@ -9,7 +9,7 @@ describe('stack staging', () => {
     stack = await synthesize({ stack: 'staging' });
   }, 180_000);
 
-  stackSuite('staging', () => stack, { changeCalendar: false });
+  stackSuite('staging', () => stack, { changeCalendar: false, actions: ['ssm-automation', 'replace-instance', 'restore-volume', 'reboot-db', 'restore-db'] });
 
   it('has one alarm rule per playbook on the default bus', () => {
     // Besides: one rule for the alarms' OK transitions (resolves escalated incidents; test/notifications).
