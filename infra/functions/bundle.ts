@@ -405,6 +405,11 @@ export function bundleFunction(spec: Pick<FunctionSpec, 'name' | 'entry'>, opts:
   return p;
 }
 
+/** Whether the disk cache holds a valid bundle for `spec` (a synth in a fresh process would reuse it). */
+export function diskCached(spec: Pick<FunctionSpec, 'entry'>, opts: { rootDir?: string } = {}): boolean {
+  return readCache(path.resolve(opts.rootDir ?? REPO_ROOT, spec.entry)) !== undefined;
+}
+
 /**
  * Disk cache (node_modules/.cache): every synth runs in a fresh process and
  * would rebundle ~2.5 MB per function. An entry is reused only when every
@@ -455,9 +460,12 @@ function writeCache(entry: string, workDir: string, metafile: esbuild.Metafile, 
   if (process.env.RECOVERY_BUNDLE_CACHE === 'off') return;
   const inputs: Record<string, [number, number]> = {};
   for (const rel of Object.keys(metafile.inputs)) {
-    const file = path.resolve(workDir, rel);
+    // A plugin's own module (`<namespace>:<name>`, e.g. a stand-in) is written by this file: the pipeline hash covers it.
+    if (/^[a-z][a-z0-9-]+:/.test(rel)) continue;
+    // A plugin's variant of a real file (`<file>?<variant>`): its content follows from that file and the pipeline.
+    const file = path.resolve(workDir, rel.replace(/\?[^/\\]*$/, ''));
     const st = stamp(file);
-    if (!st) return; // virtual input we cannot validate later: do not cache
+    if (!st) return; // an input we cannot validate later: do not cache
     inputs[file] = st;
   }
   try {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { execFileSync } from 'node:child_process';
 import * as path from 'node:path';
 import * as vm from 'node:vm';
-import { bundleFunction, BundleError } from '../../infra/functions/bundle';
+import { bundleFunction, BundleError, diskCached } from '../../infra/functions/bundle';
 import { FUNCTIONS } from '../../functions/catalog';
 import { NormalizedSchema } from '@smithy/core/schema';
 import * as realSsm from '@aws-sdk/client-ssm';
@@ -42,6 +42,9 @@ describe('bundleFunction', () => {
       // SDK clients bundled, not left external (only the SDK's own optional signers stay behind try/require).
       expect(b.code).not.toMatch(/require\(["']@aws-sdk\/(client-|lib-)/);
       expect(b.sha256).toMatch(/^[0-9a-f]{64}$/);
+      // Every synth runs in a fresh process: each catalog bundle must land in the disk cache (a plugin's
+      // virtual module once kept every bundle out of it, and each synth rebuilt all of them).
+      if (process.env.RECOVERY_BUNDLE_CACHE !== 'off') expect({ name: spec.name, cached: diskCached(spec) }).toEqual({ name: spec.name, cached: true });
     }
   }, 300_000); // 12 uncached esbuild runs on a shared, loaded machine
 
