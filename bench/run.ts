@@ -28,7 +28,7 @@ type Section = (typeof SECTIONS)[number];
  */
 export const COUNTS = {
   full: { overhead: 1000, storm: { events: 10_000, fleet: 1000, perGroup: 20, workers: 4, concurrency: 8 }, fleet: [1, 100, 1000, 5000], bundleRuns: 5, drillOnly: undefined as string[] | undefined },
-  default: { overhead: 200, storm: { events: 2000, fleet: 1000, perGroup: 20, workers: 4, concurrency: 8 }, fleet: [1, 100, 500, 1000], bundleRuns: 3, drillOnly: undefined as string[] | undefined },
+  default: { overhead: 200, storm: { events: 2000, fleet: 1000, perGroup: 20, workers: 4, concurrency: 8 }, fleet: [1, 100, 1000, 5000], bundleRuns: 3, drillOnly: undefined as string[] | undefined },
   quick: { overhead: 20, storm: { events: 200, fleet: 40, perGroup: 10, workers: 2, concurrency: 4 }, fleet: [1, 20, 100], bundleRuns: 1, drillOnly: ['asg-system-status'] as string[] | undefined },
 };
 
