@@ -22,9 +22,10 @@ type Section = (typeof SECTIONS)[number];
 /**
  * `--full` is the issue's scale (1,000 overhead events, 10,000 storm events,
  * fleets up to 5,000); on a shared 2-core machine moto_server is the
- * bottleneck and it takes about half an hour. The default keeps the same
- * fleet shapes at counts that finish in a few minutes; `--quick` is the smoke
- * run (and what the jest test exercises, smaller still).
+ * bottleneck and it takes about 20 minutes. The default runs the fleet at
+ * full size and the same overhead and storm shapes at counts that finish in
+ * about 4.5 minutes; `--quick` is the smoke run (and what the jest test
+ * exercises, smaller still).
  */
 export const COUNTS = {
   full: { overhead: 1000, storm: { events: 10_000, fleet: 1000, perGroup: 20, workers: 4, concurrency: 8 }, fleet: [1, 100, 1000, 5000], bundleRuns: 5, drillOnly: undefined as string[] | undefined },
