@@ -62,14 +62,13 @@ export async function dropBusObserver(): Promise<void> {
 }
 
 /**
- * `count` Auto Scaling groups of `size` members (launch template per group),
- * created a few at a time, as test/functions/stack.ts createAsg does it but
- * looking the image and subnet up once. Returns every member with its group.
+ * `count` Auto Scaling groups of `size` members, each made by the tests'
+ * createAsg, four at a time, with the image and subnet looked up once.
+ * Returns every member with its group.
  */
 export async function seedGroups(prefix: string, count: number, size: number): Promise<Array<{ id: string; group: string }>> {
-  const { CreateAutoScalingGroupCommand, DescribeAutoScalingGroupsCommand } = await import('@aws-sdk/client-auto-scaling');
-  const { CreateLaunchTemplateCommand } = await import('@aws-sdk/client-ec2');
-  const { aws, imageId, subnet } = await import('../test/functions/stack');
+  const { DescribeAutoScalingGroupsCommand } = await import('@aws-sdk/client-auto-scaling');
+  const { aws, createAsg, imageId, subnet } = await import('../test/functions/stack');
   const a = aws();
   const [image, { subnetId }] = await Promise.all([imageId(), subnet()]);
   const out: Array<{ id: string; group: string }> = [];
@@ -77,17 +76,7 @@ export async function seedGroups(prefix: string, count: number, size: number): P
   const lane = async () => {
     while (next < count) {
       const name = `${prefix}-${next++}`;
-      await a.ec2.send(new CreateLaunchTemplateCommand({ LaunchTemplateName: `${name}-lt`, LaunchTemplateData: { ImageId: image, InstanceType: 't3.micro' } }));
-      await a.asg.send(
-        new CreateAutoScalingGroupCommand({
-          AutoScalingGroupName: name,
-          LaunchTemplate: { LaunchTemplateName: `${name}-lt`, Version: '$Latest' },
-          MinSize: size,
-          MaxSize: size + 2,
-          DesiredCapacity: size,
-          VPCZoneIdentifier: subnetId,
-        }),
-      );
+      await createAsg(name, size, { imageId: image, subnetId });
       const g = (await a.asg.send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [name] }))).AutoScalingGroups![0];
       out.push(...g.Instances!.map((m) => ({ id: m.InstanceId!, group: name })));
     }

@@ -226,10 +226,11 @@ export async function runInstances(count: number, tags: Record<string, string> =
   return out.Instances!.map((i) => i.InstanceId!);
 }
 
-export async function createAsg(name: string, size: number): Promise<void> {
+/** `where`: image and subnet already looked up (seeding many groups asks once). */
+export async function createAsg(name: string, size: number, where?: { imageId: string; subnetId: string }): Promise<void> {
   const a = aws();
-  const { subnetId } = await subnet();
-  await a.ec2.send(new CreateLaunchTemplateCommand({ LaunchTemplateName: `${name}-lt`, LaunchTemplateData: { ImageId: await imageId(), InstanceType: 't3.micro' } }));
+  const { subnetId } = where ?? (await subnet());
+  await a.ec2.send(new CreateLaunchTemplateCommand({ LaunchTemplateName: `${name}-lt`, LaunchTemplateData: { ImageId: where?.imageId ?? (await imageId()), InstanceType: 't3.micro' } }));
   await a.asg.send(
     new CreateAutoScalingGroupCommand({
       AutoScalingGroupName: name,
