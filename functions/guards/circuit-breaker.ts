@@ -1,6 +1,6 @@
 import type { Guardrails } from '../contracts/guardrails';
 import { documentClient } from '../runtime/sdk';
-import { isConditionFailure, ttl } from '../runtime/ledger';
+import { conditionalWrite, isConditionFailure, ttl } from '../runtime/ledger';
 import { allow, deny, type Verdict } from './verdict';
 
 /**
@@ -59,8 +59,9 @@ export async function recordFailure(table: string, playbook: string, g: Guardrai
     }
   }
   if (failures < g.circuitBreaker.failures) return false;
-  try {
-    await client.send(
+  // Condition not met: already open
+  return conditionalWrite(
+    client.send(
       new sdk.UpdateCommand({
         TableName: table,
         Key: key(playbook),
@@ -68,10 +69,6 @@ export async function recordFailure(table: string, playbook: string, g: Guardrai
         ConditionExpression: 'attribute_not_exists(openUntil) OR openUntil < :now',
         ExpressionAttributeValues: { ':until': now + windowMs, ':now': now },
       }),
-    );
-    return true;
-  } catch (e) {
-    if (isConditionFailure(e)) return false; // already open
-    throw e;
-  }
+    ),
+  );
 }

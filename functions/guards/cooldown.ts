@@ -1,6 +1,6 @@
 import type { Guardrails } from '../contracts/guardrails';
 import { documentClient } from '../runtime/sdk';
-import { isConditionFailure, ttl } from '../runtime/ledger';
+import { conditionalWrite, isConditionFailure, ttl } from '../runtime/ledger';
 import { allow, deny, type Verdict } from './verdict';
 
 /**
@@ -75,8 +75,8 @@ export async function reserveAttempt(o: {
       const set = ATTRS.filter((a) => old[a] !== undefined);
       const remove = ATTRS.filter((a) => old[a] === undefined);
       const update = [set.length ? `SET ${set.map((a) => `#${a} = :old_${a}`).join(', ')}` : '', remove.length ? `REMOVE ${remove.map((a) => `#${a}`).join(', ')}` : ''].filter(Boolean).join(' ');
-      try {
-        await client.send(
+      return conditionalWrite(
+        client.send(
           new sdk.UpdateCommand({
             TableName: o.table,
             Key: key,
@@ -85,12 +85,8 @@ export async function reserveAttempt(o: {
             ExpressionAttributeNames: NAMES,
             ExpressionAttributeValues: { ':inc': o.incidentId, ':now': now, ...Object.fromEntries(set.map((a) => [`:old_${a}`, old[a]])) },
           }),
-        );
-        return true;
-      } catch (e) {
-        if (isConditionFailure(e)) return false;
-        throw e;
-      }
+        ),
+      );
     },
   });
 

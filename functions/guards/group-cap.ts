@@ -1,6 +1,6 @@
 import type { Guardrails } from '../contracts/guardrails';
 import { documentClient } from '../runtime/sdk';
-import { isConditionFailure, ttl } from '../runtime/ledger';
+import { conditionalWrite, isConditionFailure, ttl } from '../runtime/ledger';
 import { allow, deny, type Verdict } from './verdict';
 
 /**
@@ -54,8 +54,8 @@ export async function acquireSlot(o: {
       ? deny(`group cap: ${h.length} of ${o.group}'s ${o.groupSize} members already under remediation (limit ${limit})`, evidence({ inFlight: h.length }))
       : allow(evidence({ inFlight: h.length }));
   const take = async (): Promise<boolean> => {
-    try {
-      await client.send(
+    return conditionalWrite(
+      client.send(
         new sdk.UpdateCommand({
           TableName: o.table,
           Key: key(o.group),
@@ -64,12 +64,8 @@ export async function acquireSlot(o: {
           ExpressionAttributeNames: { '#lease': leaseAttr(o.incidentId) },
           ExpressionAttributeValues: { ':me': new Set([o.incidentId]), ':limit': limit, ':inc': o.incidentId, ':until': until, ':ttl': ttl(o.leaseSeconds * 2, now) },
         }),
-      );
-      return true;
-    } catch (e) {
-      if (!isConditionFailure(e)) throw e;
-      return false;
-    }
+      ),
+    );
   };
 
   if (o.dryRun) {
@@ -106,8 +102,9 @@ async function sweep(table: string, group: string, stale: string[], now: number)
   const { client, sdk } = await documentClient();
   const names: Record<string, string> = {};
   stale.forEach((h, i) => (names[`#l${i}`] = leaseAttr(h)));
-  try {
-    await client.send(
+  // Condition not met: someone refreshed or swept first.
+  return conditionalWrite(
+    client.send(
       new sdk.UpdateCommand({
         TableName: table,
         Key: key(group),
@@ -116,18 +113,15 @@ async function sweep(table: string, group: string, stale: string[], now: number)
         ExpressionAttributeNames: names,
         ExpressionAttributeValues: { ':stale': new Set(stale), ':now': now },
       }),
-    );
-    return true;
-  } catch (e) {
-    if (isConditionFailure(e)) return false; // someone refreshed or swept first
-    throw e;
-  }
+    ),
+  );
 }
 
 export async function releaseSlot(table: string, group: string, incidentId: string): Promise<boolean> {
   const { client, sdk } = await documentClient();
-  try {
-    await client.send(
+  // Condition not met: not held (already released), nothing to do.
+  return conditionalWrite(
+    client.send(
       new sdk.UpdateCommand({
         TableName: table,
         Key: key(group),
@@ -136,10 +130,6 @@ export async function releaseSlot(table: string, group: string, incidentId: stri
         ExpressionAttributeNames: { '#lease': leaseAttr(incidentId) },
         ExpressionAttributeValues: { ':me': new Set([incidentId]), ':inc': incidentId },
       }),
-    );
-    return true;
-  } catch (e) {
-    if (isConditionFailure(e)) return false; // not held (already released): nothing to do
-    throw e;
-  }
+    ),
+  );
 }

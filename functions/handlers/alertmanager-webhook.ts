@@ -4,7 +4,7 @@ import { ENV } from '../contracts/env';
 import { RECOVERY_SOURCE } from '../contracts/recovery-event';
 import { normalizeAlert } from '../kubernetes/alert-normalize';
 import { loadEnv } from '../runtime/env';
-import { AUDIT_RETENTION_DAYS, isConditionFailure, ttl } from '../runtime/ledger';
+import { AUDIT_RETENTION_DAYS, conditionalWrite, ttl } from '../runtime/ledger';
 import { logger } from '../runtime/logger';
 import { documentClient, events, ssm } from '../runtime/sdk';
 
@@ -141,8 +141,8 @@ async function recordAlertStates(table: string, details: AlertDetail[]): Promise
   const stale: AlertDetail[] = [];
   for (const d of details) {
     const order = alertOrder(d);
-    try {
-      await client.send(
+    const written = await conditionalWrite(
+      client.send(
         new sdk.PutCommand({
           TableName: table,
           ConditionExpression: 'attribute_not_exists(pk) OR attribute_not_exists(#starts) OR #starts < :starts OR (#starts = :starts AND #phase <= :phase)',
@@ -161,9 +161,9 @@ async function recordAlertStates(table: string, details: AlertDetail[]): Promise
             expiresAt: ttl(AUDIT_RETENTION_DAYS * 86400),
           },
         }),
-      );
-    } catch (e) {
-      if (!isConditionFailure(e)) throw e;
+      ),
+    );
+    if (!written) {
       log.info('stale alert notification ignored', { fingerprint: d.fingerprint, status: d.status, startsAt: d.startsAt });
       stale.push(d);
     }

@@ -50,6 +50,21 @@ export async function incidentHistory(table: string, incidentId: string): Promis
   return out.Items ?? [];
 }
 
+/**
+ * Sends a conditional write: true when it was made, false when its condition
+ * did not hold (someone else got there first: an expected answer for a guard);
+ * any other error is thrown.
+ */
+export async function conditionalWrite(write: Promise<unknown>): Promise<boolean> {
+  try {
+    await write;
+    return true;
+  } catch (e) {
+    if (isConditionFailure(e)) return false;
+    throw e;
+  }
+}
+
 export function isConditionFailure(e: unknown): boolean {
   return (e as { name?: string } | null)?.name === 'ConditionalCheckFailedException';
 }

@@ -1,5 +1,5 @@
 import type { RecoveryEventDetail } from '../contracts/recovery-event';
-import { AUDIT_RETENTION_DAYS, isConditionFailure, ttl } from './ledger';
+import { AUDIT_RETENTION_DAYS, conditionalWrite, ttl } from './ledger';
 import { documentClient } from './sdk';
 
 /**
@@ -38,19 +38,15 @@ const key = (faultName: string, incidentId: string) => ({ pk: `fault#${faultName
 export async function recordEscalation(table: string, fault: FaultRef, detail: RecoveryEventDetail): Promise<boolean> {
   const { client, sdk } = await documentClient();
   const item: OpenEscalation = { incidentId: detail.incidentId, faultName: fault.name, faultStartedAt: fault.startedAt, status: 'open', escalatedAt: detail.at, detail };
-  try {
-    await client.send(
+  return conditionalWrite(
+    client.send(
       new sdk.PutCommand({
         TableName: table,
         Item: { ...key(fault.name, detail.incidentId), ...item, expiresAt: ttl(AUDIT_RETENTION_DAYS * 86400) },
         ConditionExpression: 'attribute_not_exists(pk)',
       }),
-    );
-    return true;
-  } catch (e) {
-    if (isConditionFailure(e)) return false;
-    throw e;
-  }
+    ),
+  );
 }
 
 /** Undoes recordEscalation when the page it stood for could not be sent (so a retry pages). */
@@ -85,8 +81,8 @@ export async function escalationsOf(table: string, faultName: string): Promise<O
  */
 export async function markResolved(table: string, faultName: string, incidentId: string, resolvedAt: string, reason: string): Promise<boolean> {
   const { client, sdk } = await documentClient();
-  try {
-    await client.send(
+  return conditionalWrite(
+    client.send(
       new sdk.UpdateCommand({
         TableName: table,
         Key: key(faultName, incidentId),
@@ -95,12 +91,8 @@ export async function markResolved(table: string, faultName: string, incidentId:
         ExpressionAttributeNames: { '#s': 'status' },
         ExpressionAttributeValues: { ':resolved': 'resolved', ':open': 'open', ':at': resolvedAt, ':why': reason },
       }),
-    );
-    return true;
-  } catch (e) {
-    if (isConditionFailure(e)) return false;
-    throw e;
-  }
+    ),
+  );
 }
 
 /** Undoes markResolved when the resolve event could not be put (so a redelivered OK event resolves again). */
