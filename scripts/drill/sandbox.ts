@@ -17,24 +17,18 @@ export interface Sandbox {
   close(): Promise<void>;
 }
 
-async function isMoto(endpoint: string): Promise<boolean> {
-  try {
-    const res = await fetch(`${endpoint}/moto-api/data.json`);
-    return res.ok;
-  } catch {
-    return false;
-  }
-}
-
 export async function openSandbox(opts: { endpoint?: string; log: (line: string) => void }): Promise<Sandbox> {
   let moto: MotoServer | undefined;
   let endpoint = opts.endpoint;
   if (endpoint) {
-    if (!(await isMoto(endpoint))) {
-      throw new Error(`AWS_ENDPOINT_URL=${endpoint} does not answer as moto_server (/moto-api/). Start one (moto_server -p 5000) or unset AWS_ENDPOINT_URL. ${MOTO_INSTALL_HINT}`);
-    }
     // The drill recreates the stack under fixed names: start from an empty emulator.
-    await resetMoto(endpoint);
+    // A successful reset is also the proof that the endpoint is moto_server.
+    try {
+      await resetMoto(endpoint);
+    } catch (e) {
+      const why = e instanceof Error ? e.message : String(e);
+      throw new Error(`AWS_ENDPOINT_URL=${endpoint} does not answer as moto_server (${why}). Start one (moto_server -p 5000) or unset AWS_ENDPOINT_URL to let the drill start its own.`);
+    }
     opts.log(`using the emulator at ${endpoint} (AWS_ENDPOINT_URL); its state was reset`);
   } else {
     try {

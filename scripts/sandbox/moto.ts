@@ -34,7 +34,9 @@ async function waitUntilUp(endpoint: string, child: ChildProcess, timeoutMs: num
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`moto_server exited with code ${child.exitCode} before it was ready`);
     try {
-      const res = await fetch(`${endpoint}/moto-api/data.json`);
+      // The dashboard page, not data.json: moto answers data.json with a 500 once
+      // some backends hold state it cannot serialize (RDS instances, for one).
+      const res = await fetch(`${endpoint}/moto-api/`);
       if (res.ok) return;
     } catch (e) {
       lastError = e;
@@ -77,8 +79,26 @@ export async function startMoto(opts: { timeoutMs?: number; log?: (line: string)
   };
 }
 
-/** Drops all emulator state (moto's reset API). */
+/**
+ * Drops all emulator state (moto's reset API). Its answer, `{"status": "ok"}`,
+ * is also how an endpoint someone named is known to be moto at all.
+ */
 export async function resetMoto(endpoint: string): Promise<void> {
-  const res = await fetch(`${endpoint}/moto-api/reset`, { method: 'POST' });
-  if (!res.ok) throw new Error(`moto reset failed: HTTP ${res.status}`);
+  let res: Response;
+  try {
+    res = await fetch(`${endpoint}/moto-api/reset`, { method: 'POST' });
+  } catch (e) {
+    const cause = (e as { cause?: { code?: string; message?: string } }).cause;
+    throw new Error(`moto reset at ${endpoint} failed: ${cause?.code ?? cause?.message ?? String(e)}`);
+  }
+  const body = await res.text();
+  let status: unknown;
+  try {
+    status = (JSON.parse(body) as { status?: unknown }).status;
+  } catch {
+    status = undefined;
+  }
+  if (!res.ok || status !== 'ok') {
+    throw new Error(`moto reset at ${endpoint} failed: HTTP ${res.status} ${body.slice(0, 120)}`.trim());
+  }
 }

@@ -14,3 +14,7 @@ console.warn = (...args: unknown[]) => {
   if (typeof args[0] === 'string' && args[0].startsWith('Could not determine remaining time left')) return;
   warn(...args);
 };
+
+// The SDK's notice that its 2027 releases need Node 22 (README: Troubleshooting) is printed
+// once per worker; it says nothing about the code under test.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
