@@ -4,7 +4,7 @@ import { handler } from '../functions/handlers/replace-instance';
 import * as sdk from '../functions/runtime/sdk';
 import { alarmEvent, aws, createStack, playbook, request } from '../test/functions/stack';
 import { dropBusObserver, seedAlarms, seedGroups, type BenchSandbox } from './emulator';
-import { round, summary } from './stats';
+import { percentile, round, summary } from './stats';
 import { lambdaContext } from './lambda-context';
 
 /**
@@ -24,6 +24,14 @@ export interface OverheadResult {
   fleet: { groups: number; perGroup: number };
   /** AWS requests sent per event by each side: against one moto process their cost adds up whatever runs concurrently. */
   callsPerEvent: { guarded: number; bare: number };
+  /**
+   * AWS round trips in sequence per event (median): the longest chain of calls each sent after the
+   * previous one answered. On AWS, where calls to different services do not queue behind each other,
+   * this (not the call count) is what the handler's own latency follows.
+   */
+  sequentialRounds: { guarded: number; bare: number };
+  /** The first guarded event's calls in the order sent, each with its place in that chain (round). */
+  trace: Array<{ call: string; round: number }>;
   guarded: { toFirstMutationMs: ReturnType<typeof summary>; totalMs: ReturnType<typeof summary>; outcomes: Record<string, number> };
   bare: { toFirstMutationMs: ReturnType<typeof summary>; totalMs: ReturnType<typeof summary> };
   ratio: { toFirstMutationP50: number; toFirstMutationP99: number; totalP50: number; totalP99: number };
@@ -58,6 +66,21 @@ export async function overhead(sb: BenchSandbox, events: number, log: (s: string
   };
   for (const client of Object.values(await sdk.builtClients())) client.middlewareStack.add(count('guarded'), { step: 'finalizeRequest', name: 'benchCallCount' });
   a.asg.middlewareStack.add(count('bare') as never, { step: 'finalizeRequest', name: 'benchCallCount' });
+  // Each call's send and answer times (per side, reset per event) give the chain of calls in sequence.
+  const spans = { guarded: [] as Span[], bare: [] as Span[] };
+  const span = (side: keyof typeof spans, service: string) => (next: (x: unknown) => Promise<unknown>, ctx: { commandName?: string }) => async (args: unknown) => {
+    const s: Span = { call: `${service}:${(ctx.commandName ?? '?').replace(/Command$/, '')}`, start: performance.now(), end: Infinity };
+    spans[side].push(s);
+    try {
+      return await next(args);
+    } finally {
+      s.end = performance.now();
+    }
+  };
+  for (const [key, client] of Object.entries(await sdk.builtClients())) client.middlewareStack.add(span('guarded', key), { step: 'initialize', name: 'benchSpan' });
+  a.asg.middlewareStack.add(span('bare', 'autoscaling') as never, { step: 'initialize', name: 'benchSpan' });
+  const rounds = { guarded: [] as number[], bare: [] as number[] };
+  let trace: OverheadResult['trace'] = [];
   for (const [key, client] of Object.entries(await sdk.builtClients())) {
     if (!['ec2', 'autoscaling', 'ssm'].includes(key)) continue;
     client.middlewareStack.add(
@@ -75,6 +98,8 @@ export async function overhead(sb: BenchSandbox, events: number, log: (s: string
     // Guarded: the real handler.
     const id = guardedTargets[i];
     firstMutation = undefined;
+    spans.guarded = [];
+    spans.bare = [];
     const t0 = performance.now();
     const out = await handler(request(playbook('status', ['replace-instance']), alarmEvent(alarms.get(id)!, { InstanceId: id })), lambdaContext('recovery-bench-replace-instance') as never);
     const t1 = performance.now();
@@ -98,6 +123,10 @@ export async function overhead(sb: BenchSandbox, events: number, log: (s: string
     }
     b.first.push(s1 - s0);
     b.total.push(performance.now() - s0);
+    const chain = { guarded: inSequence(spans.guarded), bare: inSequence(spans.bare) };
+    rounds.guarded.push(Math.max(0, ...chain.guarded.map((c) => c.round)));
+    rounds.bare.push(Math.max(0, ...chain.bare.map((c) => c.round)));
+    if (i === 0) trace = chain.guarded;
     if ((i + 1) % Math.max(1, Math.floor(events / 5)) === 0) log(`  ${i + 1}/${events} events`);
   }
   const gs = { toFirstMutationMs: summary(g.first), totalMs: summary(g.total), outcomes: g.outcomes };
@@ -106,6 +135,8 @@ export async function overhead(sb: BenchSandbox, events: number, log: (s: string
     events,
     fleet: { groups, perGroup },
     callsPerEvent: { guarded: round(calls.guarded / events, 1), bare: round(calls.bare / events, 1) },
+    sequentialRounds: { guarded: percentile(rounds.guarded, 50), bare: percentile(rounds.bare, 50) },
+    trace,
     guarded: gs,
     bare: bs,
     ratio: {
@@ -115,4 +146,22 @@ export async function overhead(sb: BenchSandbox, events: number, log: (s: string
       totalP99: round(gs.totalMs.p99 / bs.totalMs.p99),
     },
   };
+}
+
+interface Span {
+  call: string;
+  start: number;
+  end: number;
+}
+
+/**
+ * Each call's round: 1 + the highest round among the calls that had answered
+ * before it was sent (calls sent together share a round). The highest round
+ * is the number of round trips the event waited for one after another.
+ */
+function inSequence(spans: Span[]): Array<{ call: string; round: number }> {
+  const sorted = [...spans].sort((x, y) => x.start - y.start);
+  const out: Array<Span & { round: number }> = [];
+  for (const s of sorted) out.push({ ...s, round: 1 + Math.max(0, ...out.filter((o) => o.end <= s.start).map((o) => o.round)) });
+  return out.map(({ call, round }) => ({ call, round }));
 }

@@ -96,6 +96,7 @@ function table(r: Record<string, any>): string {
           `  bare SDK calls             ${o.bare.toFirstMutationMs.p50} / ${o.bare.toFirstMutationMs.p99}            ${o.bare.totalMs.p50} / ${o.bare.totalMs.p99}`,
           `  ratio                      ${o.ratio.toFirstMutationP50} / ${o.ratio.toFirstMutationP99}            ${o.ratio.totalP50} / ${o.ratio.totalP99}   outcomes ${JSON.stringify(o.guarded.outcomes)}`,
           `  AWS calls per event        guarded ${o.callsPerEvent?.guarded ?? '?'}, bare ${o.callsPerEvent?.bare ?? '?'}`,
+          `  round trips in sequence    guarded ${o.sequentialRounds?.guarded ?? '?'}, bare ${o.sequentialRounds?.bare ?? '?'}`,
         ].join('\n'),
     );
   }
