@@ -8,7 +8,7 @@ import { checkBreaker, recordFailure } from '../guards/circuit-breaker';
 import { checkChangeCalendar } from '../guards/change-calendar';
 import { reserveAttempt } from '../guards/cooldown';
 import { acquireSlot, releaseSlot } from '../guards/group-cap';
-import { checkHealth } from '../guards/health';
+import { judgeHealth, readHealthIssues } from '../guards/health';
 import { idempotentByTransition } from '../guards/idempotency';
 import { cachedMode, readMode, type Mode, type ModeReading } from '../guards/kill-switch';
 import type { Verdict } from '../guards/verdict';
@@ -71,9 +71,10 @@ export function actionHandler(decl: ActionDeclaration, diagnosers: Diagnosers) {
   let env: ActionEnv | undefined;
   const guarded = idempotentByTransition(
     () => ({ table: env!.ledgerTable, stage: env!.stage, action: decl.name }),
-    // The idempotency key is the transition; the second argument carries this invocation's parsed request.
-    async (_key, input: { request: RemediationRequest; incidentId: string; lambda?: { context?: LambdaContextLike } }) =>
-      remediate(decl, diagnosers, env!, input.request, input.incidentId, input.lambda?.context) as Promise<RemediationOutcome>,
+    // The idempotency key is the transition; the second argument carries this invocation's parsed request
+    // and the guard reads already under way (see the handler).
+    async (_key, input: { request: RemediationRequest; incidentId: string; env: ActionEnv; reads: GuardReads; lambda?: { context?: LambdaContextLike } }) =>
+      decide(decl, input.reads, input.env, input.request, input.incidentId, input.lambda?.context) as Promise<RemediationOutcome>,
   );
 
   return async function handler(event: unknown, context?: LambdaContextLike): Promise<RemediationOutcome> {
@@ -90,21 +91,30 @@ export function actionHandler(decl: ActionDeclaration, diagnosers: Diagnosers) {
       throw e;
     }
     const incidentId = incidentIdOf(request);
-    const out = await guarded(
-      { alarmName: faultName(request.event), stateTimestamp: faultTimestamp(request.event), rung: request.rung },
-      { request, incidentId, lambda: { context } },
-    );
-    if (out.duplicate) {
-      // A redelivery of a transition already handled (or being handled): record it, act not.
-      const detail = baseDetail(env, request, incidentId, { ...resolveResource(request.event) }, 'auto');
-      const reason =
-        out.duplicate === 'in-progress'
-          ? 'duplicate delivery of this alarm transition while the first is still running'
-          : `duplicate delivery of this alarm transition; already handled (${out.outcome})`;
-      await skipRecord(env, { ...detail, reason }, log);
-      return { incidentId, outcome: 'skipped', reason, duplicate: out.duplicate };
+    // The guard reads and the diagnosis start now, alongside the idempotency record's conditional write
+    // rather than after it: they are read-only, so a duplicate delivery only wastes them, and nothing
+    // reserving or mutating runs before the record is written (decide runs inside the idempotent call).
+    const reads = new ConcurrentReads();
+    try {
+      const out = await guarded(
+        { alarmName: faultName(request.event), stateTimestamp: faultTimestamp(request.event), rung: request.rung },
+        { request, incidentId, env, reads: startGuardReads(reads, env, request, resolveResource(request.event), diagnosers), lambda: { context } },
+      );
+      if (out.duplicate) {
+        // A redelivery of a transition already handled (or being handled): record it, act not.
+        const detail = baseDetail(env, request, incidentId, { ...resolveResource(request.event) }, 'auto');
+        const reason =
+          out.duplicate === 'in-progress'
+            ? 'duplicate delivery of this alarm transition while the first is still running'
+            : `duplicate delivery of this alarm transition; already handled (${out.outcome})`;
+        await skipRecord(env, { ...detail, reason }, log);
+        return { incidentId, outcome: 'skipped', reason, duplicate: out.duplicate };
+      }
+      return out;
+    } finally {
+      // A skip, a duplicate or an error may come before some reads are taken: let them finish, none left in flight.
+      await reads.settled();
     }
-    return out;
   };
 }
 
@@ -160,13 +170,15 @@ interface GuardReads {
 }
 
 /**
- * Starts every read-only check that can veto, and the diagnosis, at once: each
- * is a round trip that waits on no other (Health follows the diagnosis: it
- * needs the instance's AZ), so the wait before the first decision is the
- * slowest read rather than their sum. remediate still judges the results one
- * by one in the order the checks have always run (the reason reported is the
- * same as in sequence), and sends nothing reserving or mutating before all of
- * them have passed. None of these reads writes anything.
+ * Starts every read-only check that can veto, and the diagnosis, at once (the
+ * handler does so alongside the idempotency record's write): each is a round
+ * trip that waits on no other (AWS Health is read for the whole region and
+ * judged for the instance's AZ once the diagnosis names it), so the wait
+ * before the first decision is the slowest read rather than their sum. decide
+ * still judges the results one by one in the order the checks have always run
+ * (the reason reported is the same as in sequence), and sends nothing
+ * reserving or mutating before all of them have passed. None of these reads
+ * writes anything.
  */
 function startGuardReads(reads: ConcurrentReads, env: ActionEnv, request: RemediationRequest, resource: ResourceRef, diagnosers: Diagnosers): GuardReads {
   const known = cachedMode(env.modeParameter, env.modeCacheSeconds);
@@ -176,6 +188,7 @@ function startGuardReads(reads: ConcurrentReads, env: ActionEnv, request: Remedi
     return { mode: async () => known, changeCalendar: unread, alarmMute: unread, breaker: unread, diagnosis: unread, fault: unread, health: unread };
   }
   const diagnosis = reads.start(() => diagnose(resource, diagnosers));
+  const healthIssues = reads.start(() => readHealthIssues({ enabled: env.guardrails.standDownOnHealthEvents, service: healthService(resource.type), region: request.event.region }));
   return {
     mode: reads.start(() => readMode(env.modeParameter, env.modeCacheSeconds)),
     changeCalendar: reads.start(() => checkChangeCalendar(env.changeCalendar)),
@@ -183,33 +196,12 @@ function startGuardReads(reads: ConcurrentReads, env: ActionEnv, request: Remedi
     breaker: reads.start(() => checkBreaker(env.ledgerTable, request.playbook.name)),
     diagnosis,
     fault: reads.start(() => faultState(env.ledgerTable, request.event).catch(() => undefined)),
+    // Which of the region's open issues count waits for the diagnosis to name the AZ.
     health: reads.start(async () => {
       const d = await diagnosis();
-      return checkHealth({
-        enabled: env.guardrails.standDownOnHealthEvents,
-        service: healthService(resource.type),
-        region: request.event.region,
-        availabilityZone: d.instance?.availabilityZone ?? d.dbInstance?.availabilityZone,
-      });
+      return judgeHealth(await healthIssues(), d.instance?.availabilityZone ?? d.dbInstance?.availabilityZone);
     }),
   };
-}
-
-async function remediate(
-  decl: ActionDeclaration,
-  diagnosers: Diagnosers,
-  env: ActionEnv,
-  request: RemediationRequest,
-  incidentId: string,
-  lambdaContext?: LambdaContextLike,
-): Promise<RemediationOutcome> {
-  const reads = new ConcurrentReads();
-  try {
-    return await decide(decl, startGuardReads(reads, env, request, resolveResource(request.event), diagnosers), env, request, incidentId, lambdaContext);
-  } finally {
-    // A skip or an error may come before some reads are taken: let them finish, none left in flight.
-    await reads.settled();
-  }
 }
 
 async function decide(
