@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { defineAction } from './declaration';
 import type { ActionContext, ActionResult } from '../runtime/action-context';
 import { autoscaling, ec2 } from '../runtime/sdk';
@@ -10,7 +10,7 @@ export const replaceInstance = defineAction({
   description:
     'ASG member: terminate in the group without decrementing desired capacity and wait for the replacement in service. Standalone: launch a replacement from its launch template or attributes, move Elastic IPs, then stop and tag the old instance.',
   destructive: true,
-  input: z.object({ waitForReplacementSeconds: z.number().int().min(0).max(600).optional() }),
+  input: z.object({ waitForReplacementSeconds: z.optional(z.int().check(z.minimum(0), z.maximum(600))) }),
   permissions: [
     {
       sid: 'ReadFleet',
@@ -99,19 +99,26 @@ export const replaceInstance = defineAction({
 
 async function replaceInGroup(ctx: ActionContext, instanceId: string, groupName: string, waitSeconds: number): Promise<ActionResult> {
   const { client, sdk } = await autoscaling();
-  const before = (await client.send(new sdk.DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [groupName] }))).AutoScalingGroups?.[0];
-  const desired = before?.DesiredCapacity;
+  // The members before the termination: as diagnosis read them moments ago, else read now. Either is
+  // evidence, not a precondition: the terminate call does not depend on it (ShouldDecrement=false, and
+  // AWS refuses it if the instance has left the group). A member launched since that read (a scale-out,
+  // the group replacing another member) would count as fresh, but the wait also needs as many members
+  // InService, besides the terminated one, as the group desires now, so it still ends only once the
+  // group has made up for the termination; only the replacement it names could be that other member,
+  // as when such a launch comes right after the termination.
+  const known = ctx.diagnosis.autoScalingGroup?.name === groupName ? ctx.diagnosis.autoScalingGroup : await readGroup(client, sdk, groupName);
+  const desired = known?.desiredCapacity;
   await client.send(new sdk.TerminateInstanceInAutoScalingGroupCommand({ InstanceId: instanceId, ShouldDecrementDesiredCapacity: false }));
   ctx.log.info('terminated in group; waiting for the replacement', { instanceId, groupName, desired });
   const deadline = Math.min(ctx.deadline, Date.now() + waitSeconds * 1000);
+  const before = new Set(known?.instanceIds ?? []);
   try {
     const replacement = await waitFor(
       `a replacement InService in ${groupName}`,
       async () => {
         const g = (await client.send(new sdk.DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [groupName] }))).AutoScalingGroups?.[0];
         const inService = (g?.Instances ?? []).filter((m) => m.LifecycleState === 'InService' && m.InstanceId !== instanceId);
-        const known = new Set((before?.Instances ?? []).map((m) => m.InstanceId));
-        const fresh = inService.find((m) => !known.has(m.InstanceId));
+        const fresh = inService.find((m) => !before.has(m.InstanceId!));
         return fresh && inService.length >= (g?.DesiredCapacity ?? 0) ? fresh.InstanceId : undefined;
       },
       { intervalMs: ctx.pollIntervalMs, deadline },
@@ -121,6 +128,15 @@ async function replaceInGroup(ctx: ActionContext, instanceId: string, groupName:
     // The group keeps replacing on its own; verification reads the alarm either way.
     return { outcome: 'failed', reason: `${(e as Error).message} (the group still replaces ${instanceId} on its own)`, detail: { terminated: instanceId, group: groupName } };
   }
+}
+
+async function readGroup(
+  client: Awaited<ReturnType<typeof autoscaling>>['client'],
+  sdk: Awaited<ReturnType<typeof autoscaling>>['sdk'],
+  groupName: string,
+): Promise<{ desiredCapacity?: number; instanceIds: string[] } | undefined> {
+  const g = (await client.send(new sdk.DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [groupName] }))).AutoScalingGroups?.[0];
+  return g && { desiredCapacity: g.DesiredCapacity, instanceIds: (g.Instances ?? []).flatMap((m) => (m.InstanceId ? [m.InstanceId] : [])) };
 }
 
 async function replaceStandalone(ctx: ActionContext, oldId: string): Promise<ActionResult> {

@@ -45,6 +45,11 @@ export interface Diagnosis {
   lambdaAlias?: LambdaAliasFacts;
   ecsService?: EcsServiceFacts;
   groupSize: number;
+  /**
+   * The Auto Scaling group as diagnosis read it (the instance's, or the one the alarm names): its
+   * members then. Lets an action skip reading it again; it may be seconds old by the time it acts.
+   */
+  autoScalingGroup?: { name: string; desiredCapacity?: number; instanceIds: string[] };
   evidence: Record<string, unknown>;
 }
 

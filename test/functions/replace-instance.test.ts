@@ -38,6 +38,44 @@ describe('replace-instance', () => {
     expect(members).toContain(succeeded.detail.evidence.result.replacement);
   });
 
+  it('acts on the group as diagnosis read it (no second read), and waits for the group to be made up even when it scaled out since', async () => {
+    // Prepare: between the diagnosis and the termination the group scales out (desired 3 -> 4), so the
+    // members diagnosis saw are stale by one
+    await createAsg('api', 3);
+    const victim = (await group('api')).Instances![0].InstanceId!;
+    const name = await putAlarm('status', victim, 'InstanceId');
+    const { autoscaling } = await import('../../functions/runtime/sdk');
+    const { SetDesiredCapacityCommand } = await import('@aws-sdk/client-auto-scaling');
+    const { client } = await autoscaling();
+    const sent: string[] = [];
+    let lastSeen: Array<{ InstanceId?: string; LifecycleState?: string }> = [];
+    client.middlewareStack.add(
+      (next: (a: unknown) => Promise<unknown>, ctx: { commandName?: string }) => async (args: unknown) => {
+        sent.push(ctx.commandName!);
+        if (ctx.commandName === 'TerminateInstanceInAutoScalingGroupCommand') {
+          await aws().asg.send(new SetDesiredCapacityCommand({ AutoScalingGroupName: 'api', DesiredCapacity: 4 }));
+        }
+        const res = (await next(args)) as { output?: { AutoScalingGroups?: Array<{ Instances?: Array<{ InstanceId?: string; LifecycleState?: string }> }> } };
+        if (ctx.commandName === 'DescribeAutoScalingGroupsCommand') lastSeen = res.output?.AutoScalingGroups?.[0]?.Instances ?? [];
+        return res;
+      },
+      { step: 'initialize', name: 'scaleOutBeforeTerminate' },
+    );
+    // Act
+    const out = await handler(request(playbook('status', ['replace-instance']), alarmEvent(name, { InstanceId: victim }))).finally(() => client.middlewareStack.remove('scaleOutBeforeTerminate'));
+    // Assess: one group read before the termination (diagnosis); the wait ended with the group made up
+    expect(out.outcome).toBe('succeeded');
+    expect(sent.slice(0, sent.indexOf('TerminateInstanceInAutoScalingGroupCommand'))).toEqual(['DescribeAutoScalingGroupsCommand']);
+    const succeeded = (await busEvents(stack)).find((e) => e.detailType === 'Remediation Succeeded')!;
+    const result = succeeded.detail.evidence.result;
+    expect(result).toMatchObject({ terminated: victim, group: 'api', desiredCapacity: 3 });
+    // The poll that ended the wait saw the scaled-out group made up: 4 InService besides the terminated one.
+    const inService = lastSeen.filter((m) => m.LifecycleState === 'InService' && m.InstanceId !== victim).map((m) => m.InstanceId);
+    expect(inService).toHaveLength(4);
+    expect(inService).toContain(result.replacement);
+    expect((await group('api')).DesiredCapacity).toBe(4);
+  });
+
   it('replaces a standalone instance: launches a copy, then stops and tags the old one (never terminates)', async () => {
     // Prepare
     const [old] = await runInstances(1, { Name: 'bastion', team: 'sre' });

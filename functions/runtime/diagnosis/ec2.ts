@@ -10,7 +10,31 @@ import { GROUP_TAG, type Diagnosers, type Diagnosis, type InstanceFacts } from '
  */
 const LIVE_STATES = ['pending', 'running', 'stopping', 'stopped'];
 
-async function describeInstance(instanceId: string): Promise<InstanceFacts | undefined> {
+type GroupRecord = NonNullable<Awaited<ReturnType<typeof asgFacts>>>;
+
+/** The instance's blast-radius group: its ASG (read whole), else its `recovery-group` tag's live fleet. */
+interface GroupFacts {
+  group: string;
+  groupSize: number;
+  asg?: GroupRecord;
+}
+
+async function groupOf(instance: InstanceFacts): Promise<GroupFacts> {
+  if (instance.autoScalingGroupName) {
+    const asg = await asgFacts(instance.autoScalingGroupName);
+    return { group: instance.autoScalingGroupName, groupSize: asg?.DesiredCapacity ?? 1, asg };
+  }
+  if (instance.tags[GROUP_TAG]) return { group: instance.tags[GROUP_TAG], groupSize: Math.max(1, await taggedFleetSize(instance.tags[GROUP_TAG])) };
+  return { group: 'standalone', groupSize: 1 };
+}
+
+/**
+ * The instance's facts; with `withGroup`, also its group, read alongside the
+ * status checks (it needs only the instance's tags, or its membership).
+ */
+async function describeInstance(instanceId: string): Promise<InstanceFacts | undefined>;
+async function describeInstance(instanceId: string, withGroup: true): Promise<(InstanceFacts & { groupFacts: GroupFacts }) | undefined>;
+async function describeInstance(instanceId: string, withGroup = false): Promise<(InstanceFacts & { groupFacts?: GroupFacts }) | undefined> {
   const { client, sdk } = await ec2();
   let reservations;
   try {
@@ -35,8 +59,9 @@ async function describeInstance(instanceId: string): Promise<InstanceFacts | und
       .map((b) => ({ volumeId: b.Ebs!.VolumeId!, device: b.DeviceName!, deleteOnTermination: b.Ebs!.DeleteOnTermination })),
     launchTime: i.LaunchTime?.toISOString(),
   };
-  // Status checks, volume status and group membership each need only the instance: read them at once.
-  // All settle before the first failure (in this order) is thrown, so none is left in flight.
+  // Status checks, volume status and group membership (then the group itself) each need only the
+  // instance: read them at once. All settle before the first failure (in this order) is thrown, so none
+  // is left in flight.
   const readStatus = async () => {
     const status = (await client.send(new sdk.DescribeInstanceStatusCommand({ InstanceIds: [instanceId], IncludeAllInstances: true }))).InstanceStatuses?.[0];
     facts.instanceStatus = status?.InstanceStatus?.Status;
@@ -61,8 +86,13 @@ async function describeInstance(instanceId: string): Promise<InstanceFacts | und
     const m = await asg.send(new asgSdk.DescribeAutoScalingInstancesCommand({ InstanceIds: [instanceId] }));
     facts.autoScalingGroupName = m.AutoScalingInstances?.[0]?.AutoScalingGroupName;
   };
-  for (const r of await Promise.allSettled([readStatus(), readVolumeStatus(), readMembership()])) if (r.status === 'rejected') throw r.reason;
-  return facts;
+  let groupFacts: GroupFacts | undefined;
+  const readGroup = async () => {
+    await readMembership();
+    if (withGroup) groupFacts = await groupOf(facts);
+  };
+  for (const r of await Promise.allSettled([readStatus(), readVolumeStatus(), readGroup()])) if (r.status === 'rejected') throw r.reason;
+  return withGroup ? { ...facts, groupFacts: groupFacts! } : facts;
 }
 
 async function asgFacts(name: string) {
@@ -95,20 +125,24 @@ async function diagnoseEc2(resource: ResourceRef): Promise<Diagnosis> {
   const evidence: Record<string, unknown> = {};
   let instance: InstanceFacts | undefined;
   let volumeId: string | undefined;
-  let asg: Awaited<ReturnType<typeof asgFacts>>;
+  let groupFacts: GroupFacts | undefined;
 
   if (resource.type === 'instance') {
-    instance = await describeInstance(resource.id);
-    if (!instance) evidence.instance = `instance ${resource.id} not found`;
+    const found = await describeInstance(resource.id, true);
+    if (!found) evidence.instance = `instance ${resource.id} not found`;
+    else ({ groupFacts, ...instance } = found);
   } else if (resource.type === 'volume') {
     volumeId = resource.id;
     const { client, sdk } = await ec2();
     const v = (await client.send(new sdk.DescribeVolumesCommand({ VolumeIds: [resource.id] }))).Volumes?.[0];
     evidence.volume = { volumeId: resource.id, state: v?.State, availabilityZone: v?.AvailabilityZone, attachments: v?.Attachments?.map((a) => ({ instanceId: a.InstanceId, device: a.Device, state: a.State })) };
     const attachedTo = v?.Attachments?.find((a) => a.State === 'attached' || a.State === 'attaching')?.InstanceId;
-    if (attachedTo) instance = await describeInstance(attachedTo);
+    const found = attachedTo ? await describeInstance(attachedTo, true) : undefined;
+    if (found) ({ groupFacts, ...instance } = found);
   } else {
-    asg = await asgFacts(resource.id);
+    const asg = await asgFacts(resource.id);
+    // The alarm names the group: it is the blast-radius group whatever the member's tags say.
+    groupFacts = { group: resource.id, groupSize: asg?.DesiredCapacity ?? 1, asg };
     if (!asg) evidence.autoScalingGroup = `group ${resource.id} not found`;
     else {
       const members = asg.Instances ?? [];
@@ -135,19 +169,18 @@ async function diagnoseEc2(resource: ResourceRef): Promise<Diagnosis> {
     };
   }
 
-  const asgName = resource.type === 'autoscaling-group' ? resource.id : instance?.autoScalingGroupName;
-  let group = 'standalone';
-  let groupSize = 1;
-  if (asgName) {
-    group = asgName;
-    asg ??= await asgFacts(asgName);
-    groupSize = asg?.DesiredCapacity ?? 1;
-  } else if (instance?.tags[GROUP_TAG]) {
-    group = instance.tags[GROUP_TAG];
-    groupSize = Math.max(1, await taggedFleetSize(group));
-  }
+  const { group, groupSize, asg } = groupFacts ?? { group: 'standalone', groupSize: 1 };
   evidence.group = { name: group, size: groupSize };
-  return { resource: { ...resource, group }, instance, volumeId, groupSize, evidence };
+  return {
+    resource: { ...resource, group },
+    instance,
+    volumeId,
+    groupSize,
+    ...(asg?.AutoScalingGroupName
+      ? { autoScalingGroup: { name: asg.AutoScalingGroupName, desiredCapacity: asg.DesiredCapacity, instanceIds: (asg.Instances ?? []).flatMap((m) => (m.InstanceId ? [m.InstanceId] : [])) } }
+      : {}),
+    evidence,
+  };
 }
 
 export const ec2Diagnosers: Diagnosers = { instance: diagnoseEc2, volume: diagnoseEc2, 'autoscaling-group': diagnoseEc2 };
