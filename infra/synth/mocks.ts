@@ -14,7 +14,39 @@ export interface MockOptions {
   instancesPerSelector?: number;
   /** Auto Scaling groups a tag selector resolves to. Default 2. */
   groupsPerSelector?: number;
+  /**
+   * A known fleet (e.g. what the drill seeded in moto): tag selectors and
+   * instance lookups are answered from it, as `pulumi up` answers them from
+   * the account, instead of from a synthetic fleet.
+   */
+  fleet?: MockFleet;
 }
+
+/** One instance as the EC2 data sources (getInstances, getInstance) describe it. */
+export interface MockInstance {
+  id: string;
+  state: string;
+  tags: Record<string, string>;
+  availabilityZone?: string;
+  instanceType?: string;
+  rootBlockDevices: { volumeId: string; deviceName: string }[];
+  ebsBlockDevices: { volumeId: string; deviceName: string }[];
+}
+
+export interface MockFleet {
+  instances: MockInstance[];
+}
+
+/**
+ * An invoke failure as the mock monitor passes it on: the runtime rebuilds the
+ * error from a gRPC-style `details` field, so a plain Error arrives empty.
+ */
+function invokeError(message: string): Error {
+  return Object.assign(new Error(message), { details: message });
+}
+
+/** aws:ec2/getInstances' default: every state but shutting-down and terminated. */
+const LIVE_STATES = ['pending', 'running', 'stopping', 'stopped'];
 
 interface NewResourceArgs {
   type: string;
@@ -127,12 +159,23 @@ export function createMocks(opts: MockOptions = {}) {
         return { partition, id: partition, dnsSuffix: 'amazonaws.com', reverseDnsPrefix: 'com.amazonaws' };
       case 'aws:ec2/getInstances:getInstances': {
         const tags = (inputs.instanceTags ?? {}) as Record<string, string>;
+        if (opts.fleet) {
+          const states = (inputs.instanceStateNames as string[] | undefined) ?? LIVE_STATES;
+          const ids = opts.fleet.instances.filter((i) => states.includes(i.state) && Object.entries(tags).every(([k, v]) => i.tags[k] === v)).map((i) => i.id);
+          return { id: region, ids, privateIps: ids.map((_, i) => `10.0.${Math.floor(i / 250)}.${(i % 250) + 4}`), publicIps: [], ipv6Addresses: [], instanceTags: tags };
+        }
         const seed = Object.keys(tags).sort().map((k) => `${k}=${tags[k]}`).join(',');
         const ids = Array.from({ length: perSelector }, (_, i) => instanceId(seed, i));
         return { id: region, ids, privateIps: ids.map((_, i) => `10.0.${Math.floor(i / 250)}.${(i % 250) + 4}`), publicIps: [], ipv6Addresses: [], instanceTags: tags };
       }
       case 'aws:ec2/getInstance:getInstance': {
         const id = String(inputs.instanceId);
+        if (opts.fleet) {
+          const i = opts.fleet.instances.find((x) => x.id === id);
+          // As the provider does for an instance the account does not have.
+          if (!i) throw invokeError(`aws:ec2/getInstance: no instance ${id} in the fleet (your query returned no results)`);
+          return { id, instanceId: id, instanceType: i.instanceType, availabilityZone: i.availabilityZone, rootBlockDevices: i.rootBlockDevices, ebsBlockDevices: i.ebsBlockDevices, tags: i.tags };
+        }
         return {
           id,
           instanceId: id,

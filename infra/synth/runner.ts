@@ -210,13 +210,22 @@ async function main(): Promise<void> {
   writeFileSync(req.out, JSON.stringify(result));
 }
 
-main().then(
-  () => process.exit(0),
-  (err: unknown) => {
-    const e = err as Error;
-    const req = JSON.parse(process.env.RECOVERY_SYNTH_REQUEST ?? '{}') as Request;
-    const configError = /Invalid stack configuration/.test(String(e?.message));
-    writeFileSync(req.out, JSON.stringify({ error: { name: configError ? 'ConfigError' : e?.name ?? 'Error', message: String(e?.message ?? err), stack: e?.stack } }));
-    process.exit(configError ? 2 : 1);
-  },
-);
+/**
+ * Writes the failure for synthesize() to report, once: the first error wins,
+ * whether main() rejects or an invoke's rejection surfaces outside it (an
+ * Output that fails while the engine serializes it is not awaited by main).
+ */
+let reported = false;
+function fail(err: unknown): void {
+  if (reported) return;
+  reported = true;
+  const e = err as Error;
+  const req = JSON.parse(process.env.RECOVERY_SYNTH_REQUEST ?? '{}') as Request;
+  const configError = /Invalid stack configuration/.test(String(e?.message));
+  writeFileSync(req.out, JSON.stringify({ error: { name: configError ? 'ConfigError' : e?.name ?? 'Error', message: String(e?.message ?? err), stack: e?.stack } }));
+  process.exit(configError ? 2 : 1);
+}
+process.on('unhandledRejection', fail);
+process.on('uncaughtException', fail);
+
+main().then(() => process.exit(0), fail);

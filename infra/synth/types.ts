@@ -23,6 +23,8 @@ export interface SynthOptions {
     instancesPerSelector?: number;
     /** Auto Scaling groups each tag selector resolves to (default 2). */
     groupsPerSelector?: number;
+    /** A known fleet to answer the EC2 lookups from (infra/synth/mocks.ts MockFleet), e.g. the drill's. */
+    fleet?: import('./mocks').MockFleet;
   };
 }
 

@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { DescribeInstancesCommand } from '@aws-sdk/client-ec2';
 import { parse } from 'yaml';
 import { synthesize } from '../../infra/synth/synthesize';
+import type { MockInstance } from '../../infra/synth/mocks';
 import type { SynthResult } from '../../infra/synth/types';
 import type { Clients } from './aws';
 
@@ -20,7 +21,8 @@ import type { Clients } from './aws';
  *     when it is a plain value, else a random one for this run (a `secure:`
  *     value needs the stack's passphrase). Printed redacted.
  * The program's deploy-time EC2 lookups (tag selectors, a protected
- * instance's volumes) are answered from moto by synth-fleet-invokes.cjs.
+ * instance's volumes) are answered from the fleet read back from moto
+ * (SynthOptions.mocks.fleet), as `pulumi up` answers them from the account.
  */
 export interface DrillSynth {
   result: SynthResult;
@@ -31,17 +33,7 @@ export interface DrillSynth {
 
 export const REPO_ROOT = path.resolve(__dirname, '..', '..');
 
-interface FleetInstanceFacts {
-  id: string;
-  state: string;
-  tags: Record<string, string>;
-  availabilityZone?: string;
-  instanceType?: string;
-  rootBlockDevices: { volumeId: string; deviceName: string }[];
-  ebsBlockDevices: { volumeId: string; deviceName: string }[];
-}
-
-async function fleetFacts(c: Clients): Promise<FleetInstanceFacts[]> {
+async function fleetFacts(c: Clients): Promise<MockInstance[]> {
   const out = await c.ec2.send(new DescribeInstancesCommand({}));
   return (out.Reservations ?? [])
     .flatMap((r) => r.Instances ?? [])
@@ -86,19 +78,7 @@ export async function synthesizeForDrill(o: {
     redacted['recovery-stack:alertmanager'] = { webhookSecret: typeof own === 'string' ? '[the stack\'s, redacted]' : '[random for this run, redacted]' };
   }
   const fleet = { instances: await fleetFacts(o.clients) };
-  const saved = { NODE_OPTIONS: process.env.NODE_OPTIONS, RECOVERY_DRILL_FLEET: process.env.RECOVERY_DRILL_FLEET };
-  const preload = path.join(__dirname, 'synth-fleet-invokes.cjs');
-  // The synth child inherits the environment at spawn: the preload and the fleet ride along.
-  process.env.NODE_OPTIONS = `${saved.NODE_OPTIONS ?? ''} --require ${JSON.stringify(preload)}`.trim();
-  process.env.RECOVERY_DRILL_FLEET = JSON.stringify(fleet);
   const started = Date.now();
-  try {
-    const result = await synthesize({ stack: o.stack, config: overrides });
-    return { result, overrides: redacted, ms: Date.now() - started };
-  } finally {
-    for (const [k, v] of Object.entries(saved)) {
-      if (v === undefined) delete process.env[k];
-      else process.env[k] = v;
-    }
-  }
+  const result = await synthesize({ stack: o.stack, config: overrides, mocks: { fleet } });
+  return { result, overrides: redacted, ms: Date.now() - started };
 }
