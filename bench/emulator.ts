@@ -72,16 +72,15 @@ export async function seedGroups(prefix: string, count: number, size: number): P
   const a = aws();
   const [image, { subnetId }] = await Promise.all([imageId(), subnet()]);
   const out: Array<{ id: string; group: string }> = [];
-  let next = 0;
-  const lane = async () => {
-    while (next < count) {
-      const name = `${prefix}-${next++}`;
-      await createAsg(name, size, { imageId: image, subnetId });
-      const g = (await a.asg.send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [name] }))).AutoScalingGroups![0];
-      out.push(...g.Instances!.map((m) => ({ id: m.InstanceId!, group: name })));
-    }
-  };
-  await Promise.all(Array.from({ length: 4 }, lane));
+  // One group at a time: moto once answered an Auto Scaling call with a 500 while four groups were
+  // being created at once (a --full storm run lost its seeding), and a retry could not tell whether
+  // the group was made. moto serves one call at a time anyway, so lanes saved little.
+  for (let i = 0; i < count; i++) {
+    const name = `${prefix}-${i}`;
+    await createAsg(name, size, { imageId: image, subnetId });
+    const g = (await a.asg.send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [name] }))).AutoScalingGroups![0];
+    out.push(...g.Instances!.map((m) => ({ id: m.InstanceId!, group: name })));
+  }
   return out;
 }
 
