@@ -1,22 +1,21 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { AlarmStateChangeEvent } from '../contracts/alarm-event';
+import { AlertFaultEvent } from '../contracts/alertmanager';
 import { alarmNamePrefix } from '../contracts/naming';
 import { DETAIL_TYPES, NOTIFY_DETAIL_TYPES, RECOVERY_SOURCE, RecoveryEventDetail, type ResourceRef } from '../contracts/recovery-event';
 import { RemediationRequest } from '../contracts/remediation-request';
 import { readMode } from '../guards/kill-switch';
 import { loadEnv } from '../runtime/env';
-import { isAlert } from '../runtime/fault';
-import { recordDecision } from '../runtime/ledger';
+import { faultName, isAlert } from '../runtime/fault';
 import { logger } from '../runtime/logger';
-import { escalationsOf, forgetEscalation, markResolved, recordEscalation, reopen } from '../runtime/open-escalations';
-import { putRecoveryEvent } from '../runtime/recovery-events';
+import { pageHumans, resolveClearedFault, type ClearedFault } from '../runtime/paging';
 import { incidentIdOf } from '../runtime/request';
 import { resolveResource } from '../runtime/resource';
 import { sns } from '../runtime/sdk';
 import { snsSubject } from '../runtime/sns-subject';
 
 /**
- * The notifier hears three things:
+ * The notifier hears four things:
  *
  * 1. Recovery events (the whole EventBridge event, recovery-bus notify rule):
  *    an SNS message with a readable subject and the JSON detail. `severity`
@@ -27,8 +26,7 @@ import { snsSubject } from '../runtime/sns-subject';
  *    on the recovery bus, which the paging/chat channel rules (PagerDuty,
  *    Opsgenie, Slack) and the notify rule (-> 1, email) pick up, like any
  *    escalation. (Alertmanager alerts of a notify-only playbook are still
- *    emailed directly: their resolution is not tracked here, and a page that
- *    nothing resolves is what this avoids.)
+ *    emailed directly, not escalated to the paging channels.)
  * 3. `CloudWatch Alarm State Change` to OK of this stack's alarms (default-bus
  *    rule infra/routing/alarm-ok-rule.ts): the incidents of that alarm still
  *    open for humans (ledger `fault#<alarm>`, functions/runtime/open-escalations.ts)
@@ -36,12 +34,19 @@ import { snsSubject } from '../runtime/sns-subject';
  *    dedup key / alias, so the channels resolve / close the page. An alarm
  *    with no open escalation (verified by the automation, never escalated,
  *    already resolved) sends nothing and says why in the log.
+ * 4. A resolved `Alertmanager Alert` (recovery-bus rule `recovery-<stage>-alert-resolved`,
+ *    infra/kubernetes): the same as 3 for the alert's fault
+ *    (`fault#alertmanager/<alertname>/<fingerprint>`), pages of firings that
+ *    began before the alert ended. The webhook puts only resolutions newer
+ *    than the state it recorded (alert state is ordered), so a stale one never
+ *    arrives here.
+ * Races between paging and the fault clearing: functions/runtime/paging.ts.
  */
 const RecoveryEvent = z.object({
   source: z.literal(RECOVERY_SOURCE),
   'detail-type': z.enum(NOTIFY_DETAIL_TYPES as [string, ...string[]]),
   detail: RecoveryEventDetail,
-  time: z.string().optional(),
+  time: z.optional(z.string()),
 });
 
 const PAGE = new Set<string>([DETAIL_TYPES.escalated, DETAIL_TYPES.failed]);
@@ -64,7 +69,8 @@ interface Message {
 type Input =
   | { kind: 'message'; message: Message }
   | { kind: 'notify-only-alarm'; request: RemediationRequest & { event: AlarmStateChangeEvent } }
-  | { kind: 'alarm-ok'; event: AlarmStateChangeEvent };
+  | { kind: 'alarm-ok'; event: AlarmStateChangeEvent }
+  | { kind: 'alert-resolved'; event: AlertFaultEvent };
 
 function classify(event: unknown): Input {
   const asEvent = RecoveryEvent.safeParse(event);
@@ -87,6 +93,13 @@ function classify(event: unknown): Input {
     }
     return { kind: 'alarm-ok', event: asAlarm.data };
   }
+  const asAlert = AlertFaultEvent.safeParse(event);
+  if (asAlert.success) {
+    if (asAlert.data.detail.status !== 'resolved') {
+      throw new Error(`notifier takes resolved Alertmanager alerts only (to resolve escalated incidents); alert ${asAlert.data.detail.alertName} (${asAlert.data.detail.fingerprint}) is ${asAlert.data.detail.status}`);
+    }
+    return { kind: 'alert-resolved', event: asAlert.data };
+  }
   const asRequest = RemediationRequest.safeParse(event);
   if (asRequest.success && asRequest.data.playbook.ladder.length === 0) {
     const r = asRequest.data;
@@ -104,15 +117,15 @@ function classify(event: unknown): Input {
     return { kind: 'notify-only-alarm', request: { ...r, event: r.event } };
   }
   // Name the problems of the shape the input claims to be.
-  const claimsAlarm = (event as Record<string, unknown> | null)?.['detail-type'] === 'CloudWatch Alarm State Change';
+  const claims = (event as Record<string, unknown> | null)?.['detail-type'];
   const why = asRequest.success
     ? `playbook ${asRequest.data.playbook.name} has a ladder; its requests go to the action functions`
-    : (claimsAlarm ? asAlarm.error! : asEvent.error).issues
+    : (claims === 'CloudWatch Alarm State Change' ? asAlarm.error! : claims === 'Alertmanager Alert' ? asAlert.error! : asEvent.error).issues
         .slice(0, 5)
         .map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`)
         .join('; ');
   throw new Error(
-    `notifier expects a recovery-stack event (${NOTIFY_DETAIL_TYPES.join(' | ')}), a notify-only RemediationRequest or a CloudWatch alarm state change to OK: ${why}`,
+    `notifier expects a recovery-stack event (${NOTIFY_DETAIL_TYPES.join(' | ')}), a notify-only RemediationRequest, a CloudWatch alarm state change to OK or a resolved Alertmanager alert: ${why}`,
   );
 }
 
@@ -125,6 +138,8 @@ export async function handler(event: unknown): Promise<NotifierResult> {
       return escalateNotifyOnly(input.request);
     case 'alarm-ok':
       return resolveOnOk(input.event);
+    case 'alert-resolved':
+      return resolveAlert(input.event);
   }
 }
 
@@ -153,8 +168,9 @@ function ledgerEnv() {
 /**
  * A notify-only playbook's alarm: humans are the only remedy, so the incident
  * is escalated at once and filed under the alarm (its OK transition resolves
- * it). Filed first, conditionally: a redelivered alarm event pages once; a
- * failed put undoes the filing so the retry pages.
+ * it). A redelivered alarm event pages once; an ALARM event delivered after
+ * the alarm is OK again (async retries reorder) pages and resolves at once
+ * (functions/runtime/paging.ts).
  */
 async function escalateNotifyOnly(request: RemediationRequest & { event: AlarmStateChangeEvent }): Promise<NotifierResult> {
   const env = ledgerEnv();
@@ -188,31 +204,21 @@ async function escalateNotifyOnly(request: RemediationRequest & { event: AlarmSt
     evidence: { alarmName, alarmState: 'ALARM', alarmReason: ev.detail.state.reason, alarmSince: ev.detail.state.timestamp, metrics: ev.detail.configuration.metrics },
     at: new Date().toISOString(),
   };
-  const fault = { name: alarmName, startedAt: ev.detail.state.timestamp };
-  if (!(await recordEscalation(env.ledgerTable, fault, detail))) {
+  const page = await pageHumans(env, ev, detail);
+  if (!page.paged) {
     const why = `incident ${incidentId} of alarm ${alarmName} was already escalated (redelivered alarm event): not paging twice`;
     log.info('notify-only alarm already escalated', { alarmName, incidentId, reason: why });
     return { outcome: 'already-escalated', reason: why };
   }
-  try {
-    await putRecoveryEvent(env.eventBus, DETAIL_TYPES.escalated, detail);
-  } catch (e) {
-    await forgetEscalation(env.ledgerTable, alarmName, incidentId).catch((undo: unknown) =>
-      log.error('could not undo the escalation record; a retry will not page', { alarmName, incidentId, error: (undo as Error).message }),
-    );
-    throw e;
-  }
-  await recordDecision(env.ledgerTable, DETAIL_TYPES.escalated, detail);
-  log.info('notify-only alarm escalated to humans', { alarmName, incidentId, playbook: request.playbook.name, resource, reason });
-  return { outcome: 'escalated', incidentId, reason };
+  const said = page.resolved ? `${reason}; the alarm was OK again by the time the page was out: resolved at once` : reason;
+  log.info('notify-only alarm escalated to humans', { alarmName, incidentId, playbook: request.playbook.name, resource, reason: said });
+  return { outcome: 'escalated', incidentId, reason: said };
 }
 
 /**
- * The alarm is OK: resolve its incidents still open for humans. Only those
- * that began before this OK transition (an out-of-order OK of an earlier
- * episode must not close a newer page). Each is claimed (open -> resolved)
- * before its event is put, so concurrent deliveries resolve once; a failed
- * put reopens it for the retry.
+ * The alarm is OK: resolve its incidents still open for humans
+ * (functions/runtime/paging.ts resolveClearedFault: only those that began
+ * before this OK transition, each once).
  */
 async function resolveOnOk(ev: AlarmStateChangeEvent): Promise<NotifierResult> {
   const env = ledgerEnv();
@@ -220,49 +226,47 @@ async function resolveOnOk(ev: AlarmStateChangeEvent): Promise<NotifierResult> {
   const ours = `recovery-${env.stage}-`;
   if (!alarmName.startsWith(ours)) throw new Error(`alarm ${alarmName} is not an alarm of stage ${env.stage} (expected prefix ${ours}); nothing of it is resolved here`);
   const okSince = ev.detail.state.timestamp;
-  const all = await escalationsOf(env.ledgerTable, alarmName);
-  const open = all.filter((x) => x.status === 'open');
-  const later = open.filter((x) => Date.parse(x.faultStartedAt) > Date.parse(okSince));
-  const due = open.filter((x) => !later.includes(x));
-  if (due.length === 0) {
-    const reason =
-      all.length === 0
-        ? `alarm ${alarmName} is OK; none of its incidents was escalated to humans (automated recovery verified it, or it never escalated): nothing to resolve`
-        : later.length > 0
-          ? `alarm ${alarmName} is OK since ${okSince}, but its open escalation(s) ${later.map((x) => x.incidentId).join(', ')} began later (an older OK delivered late): not resolving them`
-          : `alarm ${alarmName} is OK; its escalated incident(s) ${all.map((x) => x.incidentId).join(', ')} are already resolved: nothing to resolve`;
-    log.info('nothing to resolve', { alarmName, reason });
-    return { outcome: 'nothing-to-resolve', reason };
+  return resolved(
+    env,
+    {
+      name: alarmName,
+      label: `alarm ${alarmName}`,
+      since: okSince,
+      words: { state: 'is OK', cleared: `is OK again since ${okSince}`, news: 'OK' },
+      evidence: { alarmState: 'OK', alarmReason: ev.detail.state.reason, okSince },
+    },
+    { alarmName },
+  );
+}
+
+/**
+ * The alert resolved: resolve the pages of its firings that began before it
+ * ended (endsAt; startsAt when Alertmanager sent none: this firing and older).
+ */
+async function resolveAlert(ev: AlertFaultEvent): Promise<NotifierResult> {
+  const env = ledgerEnv();
+  const a = ev.detail;
+  const since = a.endsAt && Number.isFinite(Date.parse(a.endsAt)) ? a.endsAt : a.startsAt;
+  return resolved(
+    env,
+    {
+      name: faultName(ev),
+      label: `alert ${a.alertName} (${a.fingerprint}) on ${a.deployment.id}`,
+      since,
+      words: { state: 'is resolved', cleared: `resolved at ${since}`, news: 'resolution' },
+      evidence: { alertStatus: 'resolved', alertName: a.alertName, fingerprint: a.fingerprint, startsAt: a.startsAt, endsAt: a.endsAt, playbook: a.playbook },
+    },
+    { fault: faultName(ev), playbook: a.playbook },
+  );
+}
+
+async function resolved(env: ReturnType<typeof ledgerEnv>, c: ClearedFault, keys: Record<string, string>): Promise<NotifierResult> {
+  const r = await resolveClearedFault(env, c);
+  if (r.leftOpen.length) log.info('open escalations left open', { ...keys, incidentIds: r.leftOpen, reason: `they began after this clearing (${c.since})` });
+  if (r.resolved.length === 0) {
+    log.info('nothing to resolve', { ...keys, reason: r.reason });
+    return { outcome: 'nothing-to-resolve', reason: r.reason };
   }
-  const resolved: string[] = [];
-  for (const x of due) {
-    const reason = `alarm ${alarmName} is OK again since ${okSince} after incident ${x.incidentId} was escalated to humans at ${x.escalatedAt}: resolving the page`;
-    const at = new Date().toISOString();
-    if (!(await markResolved(env.ledgerTable, alarmName, x.incidentId, at, reason))) {
-      log.info('escalation resolved meanwhile', { alarmName, incidentId: x.incidentId, reason: 'another delivery of this OK transition resolved it first' });
-      continue;
-    }
-    const detail: RecoveryEventDetail = {
-      ...x.detail,
-      reason,
-      evidence: { alarmState: 'OK', alarmReason: ev.detail.state.reason, okSince, escalatedAt: x.escalatedAt, escalationReason: x.detail.reason },
-      at,
-    };
-    try {
-      await putRecoveryEvent(env.eventBus, DETAIL_TYPES.resolved, detail);
-    } catch (e) {
-      await reopen(env.ledgerTable, alarmName, x.incidentId).catch((undo: unknown) =>
-        log.error('could not reopen the escalation; a retry will not resolve it', { alarmName, incidentId: x.incidentId, error: (undo as Error).message }),
-      );
-      throw e;
-    }
-    await recordDecision(env.ledgerTable, DETAIL_TYPES.resolved, detail);
-    log.info('escalated incident resolved', { alarmName, incidentId: x.incidentId, reason });
-    resolved.push(x.incidentId);
-  }
-  const reason = resolved.length
-    ? `alarm ${alarmName} is OK: resolved ${resolved.join(', ')}`
-    : `alarm ${alarmName} is OK; its open escalations were resolved by another delivery meanwhile`;
-  if (later.length) log.info('open escalations left open', { alarmName, incidentIds: later.map((x) => x.incidentId), reason: `they began after this OK transition (${okSince})` });
-  return resolved.length ? { outcome: 'resolved', incidentIds: resolved, reason } : { outcome: 'nothing-to-resolve', reason };
+  log.info('escalated incidents resolved', { ...keys, incidentIds: r.resolved, reason: r.reason });
+  return { outcome: 'resolved', incidentIds: r.resolved, reason: r.reason };
 }

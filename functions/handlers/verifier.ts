@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { DETAIL_TYPES, type RecoveryEventDetail } from '../contracts/recovery-event';
 import { RUNGS, type RungName } from '../contracts/rungs';
 import { releaseSlot } from '../guards/group-cap';
@@ -10,8 +10,8 @@ import { logger } from '../runtime/logger';
 import { recordOutcome } from '../runtime/metrics';
 import { putRecoveryEvent } from '../runtime/recovery-events';
 import { resolveResource } from '../runtime/resource';
-import { faultName, faultState, faultTimestamp } from '../runtime/fault';
-import { recordEscalation } from '../runtime/open-escalations';
+import { faultState } from '../runtime/fault';
+import { pageHumans } from '../runtime/paging';
 import { VerificationMessage } from '../runtime/verification';
 
 /**
@@ -30,10 +30,10 @@ const SqsEvent = z.object({
       z.object({
         messageId: z.string(),
         body: z.string(),
-        attributes: z.object({ ApproximateReceiveCount: z.string().optional() }).partial().optional(),
+        attributes: z.optional(z.object({ ApproximateReceiveCount: z.optional(z.string()) })),
       }),
     )
-    .min(1),
+    .check(z.minLength(1)),
 });
 
 export const MAX_RECEIVES = 3;
@@ -110,10 +110,8 @@ async function verify(e: NonNullable<typeof env>, body: string, receiveCount: nu
   // INSUFFICIENT_DATA for good, or the alarm is gone: cannot tell whether the fix worked. Page, do not guess.
   const why = state === 'INSUFFICIENT_DATA' ? `${fault.label} still has insufficient data after ${receiveCount} checks` : `${fault.label} no longer exists (${fault.reason ?? 'not found'})`;
   const detail = { ...base, reason: `${why}: cannot verify rung ${request.rung}; paging humans instead of acting further` };
-  await putRecoveryEvent(e.eventBus, DETAIL_TYPES.escalated, detail);
-  await recordDecision(e.ledgerTable, DETAIL_TYPES.escalated, detail);
-  // Filed under the alarm too: its OK transition resolves the page (notifier).
-  await recordEscalation(e.ledgerTable, { name: faultName(request.event), startedAt: faultTimestamp(request.event) }, detail);
+  // Filed under the alarm and the alarm re-read after paging: its recovery resolves the page however they interleave.
+  await pageHumans(e, request.event, detail);
   if (resource.group && resource.group !== 'standalone') await releaseSlot(e.ledgerTable, resource.group, request.incidentId);
   metric('escalated');
   return true;

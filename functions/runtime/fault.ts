@@ -43,7 +43,8 @@ export async function faultState(ledgerTable: string, e: FaultEvent): Promise<Fa
   if (isAlert(e)) {
     const label = `alert ${e.detail.alertName} (${e.detail.fingerprint}) on ${e.detail.deployment.id}`;
     const { client, sdk } = await documentClient();
-    const item = (await client.send(new sdk.GetCommand({ TableName: ledgerTable, Key: { pk: `alert#${e.detail.fingerprint}`, sk: 'state' } }))).Item;
+    // Strongly consistent: a resolution the webhook recorded just before must be seen (functions/runtime/paging.ts).
+    const item = (await client.send(new sdk.GetCommand({ TableName: ledgerTable, Key: { pk: `alert#${e.detail.fingerprint}`, sk: 'state' }, ConsistentRead: true }))).Item;
     if (!item || item.startsAt !== e.detail.startsAt) return { label, reason: item ? `the recorded alert started at ${item.startsAt}` : 'no alert state recorded' };
     return item.status === 'resolved' ? { state: 'OK', label, reason: `resolved (endsAt ${item.endsAt ?? 'unknown'})` } : { state: 'ALARM', label, reason: `still firing (last update ${item.updatedAt})` };
   }

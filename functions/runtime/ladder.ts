@@ -2,17 +2,17 @@ import { DETAIL_TYPES, type RecoveryEventDetail } from '../contracts/recovery-ev
 import type { RemediationRequest } from '../contracts/remediation-request';
 import { RUNGS, type RungName } from '../contracts/rungs';
 import { releaseSlot } from '../guards/group-cap';
-import { faultName, faultTimestamp } from './fault';
 import { recordDecision } from './ledger';
-import { recordEscalation } from './open-escalations';
-import { putRecoveryEvent, putRemediationRequested } from './recovery-events';
+import { pageHumans } from './paging';
+import { putRemediationRequested } from './recovery-events';
 
 /**
  * Moving an incident up its ladder: the next rung as a `Remediation Requested`
  * on the recovery bus (routed by `detail.action` to that rung's function), or,
  * when the ladder is exhausted, `Remediation Escalated` (humans are paged) and
- * the incident's blast-radius slot is released. The escalation is also filed
- * under its fault, so the alarm's OK transition resolves the page (notifier).
+ * the incident's blast-radius slot is released. The page is filed under its
+ * fault and the fault re-read after paging (functions/runtime/paging.ts), so
+ * the fault's recovery resolves it however the two interleave.
  */
 export interface LadderEnv {
   ledgerTable: string;
@@ -41,9 +41,7 @@ export async function escalate(
     return 'requested';
   }
   const detail = { ...base, reason: `${cause}; ladder of playbook ${request.playbook.name} exhausted: paging humans` };
-  await putRecoveryEvent(env.eventBus, DETAIL_TYPES.escalated, detail);
-  await recordDecision(env.ledgerTable, DETAIL_TYPES.escalated, detail);
-  await recordEscalation(env.ledgerTable, { name: faultName(request.event), startedAt: faultTimestamp(request.event) }, detail);
+  await pageHumans(env, request.event, detail);
   if (base.resource.group && base.resource.group !== 'standalone') await releaseSlot(env.ledgerTable, base.resource.group, base.incidentId);
   return 'escalated';
 }

@@ -5,6 +5,8 @@ import { alarmRuleInputTemplate } from '../../functions/contracts/remediation-re
 import { RECOVERY_SOURCE } from '../../functions/contracts/recovery-event';
 import type { StackConfig } from '../config';
 import { functionFor, type StackFunctions } from '../functions/stack-functions';
+import { alertResolvedPattern } from '../routing/event-patterns';
+import { ruleName } from '../routing/rule-name';
 import { lambdaTarget } from '../routing/targets';
 import { clusterProvider, type ClusterInfo } from './provider';
 import { kubernetesTargets, planKubernetesPlaybooks, type KubernetesPlaybook } from './playbooks';
@@ -77,6 +79,7 @@ export function kubernetesWorkloads(args: KubernetesWorkloadsArgs, opts: pulumi.
   const url = new aws.lambda.FunctionUrl(`recovery-${stage}-alertmanager-webhook`, { functionName: webhook.name, authorizationType: 'NONE', invokeMode: 'BUFFERED' }, opts);
 
   const rules = playbooks.map((pb) => playbookRule(stage, pb, args, opts));
+  rules.push(alertResolvedRule(stage, playbooks, args, opts));
 
   const providers = new Map(args.clusters.clusters.map((c) => [c.name, c.provider]));
   const workloads = playbooks.flatMap((pb) =>
@@ -88,6 +91,29 @@ export function kubernetesWorkloads(args: KubernetesWorkloadsArgs, opts: pulumi.
     ),
   );
   return { accessEntries, secretParameter, webhook, url, rules, workloads, playbooks };
+}
+
+/**
+ * Resolved alerts of every Kubernetes playbook -> notifier (whole event), the
+ * alarm OK rule's counterpart: resolves pages of incidents escalated to humans.
+ */
+export const ALERT_RESOLVED_RULE_SUFFIX = 'alert-resolved';
+
+function alertResolvedRule(stage: string, playbooks: KubernetesPlaybook[], args: KubernetesWorkloadsArgs, opts: pulumi.CustomResourceOptions) {
+  const name = ruleName('recovery', stage, ALERT_RESOLVED_RULE_SUFFIX);
+  const rule = new aws.cloudwatch.EventRule(
+    name,
+    {
+      name,
+      eventBusName: args.bus.name,
+      description: `recovery-stack ${stage}: resolved Alertmanager alerts -> notifier (resolves incidents escalated to humans)`,
+      eventPattern: JSON.stringify(alertResolvedPattern(playbooks.map((pb) => pb.params.name))),
+    },
+    opts,
+  );
+  const fn = functionFor(args.functions, 'notifier', 'resolved Alertmanager alerts');
+  const { target } = lambdaTarget(name, { rule, eventBusName: args.bus.name, fn, deadLetterArn: args.deadLetterArn }, opts);
+  return { rule, target };
 }
 
 /** Firing alerts of one playbook -> its first rung, with the alarm rules' envelope (`event` = the fault event). */

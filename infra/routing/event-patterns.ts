@@ -1,3 +1,4 @@
+import { ALERT_DETAIL_TYPE } from '../../functions/contracts/alertmanager';
 import { alarmNamePrefix } from '../../functions/contracts/naming';
 import { DETAIL_TYPES, NOTIFY_DETAIL_TYPES, RECOVERY_SOURCE } from '../../functions/contracts/recovery-event';
 import type { ActionKind } from '../../functions/contracts/rungs';
@@ -30,6 +31,14 @@ export function alarmOkPattern(stage: string, playbooks: string[]): EventPattern
       state: { value: ['OK'] },
     },
   };
+}
+
+/**
+ * Resolved Alertmanager alerts of the stack's Kubernetes playbooks (one rule):
+ * the notifier resolves incidents of that alert escalated to humans.
+ */
+export function alertResolvedPattern(playbooks: string[]): EventPattern {
+  return { source: [RECOVERY_SOURCE], 'detail-type': [ALERT_DETAIL_TYPE], detail: { playbook: [...new Set(playbooks)].sort(), status: ['resolved'] } };
 }
 
 /** Escalations to the next rung, for one action kind. */

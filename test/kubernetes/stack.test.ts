@@ -120,7 +120,7 @@ describe('kubernetes workloads (mock engine)', () => {
 
   it('routes firing alerts of each Kubernetes playbook to its first rung with the alarm envelope', () => {
     // Assess
-    const rules = ofType(st, 'aws:cloudwatch/eventRule:EventRule').filter((r) => String(r.inputs.eventPattern ?? '').includes(ALERT_DETAIL_TYPE));
+    const rules = ofType(st, 'aws:cloudwatch/eventRule:EventRule').filter((r) => String(r.inputs.eventPattern ?? '').includes(ALERT_DETAIL_TYPE) && r.inputs.name !== 'recovery-dev-alert-resolved');
     expect(rules.map((r) => r.inputs.name).sort()).toEqual(['recovery-dev-k8s-deployment', 'recovery-dev-k8s-deployment.rollout-undo']);
     for (const r of rules) {
       expect(r.inputs.eventBusName).toBe('recovery-dev');
@@ -132,6 +132,25 @@ describe('kubernetes workloads (mock engine)', () => {
       expect(template).toMatchObject({ version: 1, rung: 0, playbook: { name: pattern.detail.playbook[0] } });
       expect(target.inputs.deadLetterConfig).toBeDefined();
     }
+  });
+
+  it('routes resolved alerts of every Kubernetes playbook to the notifier (whole event), which resolves their escalated pages', () => {
+    // Assess
+    const rule = ofType(st, 'aws:cloudwatch/eventRule:EventRule').find((r) => r.inputs.name === 'recovery-dev-alert-resolved')!;
+    expect(rule.inputs.eventBusName).toBe('recovery-dev');
+    expect(JSON.parse(String(rule.inputs.eventPattern))).toEqual({
+      source: ['recovery-stack'],
+      'detail-type': [ALERT_DETAIL_TYPE],
+      detail: { playbook: ['k8s-deployment', 'k8s-deployment.rollout-undo'], status: ['resolved'] },
+    });
+    const target = ofType(st, 'aws:cloudwatch/eventTarget:EventTarget').find((t) => t.inputs.rule === 'recovery-dev-alert-resolved')!;
+    expect(target.inputs.arn).toMatch(/function:recovery-dev-notifier$/);
+    expect(target.inputs.inputTransformer).toBeUndefined();
+    expect(target.inputs.deadLetterConfig).toBeDefined();
+    // Only this stack's rules may dead-letter: the new rule is among them.
+    const dlqPolicy = ofType(st, 'aws:sqs/queuePolicy:QueuePolicy').find((p) => p.name === 'recovery-dev-events-dlq')!;
+    const sources = JSON.parse(String(dlqPolicy.inputs.policy)).Statement[0].Condition.ArnEquals['aws:SourceArn'] as string[];
+    expect(sources).toContain(rule.outputs!.arn);
   });
 
   it('gives the k8s-rollout function each cluster endpoint and CA (no kubeconfig, no EKS call at run time)', () => {
