@@ -50,12 +50,12 @@ describe('replace-instance', () => {
     const sent: string[] = [];
     let lastSeen: Array<{ InstanceId?: string; LifecycleState?: string }> = [];
     client.middlewareStack.add(
-      (next: (a: unknown) => Promise<unknown>, ctx: { commandName?: string }) => async (args: unknown) => {
+      (next: (a: any) => Promise<any>, ctx: { commandName?: string }) => async (args: any) => {
         sent.push(ctx.commandName!);
         if (ctx.commandName === 'TerminateInstanceInAutoScalingGroupCommand') {
           await aws().asg.send(new SetDesiredCapacityCommand({ AutoScalingGroupName: 'api', DesiredCapacity: 4 }));
         }
-        const res = (await next(args)) as { output?: { AutoScalingGroups?: Array<{ Instances?: Array<{ InstanceId?: string; LifecycleState?: string }> }> } };
+        const res = await next(args);
         if (ctx.commandName === 'DescribeAutoScalingGroupsCommand') lastSeen = res.output?.AutoScalingGroups?.[0]?.Instances ?? [];
         return res;
       },
