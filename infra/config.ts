@@ -93,7 +93,7 @@ export const StackConfig = z
   .object({
     mode: z.enum(['auto', 'dry-run', 'off'], { error: 'must be auto, dry-run or off' }).default('dry-run'),
     notifications: NotificationsConfig,
-    guardrails: Guardrails.default(Guardrails.parse({})),
+    guardrails: z._default(Guardrails, Guardrails.parse({})),
     targets: z.array(Target).min(1, { error: 'list at least one target to protect' }).max(200),
     playbooks: z
       .object({
@@ -129,7 +129,7 @@ export const StackConfig = z
     /** Ship the functions' logs (audit trail) to Firehose (infra/logs/audit-shipping.ts). */
     auditLogs: AuditLogs,
     /** Playbook source of the `ansible` rung (AWS-ApplyAnsiblePlaybooks through SSM Run Command). */
-    ansible: AnsiblePlaybook.optional(),
+    ansible: z.optional(AnsiblePlaybook),
   })
   .strict();
 export type StackConfig = z.infer<typeof StackConfig>;

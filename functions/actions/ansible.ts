@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { defineAction } from './declaration';
 import type { ActionContext, ActionResult } from '../runtime/action-context';
 import { AnsiblePlaybook, documentParameters } from '../contracts/ansible';
@@ -35,7 +35,7 @@ export const ansible = defineAction({
   name: 'ansible',
   description: 'Run the configured Ansible playbook on the instance through SSM Run Command (AWS-ApplyAnsiblePlaybooks) and wait for its result.',
   destructive: false,
-  input: z.object({}).strict(),
+  input: z.strictObject({}),
   permissions: [
     {
       sid: 'RunAnsibleDocument',

@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type * as z from 'zod/mini';
 import type { PermissionStatement } from '../contracts/permissions';
 import type { ActionKind } from '../contracts/rungs';
 import type { ActionContext, ActionResult } from '../runtime/action-context';
@@ -10,7 +10,7 @@ import type { Diagnosis } from '../runtime/diagnosis';
  * program imports them to build roles): action modules load SDK commands
  * lazily inside `run`, through functions/runtime/sdk.ts.
  */
-export interface ActionDeclaration<Params extends z.ZodType = z.ZodType> {
+export interface ActionDeclaration<Params extends z.ZodMiniType = z.ZodMiniType> {
   name: ActionKind;
   description: string;
   /** Replaces or swaps resources (approval may be required in prod). */
@@ -29,7 +29,7 @@ export interface ActionDeclaration<Params extends z.ZodType = z.ZodType> {
   plan?(diagnosis: Diagnosis, params: z.infer<Params>): string[];
 }
 
-export function defineAction<Params extends z.ZodType>(d: ActionDeclaration<Params>): ActionDeclaration<Params> {
+export function defineAction<Params extends z.ZodMiniType>(d: ActionDeclaration<Params>): ActionDeclaration<Params> {
   for (const p of d.permissions) {
     for (const a of p.actions) {
       if (a === '*' || a.endsWith(':*')) throw new Error(`action ${d.name}: permission ${p.sid} uses wildcard action ${a}`);

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { defineAction } from './declaration';
 import type { ActionResult } from '../runtime/action-context';
 import { ecs } from '../runtime/sdk';
@@ -15,7 +15,7 @@ export const ecsRedeploy = defineAction({
   name: 'ecs-redeploy',
   description: 'Force a new deployment of the ECS service (UpdateService forceNewDeployment) when its running task count stays below desired.',
   destructive: false,
-  input: z.object({}).strict(),
+  input: z.strictObject({}),
   permissions: [
     {
       sid: 'RedeployProtectedService',

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { defineAction } from './declaration';
 import type { ActionResult } from '../runtime/action-context';
 import type { Diagnosis } from '../runtime/diagnosis';
@@ -39,12 +39,10 @@ export const lambdaRollback = defineAction({
   name: 'lambda-rollback',
   description: "Point the Lambda alias back at the previous published version (or drop a canary's extra weight) after its error alarm fires; records both versions.",
   destructive: false,
-  input: z
-    .object({
-      /** Only a recent deploy is suspect: errors on a version published long ago are not rolled back. */
-      maxDeployAgeMinutes: z.number().int().min(1).max(60 * 24 * 30).default(1440),
-    })
-    .strict(),
+  input: z.strictObject({
+    /** Only a recent deploy is suspect: errors on a version published long ago are not rolled back. */
+    maxDeployAgeMinutes: z._default(z.int().check(z.minimum(1), z.maximum(60 * 24 * 30)), 1440),
+  }),
   permissions: [
     {
       sid: 'RollBackProtectedAlias',

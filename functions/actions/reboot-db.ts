@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { defineAction } from './declaration';
 import type { ActionResult } from '../runtime/action-context';
 import { describeDbInstance } from '../runtime/db-instance';
@@ -17,7 +17,7 @@ export const rebootDb = defineAction({
   name: 'reboot-db',
   description: 'Reboot the RDS DB instance (with failover to the standby when Multi-AZ) and wait until it is available again.',
   destructive: false,
-  input: z.object({ forceFailover: z.boolean().default(true) }).strict(),
+  input: z.strictObject({ forceFailover: z._default(z.boolean(), true) }),
   permissions: [
     { sid: 'ReadDbInstances', actions: ['rds:DescribeDBInstances'], resources: ['*'] },
     // RebootDBInstance is in the policy pack's destructive list: narrowed to the protected DB instances.

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { defineAction } from './declaration';
 import type { ActionContext, ActionResult } from '../runtime/action-context';
 import { autoscaling, ec2 } from '../runtime/sdk';
@@ -10,7 +10,7 @@ export const replaceInstance = defineAction({
   description:
     'ASG member: terminate in the group without decrementing desired capacity and wait for the replacement in service. Standalone: launch a replacement from its launch template or attributes, move Elastic IPs, then stop and tag the old instance.',
   destructive: true,
-  input: z.object({ waitForReplacementSeconds: z.number().int().min(0).max(600).optional() }),
+  input: z.object({ waitForReplacementSeconds: z.optional(z.int().check(z.minimum(0), z.maximum(600))) }),
   permissions: [
     {
       sid: 'ReadFleet',

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { defineAction } from './declaration';
 import type { ActionContext, ActionResult } from '../runtime/action-context';
 import { describeDbInstance, type DbInstanceFacts } from '../runtime/db-instance';
@@ -42,7 +42,7 @@ export const restoreDb = defineAction({
   description:
     'Restore the RDS instance to its latest restorable time as a new instance, swap identifiers so clients keep the endpoint, keep the old instance renamed and tagged; any failure puts the names back.',
   destructive: true,
-  input: z.object({ instanceClass: z.string().regex(/^db\.[a-z0-9]+\.[a-z0-9]+$/).optional() }).strict(),
+  input: z.strictObject({ instanceClass: z.optional(z.string().check(z.regex(/^db\.[a-z0-9]+\.[a-z0-9]+$/))) }),
   permissions: [
     { sid: 'ReadDbInstances', actions: ['rds:DescribeDBInstances'], resources: ['*'] },
     {

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { defineAction } from './declaration';
 import type { ActionContext, ActionResult } from '../runtime/action-context';
 import type { Diagnosis, VolumeFacts } from '../runtime/diagnosis';
@@ -30,7 +30,7 @@ export const restoreVolume = defineAction({
   description:
     'Restore the failed EBS volume from its latest completed snapshot in the same AZ, swap it in at the same device and keep the old volume tagged; any failure puts the original volume back.',
   destructive: true,
-  input: z.object({ volumeType: z.enum(['gp3', 'gp2', 'io1', 'io2', 'st1', 'sc1']).optional() }),
+  input: z.object({ volumeType: z.optional(z.enum(['gp3', 'gp2', 'io1', 'io2', 'st1', 'sc1'])) }),
   permissions: [
     {
       sid: 'ReadVolumes',

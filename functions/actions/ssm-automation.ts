@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { defineAction } from './declaration';
 import { ssm } from '../runtime/sdk';
 import { waitFor } from '../runtime/poll';
@@ -10,8 +10,8 @@ export const ssmAutomation = defineAction({
   description: 'Start an SSM Automation runbook against the instance and track the execution to success or failure.',
   destructive: false,
   input: z.object({
-    documentName: z.string().regex(/^[a-zA-Z0-9_.:/-]{3,128}$/),
-    parameters: z.record(z.string(), z.array(z.string())).optional(),
+    documentName: z.string().check(z.regex(/^[a-zA-Z0-9_.:/-]{3,128}$/)),
+    parameters: z.optional(z.record(z.string(), z.array(z.string()))),
   }),
   permissions: [
     {

@@ -1,52 +1,56 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
+
+/** A string of min..max characters. */
+const str = (min: number, max: number) => z.string().check(z.minLength(min), z.maxLength(max));
+const upTo = (max: number) => z.string().check(z.maxLength(max));
 
 /**
  * `CloudWatch Alarm State Change` as EventBridge delivers it (CloudWatch docs,
  * "Alarm events and EventBridge"). Only the fields recovery-stack relies on are
  * required; unknown fields pass through untouched.
  */
-const Dimensions = z.record(z.string().min(1).max(255), z.string().min(1).max(1024));
+const Dimensions = z.record(str(1, 255), str(1, 1024));
 
 export const AlarmMetric = z.object({
-  id: z.string().max(255).optional(),
-  metricStat: z
-    .object({
+  id: z.optional(upTo(255)),
+  metricStat: z.optional(
+    z.object({
       metric: z.object({
-        namespace: z.string().min(1).max(255),
-        name: z.string().min(1).max(255),
-        dimensions: Dimensions.default({}),
+        namespace: str(1, 255),
+        name: str(1, 255),
+        dimensions: z._default(Dimensions, {}),
       }),
-      period: z.number().optional(),
-      stat: z.string().optional(),
-    })
-    .optional(),
-  expression: z.string().max(1024).optional(),
-  returnData: z.boolean().optional(),
+      period: z.optional(z.number()),
+      stat: z.optional(z.string()),
+    }),
+  ),
+  expression: z.optional(upTo(1024)),
+  returnData: z.optional(z.boolean()),
 });
 
 const AlarmState = z.object({
   value: z.enum(['OK', 'ALARM', 'INSUFFICIENT_DATA']),
-  reason: z.string().max(4096).optional(),
+  reason: z.optional(upTo(4096)),
   /** CloudWatch's format, e.g. 2019-10-02T17:04:40.989+0000 */
-  timestamp: z.string().min(10).max(64),
+  timestamp: str(10, 64),
 });
 
 export const AlarmStateChangeEvent = z.object({
-  version: z.string().optional(),
-  id: z.string().min(1).max(128),
+  version: z.optional(z.string()),
+  id: str(1, 128),
   'detail-type': z.literal('CloudWatch Alarm State Change'),
   source: z.literal('aws.cloudwatch'),
-  account: z.string().regex(/^\d{12}$/),
+  account: z.string().check(z.regex(/^\d{12}$/)),
   time: z.string(),
-  region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/),
-  resources: z.array(z.string()).optional(),
+  region: z.string().check(z.regex(/^[a-z]{2}(-[a-z]+)+-\d$/)),
+  resources: z.optional(z.array(z.string())),
   detail: z.object({
-    alarmName: z.string().min(1).max(255),
+    alarmName: str(1, 255),
     state: AlarmState,
-    previousState: AlarmState.optional(),
+    previousState: z.optional(AlarmState),
     configuration: z.object({
-      description: z.string().max(1024).optional(),
-      metrics: z.array(AlarmMetric).min(1).max(20),
+      description: z.optional(upTo(1024)),
+      metrics: z.array(AlarmMetric).check(z.minLength(1), z.maxLength(20)),
     }),
   }),
 });

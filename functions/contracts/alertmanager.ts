@@ -1,4 +1,6 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
+
+const upTo = (max: number) => z.string().check(z.maxLength(max));
 
 /**
  * Alertmanager's webhook payload, version 4 (prometheus/alertmanager
@@ -8,31 +10,31 @@ import * as z from 'zod';
  * A playbook's rule matches it on `detail.playbook` and `detail.status =
  * firing`, exactly as alarm rules match alarm names.
  */
-const Labels = z.record(z.string().max(256), z.string().max(4096));
+const Labels = z.record(upTo(256), upTo(4096));
 
 export const AlertmanagerAlert = z.object({
   status: z.enum(['firing', 'resolved']),
-  labels: Labels.refine((l) => typeof l.alertname === 'string' && l.alertname.length > 0, { message: 'labels.alertname is required' }),
-  annotations: Labels.default({}),
+  labels: Labels.check(z.refine((l) => typeof l.alertname === 'string' && l.alertname.length > 0, { message: 'labels.alertname is required' })),
+  annotations: z._default(Labels, {}),
   startsAt: z.iso.datetime({ offset: true }),
   /** `0001-01-01T00:00:00Z` while firing with no end known. */
-  endsAt: z.string().max(64).optional(),
-  generatorURL: z.string().max(2048).optional(),
-  fingerprint: z.string().regex(/^[0-9a-f]{16}$/, 'a 16-hex-digit alert fingerprint'),
+  endsAt: z.optional(upTo(64)),
+  generatorURL: z.optional(upTo(2048)),
+  fingerprint: z.string().check(z.regex(/^[0-9a-f]{16}$/, 'a 16-hex-digit alert fingerprint')),
 });
 export type AlertmanagerAlert = z.infer<typeof AlertmanagerAlert>;
 
 export const AlertmanagerWebhook = z.object({
   version: z.literal('4'),
-  groupKey: z.string().max(4096),
-  truncatedAlerts: z.number().int().min(0).default(0),
+  groupKey: upTo(4096),
+  truncatedAlerts: z._default(z.int().check(z.minimum(0)), 0),
   status: z.enum(['firing', 'resolved']),
-  receiver: z.string().max(256),
+  receiver: upTo(256),
   groupLabels: Labels,
   commonLabels: Labels,
   commonAnnotations: Labels,
-  externalURL: z.string().max(2048),
-  alerts: z.array(AlertmanagerAlert).min(1).max(500),
+  externalURL: upTo(2048),
+  alerts: z.array(AlertmanagerAlert).check(z.minLength(1), z.maxLength(500)),
 });
 export type AlertmanagerWebhook = z.infer<typeof AlertmanagerWebhook>;
 
@@ -44,31 +46,31 @@ export const ALERT_LABELS = { playbook: 'recovery_playbook', cluster: 'recovery_
 export const AlertDetail = z.object({
   version: z.literal(1),
   status: z.enum(['firing', 'resolved']),
-  alertName: z.string().min(1).max(256),
-  fingerprint: z.string().regex(/^[0-9a-f]{16}$/),
+  alertName: z.string().check(z.minLength(1), z.maxLength(256)),
+  fingerprint: z.string().check(z.regex(/^[0-9a-f]{16}$/)),
   startsAt: z.string(),
-  endsAt: z.string().optional(),
-  playbook: z.string().regex(/^[a-z0-9][a-z0-9.-]{0,62}$/),
+  endsAt: z.optional(z.string()),
+  playbook: z.string().check(z.regex(/^[a-z0-9][a-z0-9.-]{0,62}$/)),
   /** The protected Deployment: `<cluster>/<namespace>/<name>`. */
   deployment: z.object({ cluster: z.string(), namespace: z.string(), name: z.string(), id: z.string() }),
   labels: Labels,
   annotations: Labels,
-  generatorURL: z.string().optional(),
+  generatorURL: z.optional(z.string()),
   receiver: z.string(),
 });
 export type AlertDetail = z.infer<typeof AlertDetail>;
 
 /** The normalized fault event as EventBridge delivers it (what a playbook rule's `<aws.events.event.json>` holds). */
 export const AlertFaultEvent = z.object({
-  version: z.string().optional(),
+  version: z.optional(z.string()),
   id: z.string(),
   'detail-type': z.literal(ALERT_DETAIL_TYPE),
   source: z.literal('recovery-stack'),
   /** Always set by EventBridge; moto's bus->SQS delivery omits it. */
-  account: z.string().optional(),
+  account: z.optional(z.string()),
   time: z.string(),
   region: z.string(),
-  resources: z.array(z.string()).default([]),
+  resources: z._default(z.array(z.string()), []),
   detail: AlertDetail,
 });
 export type AlertFaultEvent = z.infer<typeof AlertFaultEvent>;

@@ -1,24 +1,33 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 
-/** Guardrails shared by the stack config (infra) and the functions (GUARDRAILS env var). */
-export const Guardrails = z
-  .object({
-    cooldownMinutes: z.number().int().min(0).max(24 * 60).default(30),
-    maxAttemptsPerDay: z.number().int().min(1).max(100).default(3),
-    maxConcurrentPerGroup: z.number().int().min(1).max(1000).default(1),
-    maxPercentPerGroup: z.number().min(1).max(100).default(20),
-    circuitBreaker: z
-      .object({
-        failures: z.number().int().min(1).max(100).default(3),
-        windowMinutes: z.number().int().min(1).max(7 * 24 * 60).default(60),
-      })
-      .strict()
-      .default({ failures: 3, windowMinutes: 60 }),
-    /** Destructive rungs (replace-instance, restore-volume) wait for a human approval in SSM. */
-    requireApprovalForDestructive: z.boolean().default(false),
-    /** Stand down when an open AWS Health event covers the resource's service/AZ. */
-    standDownOnHealthEvents: z.boolean().default(true),
-  })
-  .strict();
+/** An integer in [min, max]. */
+const int = (min: number, max: number) => z.int().check(z.minimum(min), z.maximum(max));
+
+/**
+ * Guardrails shared by the stack config (infra) and the functions (GUARDRAILS env var).
+ *
+ * Every schema under functions/ is written with zod/mini: its functions
+ * tree-shake, while a classic zod schema carries every method (and through
+ * them most of zod, ~85 KB) into each Lambda bundle. Same core, same checks,
+ * same issue messages; infra/ composes these with classic zod
+ * (`z.optional(Guardrails)`, `z._default(Guardrails, ...)`).
+ */
+export const Guardrails = z.strictObject({
+  cooldownMinutes: z._default(int(0, 24 * 60), 30),
+  maxAttemptsPerDay: z._default(int(1, 100), 3),
+  maxConcurrentPerGroup: z._default(int(1, 1000), 1),
+  maxPercentPerGroup: z._default(z.number().check(z.minimum(1), z.maximum(100)), 20),
+  circuitBreaker: z._default(
+    z.strictObject({
+      failures: z._default(int(1, 100), 3),
+      windowMinutes: z._default(int(1, 7 * 24 * 60), 60),
+    }),
+    { failures: 3, windowMinutes: 60 },
+  ),
+  /** Destructive rungs (replace-instance, restore-volume) wait for a human approval in SSM. */
+  requireApprovalForDestructive: z._default(z.boolean(), false),
+  /** Stand down when an open AWS Health event covers the resource's service/AZ. */
+  standDownOnHealthEvents: z._default(z.boolean(), true),
+});
 
 export type Guardrails = z.infer<typeof Guardrails>;

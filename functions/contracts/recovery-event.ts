@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 
 /** Events recovery-stack puts on its own bus (source `recovery-stack`). */
 export const RECOVERY_SOURCE = 'recovery-stack';
@@ -34,9 +34,9 @@ export const ResourceRef = z.object({
   /** `alarm`: a notify-only alarm that names no resource we act on (log detectors); id = the alarm name. */
   type: z.enum(['instance', 'autoscaling-group', 'volume', 'rds-instance', 'lambda-alias', 'ecs-service', 'kubernetes-deployment', 'alarm']),
   /** Instance/volume id, ASG name, DB instance identifier, `function:alias`, `cluster/service`, `<eks-cluster>/<namespace>/<deployment>`. */
-  id: z.string().min(1).max(511),
+  id: z.string().check(z.minLength(1), z.maxLength(511)),
   /** Blast-radius group: ASG name, `recovery-group` tag, or `standalone`. */
-  group: z.string().max(255).optional(),
+  group: z.optional(z.string().check(z.maxLength(255))),
 });
 export type ResourceRef = z.infer<typeof ResourceRef>;
 
@@ -44,13 +44,13 @@ export const RecoveryEventDetail = z.object({
   incidentId: z.string(),
   stage: z.string(),
   playbook: z.string(),
-  rung: z.number().int(),
+  rung: z.int(),
   action: z.string(),
   resource: ResourceRef,
   mode: z.enum(['auto', 'dry-run', 'off']),
   /** Why: skip reason, failure message, escalation cause. */
-  reason: z.string().optional(),
-  evidence: z.record(z.string(), z.unknown()).optional(),
+  reason: z.optional(z.string()),
+  evidence: z.optional(z.record(z.string(), z.unknown())),
   at: z.string(),
 });
 export type RecoveryEventDetail = z.infer<typeof RecoveryEventDetail>;

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { AlarmStateChangeEvent } from './alarm-event';
 import { AlertFaultEvent } from './alertmanager';
 import { ACTION_KINDS, RUNG_NAMES } from './rungs';
@@ -12,13 +12,13 @@ import { ACTION_KINDS, RUNG_NAMES } from './rungs';
  * recovery bus; the bus rule passes `$.detail` through unchanged.
  */
 export const PlaybookParams = z.object({
-  name: z.string().regex(/^[a-z0-9][a-z0-9.-]{0,62}$/),
+  name: z.string().check(z.regex(/^[a-z0-9][a-z0-9.-]{0,62}$/)),
   /**
    * Rungs in order. Empty = notify-only playbook (no automated recovery for this
    * detector yet): its rule targets the notifier, which pages with the alarm.
    */
-  ladder: z.array(z.enum(RUNG_NAMES as [string, ...string[]])).max(5),
-  verifyAfterSeconds: z.number().int().min(0).max(900),
+  ladder: z.array(z.enum(RUNG_NAMES as [string, ...string[]])).check(z.maxLength(5)),
+  verifyAfterSeconds: z.int().check(z.minimum(0), z.maximum(900)),
 });
 export type PlaybookParams = z.infer<typeof PlaybookParams>;
 
@@ -34,13 +34,13 @@ export type FaultEvent = z.infer<typeof FaultEvent>;
 export const RemediationRequest = z.object({
   version: z.literal(1),
   playbook: PlaybookParams,
-  rung: z.number().int().min(0).max(4),
-  incidentId: z.string().regex(/^inc-[a-f0-9]{16}$/).optional(),
+  rung: z.int().check(z.minimum(0), z.maximum(4)),
+  incidentId: z.optional(z.string().check(z.regex(/^inc-[a-f0-9]{16}$/))),
   /**
    * Set on escalations so the recovery bus rule of each action kind can match
    * `detail.action`; when present it must equal RUNGS[ladder[rung]].action.
    */
-  action: z.enum(ACTION_KINDS).optional(),
+  action: z.optional(z.enum(ACTION_KINDS)),
   event: FaultEvent,
 });
 export type RemediationRequest = z.infer<typeof RemediationRequest>;

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { ENV } from '../contracts/env';
 
 /**
@@ -10,14 +10,14 @@ import { ENV } from '../contracts/env';
  */
 export const ClusterEndpoint = z.object({
   /** https://... (http:// only for the loopback test server). */
-  endpoint: z.string().url(),
+  endpoint: z.url(),
   /** Base64 PEM of the cluster CA (EKS certificateAuthority.data). */
-  certificateAuthority: z.string().optional(),
-  region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/),
+  certificateAuthority: z.optional(z.string()),
+  region: z.string().check(z.regex(/^[a-z]{2}(-[a-z]+)+-\d$/)),
 });
 export type ClusterEndpoint = z.infer<typeof ClusterEndpoint>;
 
-export const ClusterMap = z.record(z.string().regex(/^[0-9A-Za-z][A-Za-z0-9\-_]{0,99}$/), ClusterEndpoint);
+export const ClusterMap = z.record(z.string().check(z.regex(/^[0-9A-Za-z][A-Za-z0-9\-_]{0,99}$/)), ClusterEndpoint);
 export type ClusterMap = z.infer<typeof ClusterMap>;
 
 export function loadClusters(raw = process.env[ENV.kubeClusters]): ClusterMap {

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { ENV } from '../contracts/env';
 import { Guardrails } from '../contracts/guardrails';
 
@@ -7,33 +7,37 @@ import { Guardrails } from '../contracts/guardrails';
  * first invocation, so importing a handler never throws). A missing or bad
  * variable fails loudly with its name: a misconfigured stack must not act.
  */
-const Stage = z.string().regex(/^[a-z0-9][a-z0-9-]{0,30}$/, 'lowercase letters, digits and dashes');
+const Stage = z.string().check(z.regex(/^[a-z0-9][a-z0-9-]{0,30}$/, 'lowercase letters, digits and dashes'));
 
-const GuardrailsJson = z.string().transform((raw, ctx) => {
-  try {
-    return Guardrails.parse(JSON.parse(raw));
-  } catch (e) {
-    ctx.addIssue({ code: 'custom', message: `not valid guardrails JSON: ${e instanceof Error ? e.message : String(e)}` });
-    return z.NEVER;
-  }
-});
+const GuardrailsJson = z.pipe(
+  z.string(),
+  z.transform((raw: string, ctx) => {
+    try {
+      return Guardrails.parse(JSON.parse(raw));
+    } catch (e) {
+      ctx.issues.push({ code: 'custom', message: `not valid guardrails JSON: ${e instanceof Error ? e.message : String(e)}`, input: raw });
+      return z.NEVER;
+    }
+  }),
+);
 
-const Optional = <T extends z.ZodType>(s: T) => z.preprocess((v) => (v === '' ? undefined : v), s.optional());
+/** Unset or empty: undefined (classic zod's `z.preprocess(...)`, in zod/mini's terms). */
+const Optional = <T extends z.ZodMiniType>(s: T) => z.pipe(z.transform((v: unknown) => (v === '' ? undefined : v)), z.optional(s));
 
 const FunctionEnv = z.object({
   [ENV.stage]: Stage,
-  [ENV.ledgerTable]: z.string().min(3).max(255),
-  [ENV.eventBus]: z.string().min(1).max(256),
-  [ENV.modeParameter]: z.string().startsWith('/'),
-  [ENV.verifyQueueUrl]: z.string().url(),
+  [ENV.ledgerTable]: z.string().check(z.minLength(3), z.maxLength(255)),
+  [ENV.eventBus]: z.string().check(z.minLength(1), z.maxLength(256)),
+  [ENV.modeParameter]: z.string().check(z.startsWith('/')),
+  [ENV.verifyQueueUrl]: z.url(),
   [ENV.guardrails]: Optional(GuardrailsJson),
-  [ENV.topicArn]: z.string().startsWith('arn:'),
-  [ENV.automationRoleArn]: z.string().startsWith('arn:'),
-  [ENV.changeCalendar]: Optional(z.string().min(1)),
+  [ENV.topicArn]: z.string().check(z.startsWith('arn:')),
+  [ENV.automationRoleArn]: z.string().check(z.startsWith('arn:')),
+  [ENV.changeCalendar]: Optional(z.string().check(z.minLength(1))),
   /** How often waiters poll (ms). Real AWS: seconds; tests against moto: a few ms. */
-  POLL_INTERVAL_MS: Optional(z.coerce.number().int().min(1).max(60_000)),
+  POLL_INTERVAL_MS: Optional(z.coerce.number().check(z.int(), z.minimum(1), z.maximum(60_000))),
   /** Kill-switch cache (seconds). */
-  MODE_CACHE_SECONDS: Optional(z.coerce.number().min(0).max(300)),
+  MODE_CACHE_SECONDS: Optional(z.coerce.number().check(z.minimum(0), z.maximum(300))),
 });
 type FunctionEnv = z.infer<typeof FunctionEnv>;
 

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import * as z from 'zod';
+import type * as z from 'zod/mini';
 import { alarmNamePrefix } from '../contracts/naming';
 import { RemediationRequest } from '../contracts/remediation-request';
 import { RUNGS, type RungName, type ActionKind } from '../contracts/rungs';

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { ResourceRef } from '../contracts/recovery-event';
 import { RemediationRequest } from '../contracts/remediation-request';
 import { sqs } from './sdk';
@@ -8,7 +8,7 @@ export const VerificationMessage = z.object({
   request: RemediationRequest,
   actedAt: z.string(),
   /** The resource as diagnosed (with its blast-radius group, whose slot the verifier releases). */
-  resource: ResourceRef.optional(),
+  resource: z.optional(ResourceRef),
 });
 export type VerificationMessage = z.infer<typeof VerificationMessage>;
 
