@@ -17,8 +17,10 @@ import { documentClient, events, ssm } from '../runtime/sdk';
  * normalized `Alertmanager Alert` event on the recovery bus, where a playbook
  * rule routes firing ones to the first rung exactly like alarms. Resolved
  * alerts are recorded in the ledger (alert#<fingerprint>), where the verifier
- * can see that an incident's alert cleared. Bad requests get a 4xx with the
- * reason and cause no action.
+ * can see that an incident's alert cleared, and the rule
+ * `recovery-<stage>-alert-resolved` hands them to the notifier, which resolves
+ * the pages of incidents escalated for that alert (as an alarm's OK does).
+ * Bad requests get a 4xx with the reason and cause no action.
  */
 const log = logger('alertmanager-webhook');
 export const MAX_BODY_BYTES = 256 * 1024;
@@ -100,6 +102,8 @@ export async function handler(event: FunctionUrlEvent): Promise<FunctionUrlResul
   }
   if (accepted.length === 0) return reply(422, { error: 'no alert in the payload can be routed', rejected });
 
+  // State first, events after: a function paging for this alert re-reads the state right after its page,
+  // so a resolution the notifier hears is always visible there too (functions/runtime/paging.ts).
   const stale = await recordAlertStates(env.ledgerTable, accepted);
   const current = accepted.filter((d) => !stale.includes(d));
   const failed = await putAlertEvents(env.eventBus, current);
