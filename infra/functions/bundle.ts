@@ -69,17 +69,19 @@ const zodEnglishOnly: esbuild.Plugin = {
  * keeps every shape (~700 KB for EC2). Replacing the key by the constant's own
  * string literal changes nothing at run time and lets unused shapes go.
  */
-const sdkSchemaLiteralKeys: esbuild.Plugin = {
-  name: 'aws-sdk-schema-literal-keys',
-  setup(b) {
-    b.onLoad({ filter: /[\\/]node_modules[\\/]@aws-sdk[\\/][^\\/]+[\\/]dist-es[\\/]schemas[\\/][^\\/]+\.js$/ }, (args) => {
-      const contents = schemaLiteralKeys(readFileSync(args.path, 'utf8'));
-      const errors = errorsPathOf(args.path);
-      const plan = existsSync(errors) ? errorMergePlan(readFileSync(errors, 'utf8'), contents) : undefined;
-      return { contents: registerErrorsFromTable(contents, plan), loader: 'js' };
-    });
-  },
-};
+function sdkSchemaLiteralKeys(errorWords: Set<string>): esbuild.Plugin {
+  return {
+    name: 'aws-sdk-schema-literal-keys',
+    setup(b) {
+      b.onLoad({ filter: /[\\/]node_modules[\\/]@aws-sdk[\\/][^\\/]+[\\/]dist-es[\\/]schemas[\\/][^\\/]+\.js$/ }, (args) => {
+        const contents = schemaLiteralKeys(readFileSync(args.path, 'utf8'));
+        const errors = errorsPathOf(args.path);
+        const plan = existsSync(errors) ? errorMergePlan(readFileSync(errors, 'utf8'), contents, errorWords) : undefined;
+        return { contents: registerErrorsFromTable(contents, plan), loader: 'js' };
+      });
+    },
+  };
+}
 
 /** The schema file's string constants (`const _x = "..."`), by name. */
 function schemaConsts(src: string): Map<string, string> {
@@ -142,6 +144,7 @@ export function registerErrorsFromTable(src: string, plan?: ErrorMergePlan): str
   const consts = schemaConsts(src);
   const constFor = new Map([...consts].map(([id, v]) => [JSON.parse(v) as string, id]));
   const runs: { start: number; end: number; registry: string; ns: string; rows: string[] }[] = [];
+  const dropped: ErrorSchemaEntry[] = [];
   for (const e of errorSchemaEntries(src)) {
     // With the merge plan the row builds the class: its name and members, written once (members by their constant).
     const c = plan?.classes.get(e.cls);
@@ -149,6 +152,10 @@ export function registerErrorsFromTable(src: string, plan?: ErrorMergePlan): str
     const members = c && `[${c.members.map((n) => constFor.get(n) ?? JSON.stringify(n)).join(', ')}]`;
     const spec = c && (c.members.length > 0 || c.retryable ? `[${[c.server ? '1' : '0', members, ...(c.retryable ? [`() => (${c.retryable})`] : [])].join(', ')}]` : c.server ? '1' : '0');
     if (plan && !c) continue; // a class errors.js does not declare: its entry stays as written
+    if (plan && !plan.kept.has(e.cls)) {
+      dropped.push(e); // an error nothing in the bundle names (see ErrorMergePlan.kept): not registered
+      continue;
+    }
     const row = `[${e.name}, ${spec ?? e.cls},\n${e.rest}]`;
     const last = runs[runs.length - 1];
     if (last && last.end === e.start && last.registry === e.registry && last.ns === e.ns) {
@@ -157,7 +164,12 @@ export function registerErrorsFromTable(src: string, plan?: ErrorMergePlan): str
     } else runs.push({ start: e.start, end: e.end, registry: e.registry, ns: e.ns, rows: [row] });
   }
   let out = src;
-  for (const run of runs.reverse()) {
+  const edits = [...runs.map((r) => ({ ...r, drop: false })), ...dropped.map((d) => ({ start: d.start, end: d.end, registry: '', ns: '', rows: [], drop: true }))];
+  for (const run of edits.sort((a, b) => b.start - a.start)) {
+    if (run.drop) {
+      out = out.slice(0, run.start) + out.slice(run.end);
+      continue;
+    }
     const loop = plan
       ? `for (const [name, spec, ...rest] of [\n${run.rows.join(',\n')}\n]) ${run.registry}.registerError([-3, ${run.ns}, name, ...rest], __errorClasses[name] = __errorClass(${run.ns}, name, ...(typeof spec === "number" ? [spec] : spec)));\n`
       : `for (const [name, ctor, ...rest] of [\n${run.rows.join(',\n')}\n]) ${run.registry}.registerError([-3, ${run.ns}, name, ...rest], ctor);\n`;
@@ -339,11 +351,25 @@ export function compactErrorClasses(src: string): string {
 interface ErrorMergePlan {
   base: { name: string; module: string };
   classes: Map<string, ErrorClass>;
+  /**
+   * The classes the bundle registers and exports: those named anywhere in the
+   * code that could reach them (the handler's own sources, and every bundled
+   * package outside the SDK's clients and @smithy: Powertools' idempotency
+   * tests `instanceof ConditionalCheckFailedException`), and every class with
+   * a `$retryable` trait (the retry strategy reads it). SSM alone models ~140
+   * errors; registering them all costs ~25 KB per bundle. A service error whose
+   * class is not registered is the SDK's own fallback for a code it does not
+   * model: the client's ServiceException with the same `name`, `message`,
+   * `$metadata` and the body's fields, `$fault` from the HTTP status. The
+   * functions tell errors apart by `name` only. An `import { X }` of a class
+   * left out fails the build (errors.js does not export it), never the Lambda.
+   */
+  kept: Set<string>;
 }
 
 const ERRORS_IMPORT = /^import \{([^}]*)\} from "\.\.\/models\/errors";\n/m;
 
-function errorMergePlan(errorsSrc: string, schemasSrc: string): ErrorMergePlan | undefined {
+function errorMergePlan(errorsSrc: string, schemasSrc: string, errorWords: Set<string>): ErrorMergePlan | undefined {
   const parts = errorsSrc.split(/^(?=export class )/m);
   const base = /^import \{ (\w+) as __BaseException \} from "\.\/(\w+)";$/.exec(parts[0].trim());
   if (!base || parts.length < 2) return undefined;
@@ -357,28 +383,38 @@ function errorMergePlan(errorsSrc: string, schemasSrc: string): ErrorMergePlan |
   if (!imported || imported.some((n) => !classes.has(n))) return undefined;
   const tabled = new Set(errorSchemaEntries(schemasSrc).filter((e) => classes.get(e.cls)?.name === e.nameValue && classes.get(e.cls)?.ns === e.nsValue).map((e) => e.cls));
   if (imported.some((n) => !tabled.has(n))) return undefined;
-  return { base: { name: base[1], module: base[2] }, classes };
+  const kept = new Set([...classes.values()].filter((c) => c.retryable !== undefined || errorWords.has(c.name)).map((c) => c.name));
+  return { base: { name: base[1], module: base[2] }, classes, kept };
 }
 
 const errorsPathOf = (schemasPath: string) => path.join(path.dirname(schemasPath), '..', 'models', 'errors.js');
 const schemasPathOf = (errorsPath: string) => path.join(path.dirname(errorsPath), '..', 'schemas', 'schemas_0.js');
 
-const sdkCompactErrors: esbuild.Plugin = {
-  name: 'aws-sdk-compact-errors',
-  setup(b) {
-    b.onLoad({ filter: /[\\/]node_modules[\\/]@aws-sdk[\\/][^\\/]+[\\/]dist-es[\\/](?:.+[\\/])?models[\\/]errors\.js$/ }, (args) => {
-      const src = readFileSync(args.path, 'utf8');
-      const schemas = schemasPathOf(args.path);
-      const plan = existsSync(schemas) ? errorMergePlan(src, schemaLiteralKeys(readFileSync(schemas, 'utf8'))) : undefined;
-      if (!plan) return { contents: compactErrorClasses(src), loader: 'js' };
-      const reexports = [...plan.classes.keys()].map((n) => `export const ${n} = __errorClasses[${JSON.stringify(n)}];`);
-      return { contents: `import { __errorClasses } from "../schemas/schemas_0";\n${reexports.join('\n')}\n`, loader: 'js' };
-    });
-  },
-};
+function sdkCompactErrors(errorWords: Set<string>): esbuild.Plugin {
+  return {
+    name: 'aws-sdk-compact-errors',
+    setup(b) {
+      b.onLoad({ filter: /[\\/]node_modules[\\/]@aws-sdk[\\/][^\\/]+[\\/]dist-es[\\/](?:.+[\\/])?models[\\/]errors\.js$/ }, (args) => {
+        const src = readFileSync(args.path, 'utf8');
+        const schemas = schemasPathOf(args.path);
+        const plan = existsSync(schemas) ? errorMergePlan(src, schemaLiteralKeys(readFileSync(schemas, 'utf8')), errorWords) : undefined;
+        if (!plan) return { contents: compactErrorClasses(src), loader: 'js' };
+        const reexports = [...plan.kept].map((n) => `export const ${n} = __errorClasses[${JSON.stringify(n)}];`);
+        return { contents: `import { __errorClasses } from "../schemas/schemas_0";\n${reexports.join('\n')}\n`, loader: 'js' };
+      });
+    },
+  };
+}
 
-/** The first pass's entry-independent plugins, in order. */
-const SPLIT_PLUGINS: esbuild.Plugin[] = [zodEnglishOnly, sdkSchemaLiteralKeys, lambdaCredentialChain, sdkPackageVersionOnly, sdkCompactErrors, sdkEventStreamsNotSent];
+/** The first pass's SDK and zod plugins, in order (`errorWords`: see ErrorMergePlan.kept). */
+const sdkPlugins = (errorWords: Set<string>): esbuild.Plugin[] => [
+  zodEnglishOnly,
+  sdkSchemaLiteralKeys(errorWords),
+  lambdaCredentialChain,
+  sdkPackageVersionOnly,
+  sdkCompactErrors(errorWords),
+  sdkEventStreamsNotSent,
+];
 
 export class BundleError extends Error {
   constructor(message: string) {
@@ -525,6 +561,33 @@ async function ownSourcesOf(entry: string, workDir: string): Promise<string[]> {
     outdir: '/scan',
   });
   return Object.keys(scan.metafile.inputs).map((f) => path.resolve(workDir, f));
+}
+
+/**
+ * Every word of every package file the handler could bundle other than the
+ * SDK's clients and @smithy (Powertools, lib-dynamodb, credential providers...):
+ * a superset of the names they use, for ErrorMergePlan.kept.
+ */
+async function packageWordsOf(entry: string, workDir: string): Promise<Set<string>> {
+  const scan = await esbuild.build({
+    entryPoints: [entry],
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    splitting: true,
+    mainFields: [...BUNDLE_OPTIONS.mainFields],
+    write: false,
+    metafile: true,
+    absWorkingDir: workDir,
+    logLevel: 'silent',
+    outdir: '/scan',
+  });
+  const words = new Set<string>();
+  for (const rel of Object.keys(scan.metafile.inputs)) {
+    if (!/[\\/]node_modules[\\/]/.test(rel) || /[\\/]node_modules[\\/](?:@aws-sdk[\\/]client-[^\\/]+|@smithy)[\\/]/.test(rel)) continue;
+    for (const w of readFileSync(path.resolve(workDir, rel), 'utf8').matchAll(/[A-Za-z_$][\w$]*/g)) words.add(w[0]);
+  }
+  return words;
 }
 
 const CLIENT_MODULE = /[\\/]functions[\\/]runtime[\\/]clients[\\/][^\\/]+\.ts$/;
@@ -674,7 +737,8 @@ function zodJsonSchemaWhenNamed(words: Set<string>): esbuild.Plugin {
 /** Every plugin of the first pass for this entry (exported for analysis tools). */
 export async function splitPlugins(entry: string, workDir: string): Promise<esbuild.Plugin[]> {
   const words = wordsOf(await ownSourcesOf(entry, workDir));
-  return [commandsNamedBy(words), powertoolsJmesPathWhenNamed(words), zodJsonSchemaWhenNamed(words), ...SPLIT_PLUGINS];
+  const errorWords = new Set([...words, ...(await packageWordsOf(entry, workDir))]);
+  return [commandsNamedBy(words), powertoolsJmesPathWhenNamed(words), zodJsonSchemaWhenNamed(words), ...sdkPlugins(errorWords)];
 }
 
 /**

@@ -129,6 +129,26 @@ describe('bundleFunction', () => {
     expect(bundled.ddb).toMatchObject({ name: 'ConditionalCheckFailedException', fault: 'client', ctor: 'ConditionalCheckFailedException' });
   });
 
+  it('registers only the modeled errors something in the bundle names; any other comes back as the SDK\'s fallback with the same name (moto)', async () => {
+    // Prepare: no parameter named /missing; a bundle whose sources name no SSM error, in its own node process.
+    await resetEmulator();
+    const dir = mkdtempSync(path.join(tmpdir(), 'bundle-errors-'));
+    const built = await fixture('sdk-errors-unnamed.ts');
+    writeFileSync(path.join(dir, 'index.js'), built.code);
+    const script = `const b = require(${JSON.stringify(path.join(dir, 'index.js'))});
+new b.SSMClient(${JSON.stringify(clientConfig())}).send(new b.GetParameterCommand({ Name: '/missing' })).then(() => console.log('{}'), (e) =>
+  console.log(JSON.stringify({ name: e.name, fault: e.$fault, message: e.message, status: e.$metadata?.httpStatusCode, shape: e.constructor.shapeId })));`;
+    // Act
+    const bundled = JSON.parse(execFileSync(process.execPath, ['-e', script], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim().split('\n').pop()!);
+    const e = (await new realSsm.SSMClient(clientConfig()).send(new realSsm.GetParameterCommand({ Name: '/missing' })).then(() => undefined, (err: unknown) => err)) as realSsm.ParameterNotFound;
+    // Assess: what the functions read from an error (name, message, fault, status) is the SDK's; only the class is the client's base.
+    expect(bundled).toEqual({ name: e.name, fault: e.$fault, message: e.message, status: e.$metadata.httpStatusCode, shape: 'smithy.ts.sdk.synthetic.com.amazonaws.ssm#SSMServiceException' });
+    expect(e).toBeInstanceOf(realSsm.ParameterNotFound);
+    // ...and the ~140 error classes SSM models are not in the bundle, the one a source names is (sdk-errors.ts).
+    expect(built.code).not.toMatch(/ParameterVersionLabelLimitExceeded|OpsMetadataTooManyUpdatesException/);
+    expect((await fixture('sdk-errors.ts')).code).toMatch(/ParameterNotFound/);
+  });
+
   it('resolves credentials in a bundle from the environment, and fails clearly without them', async () => {
     // Prepare
     const { SQSClient } = load((await fixture('sdk-errors.ts')).code);
