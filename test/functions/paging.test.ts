@@ -325,6 +325,17 @@ describe('pages resolve when the fault clears, however paging and the clearing i
     expect(await escalationRecords()).toEqual([{ fault: ALERT_FAULT, incidentId: 'inc-00000000000000a2', status: 'resolved' }]);
   });
 
+  it('alert: a firing alert handed to the notifier is refused with the reason (the rule routes resolutions only)', async () => {
+    // Prepare: a firing alert event as the bus carries it.
+    const req = await firingAlert();
+    // Act
+    const out = notifier(req.event);
+    // Assess
+    await expect(out).rejects.toThrow('notifier takes resolved Alertmanager alerts only (to resolve escalated incidents); alert RecoveryDeploymentUnavailable (0f3b6c1d2e4a5b69) is firing');
+    expect(await escalationRecords()).toEqual([]);
+    expect(await received(queues.notify)).toEqual([]);
+  });
+
   // ---------- CloudWatch alarm faults: the three places the OK can fall ----------
 
   async function laddered() {
