@@ -133,7 +133,7 @@ export const FUNCTIONS: FunctionSpec[] = [
     name: 'notifier',
     entry: 'functions/handlers/notifier.ts',
     description:
-      'Recovery events -> SNS messages; notify-only alarms -> Escalated (paging channels); an alarm back to OK or a resolved Alertmanager alert -> Resolved for its incidents escalated to humans.',
+      'Recovery events -> SNS messages; notify-only alarms and Alertmanager alerts -> Escalated (paging channels); an alarm back to OK or a resolved Alertmanager alert -> Resolved for its incidents escalated to humans.',
     timeoutSeconds: 30,
     memoryMb: 128,
     reservedConcurrency: 2,
@@ -144,6 +144,7 @@ export const FUNCTIONS: FunctionSpec[] = [
       // Escalations filed under their fault (fault#<fault>/escalation#<incident>) and the incidents' audit records.
       { sid: 'Escalations', actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:Query'], resources: ['{ledgerTableArn}'] },
       // A notify-only alarm is re-read right after its page: OK by then -> resolved at once (functions/runtime/paging.ts).
+      // (A notify-only alert is re-read from the ledger, alert#<fingerprint>/state: GetItem above.)
       { sid: 'ReadAlarms', actions: ['cloudwatch:DescribeAlarms'], resources: ['arn:{partition}:cloudwatch:{region}:{account}:alarm:recovery-{stage}-*'] },
       PUT_RECOVERY_EVENTS,
       // The mode recorded in a notify-only escalation (the kill switch never stops a page).

@@ -20,13 +20,15 @@ import { snsSubject } from '../runtime/sns-subject';
  * 1. Recovery events (the whole EventBridge event, recovery-bus notify rule):
  *    an SNS message with a readable subject and the JSON detail. `severity`
  *    (page | info) is a message attribute for subscription filters.
- * 2. The RemediationRequest of a notify-only playbook (empty ladder; its alarm
- *    rule targets the notifier): no automated remediation exists for that
+ * 2. The RemediationRequest of a notify-only playbook (empty ladder): its
+ *    alarm rule (default bus, ALARM transitions) or, for a Kubernetes
+ *    playbook, its recovery-bus rule (`recovery-<stage>-<playbook>`, firing
+ *    Alertmanager alerts, infra/kubernetes) targets the notifier with the
+ *    envelope every first rung gets. No automated remediation exists for that
  *    detector, so the incident is escalated to humans: `Remediation Escalated`
  *    on the recovery bus, which the paging/chat channel rules (PagerDuty,
  *    Opsgenie, Slack) and the notify rule (-> 1, email) pick up, like any
- *    escalation. (Alertmanager alerts of a notify-only playbook are still
- *    emailed directly, not escalated to the paging channels.)
+ *    escalation; filed under its fault, so 3 / 4 resolve it.
  * 3. `CloudWatch Alarm State Change` to OK of this stack's alarms (default-bus
  *    rule infra/routing/alarm-ok-rule.ts): the incidents of that alarm still
  *    open for humans (ledger `fault#<alarm>`, functions/runtime/open-escalations.ts)
@@ -39,7 +41,9 @@ import { snsSubject } from '../runtime/sns-subject';
  *    (`fault#alertmanager/<alertname>/<fingerprint>`), pages of firings that
  *    began before the alert ended. The webhook puts only resolutions newer
  *    than the state it recorded (alert state is ordered), so a stale one never
- *    arrives here.
+ *    arrives here. A bare firing alert event is refused: firing alerts reach
+ *    the notifier only as a notify-only playbook's request (2), which says
+ *    its ladder is empty.
  * Races between paging and the fault clearing: functions/runtime/paging.ts.
  */
 const RecoveryEvent = z.object({
@@ -68,7 +72,7 @@ interface Message {
 
 type Input =
   | { kind: 'message'; message: Message }
-  | { kind: 'notify-only-alarm'; request: RemediationRequest & { event: AlarmStateChangeEvent } }
+  | { kind: 'notify-only'; request: RemediationRequest }
   | { kind: 'alarm-ok'; event: AlarmStateChangeEvent }
   | { kind: 'alert-resolved'; event: AlertFaultEvent };
 
@@ -96,26 +100,15 @@ function classify(event: unknown): Input {
   const asAlert = AlertFaultEvent.safeParse(event);
   if (asAlert.success) {
     if (asAlert.data.detail.status !== 'resolved') {
-      throw new Error(`notifier takes resolved Alertmanager alerts only (to resolve escalated incidents); alert ${asAlert.data.detail.alertName} (${asAlert.data.detail.fingerprint}) is ${asAlert.data.detail.status}`);
+      throw new Error(
+        `notifier takes resolved Alertmanager alerts only (to resolve escalated incidents); alert ${asAlert.data.detail.alertName} (${asAlert.data.detail.fingerprint}) is ${asAlert.data.detail.status}` +
+          ` (firing alerts of a notify-only playbook come as its rule's request, naming the empty ladder; those of a laddered playbook go to its first rung)`,
+      );
     }
     return { kind: 'alert-resolved', event: asAlert.data };
   }
   const asRequest = RemediationRequest.safeParse(event);
-  if (asRequest.success && asRequest.data.playbook.ladder.length === 0) {
-    const r = asRequest.data;
-    if (isAlert(r.event)) {
-      const a = r.event.detail;
-      return {
-        kind: 'message',
-        message: {
-          subject: snsSubject(`[recovery] ALERT ${a.alertName} on ${a.deployment.id} (notify-only playbook ${r.playbook.name})`),
-          body: { detailType: 'Alertmanager alert (notify-only playbook)', playbook: r.playbook.name, alert: a, region: r.event.region },
-          severity: 'page',
-        },
-      };
-    }
-    return { kind: 'notify-only-alarm', request: { ...r, event: r.event } };
-  }
+  if (asRequest.success && asRequest.data.playbook.ladder.length === 0) return { kind: 'notify-only', request: asRequest.data };
   // Name the problems of the shape the input claims to be.
   const claims = (event as Record<string, unknown> | null)?.['detail-type'];
   const why = asRequest.success
@@ -134,7 +127,7 @@ export async function handler(event: unknown): Promise<NotifierResult> {
   switch (input.kind) {
     case 'message':
       return publish(input.message);
-    case 'notify-only-alarm':
+    case 'notify-only':
       return escalateNotifyOnly(input.request);
     case 'alarm-ok':
       return resolveOnOk(input.event);
@@ -166,22 +159,65 @@ function ledgerEnv() {
 }
 
 /**
- * A notify-only playbook's alarm: humans are the only remedy, so the incident
- * is escalated at once and filed under the alarm (its OK transition resolves
- * it). A redelivered alarm event pages once; an ALARM event delivered after
- * the alarm is OK again (async retries reorder) pages and resolves at once
- * (functions/runtime/paging.ts).
+ * A notify-only playbook's fault (alarm ALARM, or Alertmanager alert firing):
+ * humans are the only remedy, so the incident is escalated at once and filed
+ * under the fault (its OK transition / resolved alert resolves it). Both kinds
+ * take the same path: one incident per alarm transition / alert firing
+ * (incidentIdOf: fault name + its start), so a redelivered event pages once;
+ * an event delivered after the fault already cleared (async retries reorder;
+ * Alertmanager's resolution handled first) pages and resolves at once
+ * (functions/runtime/paging.ts re-read).
  */
-async function escalateNotifyOnly(request: RemediationRequest & { event: AlarmStateChangeEvent }): Promise<NotifierResult> {
+async function escalateNotifyOnly(request: RemediationRequest): Promise<NotifierResult> {
   const env = ledgerEnv();
   const ev = request.event;
+  const fault = isAlert(ev) ? notifyOnlyAlert(request, ev) : notifyOnlyAlarm(env.stage, request, ev);
+  const incidentId = incidentIdOf(request);
+  const { mode } = await readMode(env.modeParameter, env.modeCacheSeconds ?? 10);
+  const reason = `no automated remediation for this detector: playbook ${request.playbook.name} is notify-only (empty ladder); ${fault.label} is ${fault.state}; paging humans`;
+  const detail: RecoveryEventDetail = {
+    incidentId,
+    stage: env.stage,
+    playbook: request.playbook.name,
+    rung: 0,
+    action: NOTIFY_ONLY_ACTION,
+    resource: fault.resource,
+    mode,
+    reason,
+    evidence: fault.evidence,
+    at: new Date().toISOString(),
+  };
+  const page = await pageHumans(env, ev, detail);
+  const keys = { fault: faultName(ev), incidentId, playbook: request.playbook.name };
+  if (!page.paged) {
+    const why = `incident ${incidentId} of ${fault.label} was already escalated (redelivered ${fault.delivery}): not paging twice`;
+    log.info('notify-only fault already escalated', { ...keys, reason: why });
+    return { outcome: 'already-escalated', reason: why };
+  }
+  const said = page.resolved ? `${reason}; ${fault.clearedMeanwhile} by the time the page was out: resolved at once` : reason;
+  log.info('notify-only fault escalated to humans', { ...keys, resource: fault.resource, reason: said });
+  return { outcome: 'escalated', incidentId, reason: said };
+}
+
+/** What a notify-only escalation says about its fault. */
+interface NotifyOnlyFault {
+  /** `alarm <name>` / `alert <alertname> (<fingerprint>) on <deployment>` (the words faultState uses). */
+  label: string;
+  state: 'ALARM' | 'firing';
+  resource: ResourceRef;
+  evidence: Record<string, unknown>;
+  /** For the duplicate's reason: what was delivered again. */
+  delivery: string;
+  clearedMeanwhile: string;
+}
+
+function notifyOnlyAlarm(stage: string, request: RemediationRequest, ev: AlarmStateChangeEvent): NotifyOnlyFault {
   const alarmName = ev.detail.alarmName;
-  const prefix = alarmNamePrefix(env.stage, request.playbook.name);
+  const prefix = alarmNamePrefix(stage, request.playbook.name);
   if (!alarmName.startsWith(prefix)) {
-    throw new Error(`alarm ${alarmName} does not belong to playbook ${request.playbook.name} of stage ${env.stage} (expected prefix ${prefix})`);
+    throw new Error(`alarm ${alarmName} does not belong to playbook ${request.playbook.name} of stage ${stage} (expected prefix ${prefix})`);
   }
   if (ev.detail.state.value !== 'ALARM') throw new Error(`event.detail.state.value is ${ev.detail.state.value}; notify-only playbooks page on ALARM transitions`);
-  const incidentId = incidentIdOf(request);
   let resource: ResourceRef;
   try {
     resource = resolveResource(ev);
@@ -190,29 +226,44 @@ async function escalateNotifyOnly(request: RemediationRequest & { event: AlarmSt
     log.info('notify-only alarm names no resource; the alarm stands for it', { alarmName, note: (e as Error).message });
     resource = { type: 'alarm', id: alarmName };
   }
-  const { mode } = await readMode(env.modeParameter, env.modeCacheSeconds ?? 10);
-  const reason = `no automated remediation for this detector: playbook ${request.playbook.name} is notify-only (empty ladder); alarm ${alarmName} is ALARM; paging humans`;
-  const detail: RecoveryEventDetail = {
-    incidentId,
-    stage: env.stage,
-    playbook: request.playbook.name,
-    rung: 0,
-    action: NOTIFY_ONLY_ACTION,
+  return {
+    label: `alarm ${alarmName}`,
+    state: 'ALARM',
     resource,
-    mode,
-    reason,
     evidence: { alarmName, alarmState: 'ALARM', alarmReason: ev.detail.state.reason, alarmSince: ev.detail.state.timestamp, metrics: ev.detail.configuration.metrics },
-    at: new Date().toISOString(),
+    delivery: 'alarm event',
+    clearedMeanwhile: 'the alarm was OK again',
   };
-  const page = await pageHumans(env, ev, detail);
-  if (!page.paged) {
-    const why = `incident ${incidentId} of alarm ${alarmName} was already escalated (redelivered alarm event): not paging twice`;
-    log.info('notify-only alarm already escalated', { alarmName, incidentId, reason: why });
-    return { outcome: 'already-escalated', reason: why };
-  }
-  const said = page.resolved ? `${reason}; the alarm was OK again by the time the page was out: resolved at once` : reason;
-  log.info('notify-only alarm escalated to humans', { alarmName, incidentId, playbook: request.playbook.name, resource, reason: said });
-  return { outcome: 'escalated', incidentId, reason: said };
+}
+
+/**
+ * A firing alert of a notify-only Kubernetes playbook (the webhook validated
+ * and normalized it; its playbook rule matched detail.playbook and firing).
+ */
+function notifyOnlyAlert(request: RemediationRequest, ev: AlertFaultEvent): NotifyOnlyFault {
+  const a = ev.detail;
+  // The playbook rule matches detail.playbook: anything else was put by someone else.
+  if (a.playbook !== request.playbook.name) throw new Error(`alert ${a.alertName} (${a.fingerprint}) belongs to playbook ${a.playbook}, not ${request.playbook.name}`);
+  // Resolutions come as the whole event through the alert-resolved rule (4): they resolve, never page.
+  if (a.status !== 'firing') throw new Error(`event.detail.status is ${a.status}; notify-only playbooks page on firing alerts (resolved ones resolve the page through rule alert-resolved)`);
+  return {
+    label: `alert ${a.alertName} (${a.fingerprint}) on ${a.deployment.id}`,
+    state: 'firing',
+    resource: resolveResource(ev),
+    evidence: {
+      alertName: a.alertName,
+      fingerprint: a.fingerprint,
+      alertStatus: 'firing',
+      startsAt: a.startsAt,
+      deployment: a.deployment,
+      labels: a.labels,
+      annotations: a.annotations,
+      ...(a.generatorURL ? { generatorURL: a.generatorURL } : {}),
+      receiver: a.receiver,
+    },
+    delivery: 'alert notification',
+    clearedMeanwhile: 'the alert was resolved',
+  };
 }
 
 /**

@@ -116,7 +116,12 @@ function alertResolvedRule(stage: string, playbooks: KubernetesPlaybook[], args:
   return { rule, target };
 }
 
-/** Firing alerts of one playbook -> its first rung, with the alarm rules' envelope (`event` = the fault event). */
+/**
+ * Firing alerts of one playbook -> its first rung, with the alarm rules' envelope (`event` = the fault event).
+ * A notify-only playbook (ladder []) targets the notifier instead, with the same envelope: the empty ladder in
+ * it is what lets the notifier page humans for a firing alert (it refuses a bare firing alert event), and its
+ * page is resolved by the alert-resolved rule below, like a notify-only alarm's by the alarm OK rule.
+ */
 function playbookRule(stage: string, pb: KubernetesPlaybook, args: KubernetesWorkloadsArgs, opts: pulumi.CustomResourceOptions) {
   const name = `recovery-${stage}-${pb.params.name}`.slice(0, 64);
   const rule = new aws.cloudwatch.EventRule(

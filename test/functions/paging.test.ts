@@ -21,11 +21,11 @@ import { alarmEvent, aws, createStack, incidentRecords, ledgerItems, setAlarmSta
  * Pages opened by an escalation are resolved when the fault clears, for both
  * kinds of fault and however paging and the clearing interleave.
  *
- * The synthesized dev stack (PagerDuty on, one laddered instance, one
- * Kubernetes Deployment) is recreated in the emulator's EventBridge: the
- * default-bus alarm OK rule, the recovery-bus alert-resolved rule, the
- * Kubernetes playbook rule, the notify rule and the PagerDuty rules with their
- * input transformers. Stand-ins, for what moto lacks: every Lambda / API
+ * The synthesized dev stack (PagerDuty on, one laddered instance, a laddered
+ * and a notify-only Kubernetes Deployment) is recreated in the emulator's
+ * EventBridge: the default-bus alarm OK rule, the recovery-bus alert-resolved
+ * rule, the Kubernetes playbook rules, the notify rule and the PagerDuty rules
+ * with their input transformers. Stand-ins, for what moto lacks: every Lambda / API
  * destination target is an SQS queue (moto invokes neither); the test hands
  * the queued events to the real handlers, with moto's rendering of `time`
  * fixed as the drill fixes it (scripts/drill/eventbridge-delivery.ts).
@@ -42,6 +42,8 @@ const OK_AT = '2026-11-25T11:00:00.000+0000';
 const SECRET = 'a-long-shared-secret-from-pulumi';
 const SECRET_PARAM = '/recovery/dev/alertmanager-webhook-secret';
 const cart = { kind: 'kubernetes-deployment', cluster: 'shop-eks', namespace: 'shop', name: 'cart', podSelector: { app: 'cart' }, ladder: ['rollout-undo'] };
+/** Notify-only Deployment (playbook k8s-deployment.notify: its firing alerts page humans through the notifier). */
+const search = { kind: 'kubernetes-deployment', cluster: 'shop-eks', namespace: 'shop', name: 'search', podSelector: { app: 'search' }, ladder: [] };
 
 interface Middlewared {
   middlewareStack: { add: (mw: unknown, opts: Record<string, unknown>) => void; remove: (name: string) => boolean };
@@ -78,7 +80,7 @@ describe('pages resolve when the fault clears, however paging and the clearing i
       stack: 'dev',
       config: {
         [`${NS}:notifications`]: { emails: [], pagerDutyRoutingKey: { secure: 'v1:pd' } },
-        [`${NS}:targets`]: [{ kind: 'instance', id: 'i-0123456789abcdef0', ladder: ['reboot', 'replace-instance'] }, { kind: 'rds-instance', identifier: 'orders-db' }, cart],
+        [`${NS}:targets`]: [{ kind: 'instance', id: 'i-0123456789abcdef0', ladder: ['reboot', 'replace-instance'] }, { kind: 'rds-instance', identifier: 'orders-db' }, cart, search],
         [`${NS}:alertmanager`]: { webhookSecret: SECRET },
       },
     });
@@ -182,7 +184,7 @@ describe('pages resolve when the fault clears, however paging and the clearing i
 
   const escalationRecords = async () => (await ledgerItems('fault#')).map((i) => ({ fault: String(i.pk).slice('fault#'.length), incidentId: i.incidentId, status: i.status }));
 
-  let queues: Record<'ok' | 'alertResolved' | 'k8s' | 'notify' | 'trigger' | 'resolve', string>;
+  let queues: Record<'ok' | 'alertResolved' | 'k8s' | 'k8sNotify' | 'notify' | 'trigger' | 'resolve', string>;
   let docs: Middlewared;
   let bus: Middlewared;
   const hooks: Array<() => unknown> = [];
@@ -198,6 +200,8 @@ describe('pages resolve when the fault clears, however paging and the clearing i
       ok: await recreate('recovery-dev-alarm-ok'),
       alertResolved: await recreate('recovery-dev-alert-resolved'),
       k8s: await recreate('recovery-dev-k8s-deployment.rollout-undo'),
+      // The notify-only playbook's rule: its target is the notifier (an SQS stand-in here, like every Lambda target).
+      k8sNotify: await recreate('recovery-dev-k8s-deployment.notify'),
       notify: await recreate('recovery-dev-notify'),
       trigger: await recreate('recovery-dev-pagerduty-trigger'),
       resolve: await recreate('recovery-dev-pagerduty-resolve'),
@@ -216,12 +220,21 @@ describe('pages resolve when the fault clears, however paging and the clearing i
 
   // ---------- Alertmanager faults ----------
 
-  const alertPayload = (status: 'firing' | 'resolved', endsAt = '2026-11-25T10:09:00.000Z') => ({
+  /** One alert of a Deployment: the laddered `cart` (playbook k8s-deployment.rollout-undo) unless told otherwise. */
+  interface AlertOf {
+    deployment: string;
+    playbook: string;
+    fingerprint: string;
+    startsAt: string;
+    endsAt: string;
+  }
+  const CART: AlertOf = { deployment: 'cart', playbook: 'k8s-deployment.rollout-undo', fingerprint: '0f3b6c1d2e4a5b69', startsAt: '2026-11-25T10:00:00.000Z', endsAt: '2026-11-25T10:09:00.000Z' };
+  const alertPayload = (status: 'firing' | 'resolved', of: AlertOf = CART) => ({
     version: '4',
-    groupKey: '{}/{recovery_playbook="k8s-deployment.rollout-undo"}:{alertname="RecoveryDeploymentUnavailable"}',
+    groupKey: `{}/{recovery_playbook="${of.playbook}"}:{alertname="RecoveryDeploymentUnavailable"}`,
     truncatedAlerts: 0,
     status,
-    receiver: 'shop/recovery-dev-cart/recovery-stack',
+    receiver: `shop/recovery-dev-${of.deployment}/recovery-stack`,
     groupLabels: { alertname: 'RecoveryDeploymentUnavailable' },
     commonLabels: {},
     commonAnnotations: {},
@@ -229,17 +242,18 @@ describe('pages resolve when the fault clears, however paging and the clearing i
     alerts: [
       {
         status,
-        labels: { alertname: 'RecoveryDeploymentUnavailable', namespace: 'shop', deployment: 'cart', recovery_playbook: 'k8s-deployment.rollout-undo', recovery_cluster: 'shop-eks' },
-        annotations: { summary: 'shop/cart has unavailable replicas' },
-        startsAt: '2026-11-25T10:00:00.000Z',
-        endsAt: status === 'firing' ? '0001-01-01T00:00:00Z' : endsAt,
-        fingerprint: '0f3b6c1d2e4a5b69',
+        labels: { alertname: 'RecoveryDeploymentUnavailable', namespace: 'shop', deployment: of.deployment, recovery_playbook: of.playbook, recovery_cluster: 'shop-eks' },
+        annotations: { summary: `shop/${of.deployment} has unavailable replicas` },
+        startsAt: of.startsAt,
+        endsAt: status === 'firing' ? '0001-01-01T00:00:00Z' : of.endsAt,
+        fingerprint: of.fingerprint,
       },
     ],
   });
-  const post = async (status: 'firing' | 'resolved') => {
-    const res = await webhook({ headers: { authorization: `Bearer ${SECRET}` }, body: JSON.stringify(alertPayload(status)), requestContext: { http: { method: 'POST' } } });
+  const post = async (status: 'firing' | 'resolved', of: AlertOf = CART) => {
+    const res = await webhook({ headers: { authorization: `Bearer ${SECRET}` }, body: JSON.stringify(alertPayload(status, of)), requestContext: { http: { method: 'POST' } } });
     expect(res.statusCode).toBe(202);
+    return JSON.parse(res.body) as { accepted: number; stale?: unknown[] };
   };
   /** The firing alert as its playbook rule hands it to the first rung (the synthesized input transformer's envelope). */
   async function firingAlert(): Promise<RemediationRequest> {
@@ -333,6 +347,153 @@ describe('pages resolve when the fault clears, however paging and the clearing i
     // Assess
     await expect(out).rejects.toThrow('notifier takes resolved Alertmanager alerts only (to resolve escalated incidents); alert RecoveryDeploymentUnavailable (0f3b6c1d2e4a5b69) is firing');
     expect(await escalationRecords()).toEqual([]);
+    expect(await received(queues.notify)).toEqual([]);
+  });
+
+  // ---------- Alertmanager faults of a notify-only playbook (ladder []): the notifier pages ----------
+
+  const SEARCH: AlertOf = { deployment: 'search', playbook: 'k8s-deployment.notify', fingerprint: '5a7c9e1b3d5f7a92', startsAt: '2026-11-25T10:00:00.000Z', endsAt: '2026-11-25T10:09:00.000Z' };
+  const SEARCH_FAULT = 'alertmanager/RecoveryDeploymentUnavailable/5a7c9e1b3d5f7a92';
+  const SEARCH_LABEL = 'alert RecoveryDeploymentUnavailable (5a7c9e1b3d5f7a92) on shop-eks/shop/search';
+  /** Alertmanager posts the firing alert; the notify-only playbook rule hands its envelope to the notifier. */
+  async function notifyOnlyFiring(of: AlertOf = SEARCH): Promise<RemediationRequest> {
+    await post('firing', of);
+    const [envelope] = await received(queues.k8sNotify);
+    return RemediationRequest.parse(envelope);
+  }
+  /** Alertmanager posts the resolution; what the alert-resolved rule hands to the notifier. */
+  async function notifyOnlyResolved(of: AlertOf = SEARCH): Promise<any[]> {
+    await post('resolved', of);
+    return received(queues.alertResolved);
+  }
+  const handAll = async (events: unknown[]) => {
+    const outcomes: unknown[] = [];
+    for (const e of events) outcomes.push(await notifier(e));
+    return outcomes;
+  };
+
+  it('notify-only alert: firing -> one page (a duplicate firing does not page again); resolved -> one resolve, same dedup key', async () => {
+    // Prepare: the alert fires; Alertmanager posts it again (repeat / retry) before it resolves.
+    const first = await notifyOnlyFiring();
+    const again = await notifyOnlyFiring();
+    // Act: both firing deliveries, then the resolution posted twice (Alertmanager retries), each as its rule delivers it.
+    const paged = await handAll([first, again]);
+    const cleared = await handAll([...(await notifyOnlyResolved()), ...(await notifyOnlyResolved())]);
+    // Assess
+    expect(first.playbook).toEqual(expect.objectContaining({ name: 'k8s-deployment.notify', ladder: [] }));
+    const incidentId = (paged[0] as { incidentId: string }).incidentId;
+    const reason = `no automated remediation for this detector: playbook k8s-deployment.notify is notify-only (empty ladder); ${SEARCH_LABEL} is firing; paging humans`;
+    expect(paged).toEqual([
+      { outcome: 'escalated', incidentId: expect.stringMatching(/^inc-[0-9a-f]{16}$/), reason },
+      { outcome: 'already-escalated', reason: `incident ${incidentId} of ${SEARCH_LABEL} was already escalated (redelivered alert notification): not paging twice` },
+    ]);
+    expect(cleared).toEqual([
+      { outcome: 'resolved', incidentIds: [incidentId], reason: `${SEARCH_LABEL} is resolved: resolved ${incidentId}` },
+      { outcome: 'nothing-to-resolve', reason: expect.stringMatching(/are already resolved: nothing to resolve$/) },
+    ]);
+    expect(await received(queues.trigger)).toEqual([expect.objectContaining({ event_action: 'trigger', dedup_key: incidentId })]);
+    expect(await received(queues.resolve)).toEqual([{ event_action: 'resolve', dedup_key: incidentId }]);
+    const notified = await received(queues.notify);
+    expect(notified.map((e) => e['detail-type'])).toEqual([DETAIL_TYPES.escalated, DETAIL_TYPES.resolved]);
+    expect(notified[0].detail).toMatchObject({
+      incidentId,
+      stage: 'dev',
+      playbook: 'k8s-deployment.notify',
+      rung: 0,
+      action: 'notify-only',
+      resource: { type: 'kubernetes-deployment', id: 'shop-eks/shop/search' },
+      reason,
+      evidence: { alertName: 'RecoveryDeploymentUnavailable', fingerprint: '5a7c9e1b3d5f7a92', alertStatus: 'firing', startsAt: SEARCH.startsAt, annotations: { summary: 'shop/search has unavailable replicas' } },
+    });
+    expect(notified[1].detail).toMatchObject({ incidentId, reason: expect.stringContaining(`resolved at ${SEARCH.endsAt} after incident ${incidentId} was escalated`) });
+    expect(await escalationRecords()).toEqual([{ fault: SEARCH_FAULT, incidentId, status: 'resolved' }]);
+    expect((await incidentRecords(incidentId)).map((r) => r.detailType).sort()).toEqual([DETAIL_TYPES.escalated, DETAIL_TYPES.resolved]);
+  });
+
+  it('notify-only alert: a resolution of an earlier firing, delivered after the next firing paged, resolves only the earlier page', async () => {
+    // Prepare: firing 1 (10:00) pages; it resolves at 10:09, but that delivery is held back (EventBridge retries);
+    // the alert fires again at 10:20 (same fingerprint, new startsAt) and pages again.
+    const second: AlertOf = { ...SEARCH, startsAt: '2026-11-25T10:20:00.000Z', endsAt: '2026-11-25T10:29:00.000Z' };
+    const [p1] = await handAll([await notifyOnlyFiring()]);
+    const late = await notifyOnlyResolved();
+    const [p2] = await handAll([await notifyOnlyFiring(second)]);
+    const [a, b] = [p1, p2].map((p) => (p as { incidentId: string }).incidentId);
+    // Act: the held-back resolution of firing 1 arrives; then firing 2 resolves.
+    const [old] = await handAll(late);
+    const pagesAfterOld = await received(queues.resolve);
+    const [now] = await handAll(await notifyOnlyResolved(second));
+    // Assess
+    expect([p1, p2]).toEqual([expect.objectContaining({ outcome: 'escalated' }), expect.objectContaining({ outcome: 'escalated' })]);
+    expect(a).not.toEqual(b);
+    expect(old).toEqual({ outcome: 'resolved', incidentIds: [a], reason: `${SEARCH_LABEL} is resolved: resolved ${a}` });
+    expect(pagesAfterOld).toEqual([{ event_action: 'resolve', dedup_key: a }]);
+    expect(now).toEqual({ outcome: 'resolved', incidentIds: [b], reason: `${SEARCH_LABEL} is resolved: resolved ${b}` });
+    expect((await received(queues.trigger)).map((t) => t.dedup_key)).toEqual([a, b]);
+    expect(await received(queues.resolve)).toEqual([{ event_action: 'resolve', dedup_key: b }]);
+    expect(await escalationRecords()).toEqual(expect.arrayContaining([
+      { fault: SEARCH_FAULT, incidentId: a, status: 'resolved' },
+      { fault: SEARCH_FAULT, incidentId: b, status: 'resolved' },
+    ]));
+  });
+
+  it('notify-only alert: a resolution older than the only open page (delivered late) leaves it open', async () => {
+    // Prepare: firing 1 resolves (nothing paged yet for it: its firing delivery is lost to the DLQ); firing 2 (10:20) pages.
+    const second: AlertOf = { ...SEARCH, startsAt: '2026-11-25T10:20:00.000Z', endsAt: '2026-11-25T10:29:00.000Z' };
+    await notifyOnlyFiring();
+    const late = await notifyOnlyResolved();
+    const [p2] = await handAll([await notifyOnlyFiring(second)]);
+    const b = (p2 as { incidentId: string }).incidentId;
+    // Act
+    const [old] = await handAll(late);
+    // Assess
+    expect(old).toEqual({
+      outcome: 'nothing-to-resolve',
+      reason: `${SEARCH_LABEL} is resolved since ${SEARCH.endsAt}, but its open escalation(s) ${b} began later (an older resolution delivered late): not resolving them`,
+    });
+    expect((await received(queues.trigger)).map((t) => t.dedup_key)).toEqual([b]);
+    expect(await received(queues.resolve)).toEqual([]);
+    expect(await escalationRecords()).toEqual([{ fault: SEARCH_FAULT, incidentId: b, status: 'open' }]);
+  });
+
+  it('notify-only alert: resolved while the notifier pages it (before the filing) -> the notifier re-reads and resolves its own page, once', async () => {
+    // Prepare: the resolution is posted and handled (webhook -> rule -> notifier) just before the page is filed.
+    const firing = await notifyOnlyFiring();
+    const meanwhile: unknown[] = [];
+    const fired = hook(docs, 'before', (i) => String(i?.Item?.sk ?? '').startsWith('escalation#'), async () => {
+      meanwhile.push(...(await handAll(await notifyOnlyResolved())));
+    });
+    // Act
+    const out = await notifier(firing);
+    // Assess
+    expect(fired.fired).toBe(true);
+    expect(meanwhile).toEqual([{ outcome: 'nothing-to-resolve', reason: expect.stringMatching(/none of its incidents was escalated/) }]);
+    expect(out).toMatchObject({ outcome: 'escalated', reason: expect.stringMatching(/; the alert was resolved by the time the page was out: resolved at once$/) });
+    const incidentId = (out as { incidentId: string }).incidentId;
+    expect((await received(queues.trigger)).map((t) => t.dedup_key)).toEqual([incidentId]);
+    expect(await received(queues.resolve)).toEqual([{ event_action: 'resolve', dedup_key: incidentId }]);
+    const notified = await received(queues.notify);
+    expect(notified.map((e) => e['detail-type'])).toEqual([DETAIL_TYPES.escalated, DETAIL_TYPES.resolved]);
+    expect(notified[1].detail).toMatchObject({ reason: expect.stringMatching(new RegExp(`^${SEARCH_LABEL.replace(/[()]/g, '\\$&')} cleared while incident ${incidentId} was being escalated`)), evidence: { resolvedBy: 'paging re-read' } });
+    expect(await escalationRecords()).toEqual([{ fault: SEARCH_FAULT, incidentId, status: 'resolved' }]);
+  });
+
+  it('notify-only alert: what no rule sends is refused with the reason, and nothing pages', async () => {
+    // Prepare: the notify-only playbook's firing envelope, and variants of it no rule produces.
+    const firing = await notifyOnlyFiring();
+    const laddered = await firingAlert();
+    const resolvedInside = { ...firing, event: { ...firing.event, detail: { ...firing.event.detail, status: 'resolved', endsAt: SEARCH.endsAt } } };
+    const otherPlaybook = { ...firing, playbook: { ...firing.playbook, name: 'k8s-deployment.other' } };
+    // Act
+    const outs = await Promise.allSettled([notifier(firing.event), notifier(resolvedInside), notifier(otherPlaybook), notifier(laddered)]);
+    // Assess
+    expect(outs.map((o) => (o.status === 'rejected' ? (o.reason as Error).message : o.value))).toEqual([
+      expect.stringContaining(`alert RecoveryDeploymentUnavailable (5a7c9e1b3d5f7a92) is firing (firing alerts of a notify-only playbook come as its rule's request`),
+      'event.detail.status is resolved; notify-only playbooks page on firing alerts (resolved ones resolve the page through rule alert-resolved)',
+      'alert RecoveryDeploymentUnavailable (5a7c9e1b3d5f7a92) belongs to playbook k8s-deployment.notify, not k8s-deployment.other',
+      expect.stringContaining('playbook k8s-deployment.rollout-undo has a ladder; its requests go to the action functions'),
+    ]);
+    expect(await escalationRecords()).toEqual([]);
+    expect(await received(queues.trigger)).toEqual([]);
     expect(await received(queues.notify)).toEqual([]);
   });
 
