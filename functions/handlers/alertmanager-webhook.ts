@@ -15,7 +15,8 @@ import { documentClient, events, ssm } from '../runtime/sdk';
  * compared in constant time with the SecureString parameter infra/ fills
  * from a Pulumi secret. Then the payload is validated; every alert becomes a
  * normalized `Alertmanager Alert` event on the recovery bus, where a playbook
- * rule routes firing ones to the first rung exactly like alarms. Resolved
+ * rule routes firing ones to the first rung exactly like alarms (a notify-only
+ * playbook's to the notifier, which pages humans). Resolved
  * alerts are recorded in the ledger (alert#<fingerprint>), where the verifier
  * can see that an incident's alert cleared, and the rule
  * `recovery-<stage>-alert-resolved` hands them to the notifier, which resolves

@@ -12,7 +12,7 @@ import { putRecoveryEvent } from './recovery-events';
  * triggers it, `Remediation Resolved` (or Verified) resolves it.
  *
  * Two parties race on every page: the function that pages (verifier, an action
- * function's escalate(), the notifier for notify-only alarms) and the notifier
+ * function's escalate(), the notifier for notify-only alarms and alerts) and the notifier
  * hearing the fault clear (alarm OK rule, resolved Alertmanager alert). The
  * page is filed under its fault (open-escalations.ts) so the notifier can find
  * it; if the fault clears after the pager read it as ALARM but before the
