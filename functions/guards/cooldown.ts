@@ -30,7 +30,7 @@ const ATTRS = ['day', 'count', 'lastAt', 'lastIncident', 'expiresAt'] as const;
 
 const NAMES = { '#day': 'day', '#count': 'count', '#lastAt': 'lastAt', '#lastIncident': 'lastIncident', '#expiresAt': 'expiresAt' };
 
-export interface AttemptRequest {
+export async function reserveAttempt(o: {
   table: string;
   resourceId: string;
   incidentId: string;
@@ -38,37 +38,11 @@ export interface AttemptRequest {
   /** Dry-run: evaluate without writing. */
   dryRun: boolean;
   now?: number;
-}
-
-const attemptsKey = (resourceId: string) => ({ pk: `resource#${resourceId}`, sk: 'attempts' });
-
-function attemptWindow(o: AttemptRequest, now: number) {
+}): Promise<AttemptReservation> {
+  const now = o.now ?? Date.now();
   const today = new Date(now).toISOString().slice(0, 10);
   const cutoff = now - o.guardrails.cooldownMinutes * 60_000;
-  return { today, cutoff, values: { ':one': 1, ':now': now, ':inc': o.incidentId, ':today': today, ':cutoff': cutoff, ':ttl': ttl(2 * 86400, now) } };
-}
-
-/**
- * The reservation as one conditional update: the first attempt of the day (or
- * first ever) for this resource, outside another incident's cooldown. Faults
- * on one resource are rare, so this is the common case and takes one write.
- * Also one item of the reservation transaction (reservation.ts).
- */
-export function firstAttemptOfDay(o: AttemptRequest, now: number) {
-  return {
-    TableName: o.table,
-    Key: attemptsKey(o.resourceId),
-    UpdateExpression: 'SET #day = :today, #count = :one, #lastAt = :now, #lastIncident = :inc, #expiresAt = :ttl',
-    ConditionExpression: '(attribute_not_exists(#day) OR #day <> :today) AND (attribute_not_exists(#lastAt) OR #lastAt <= :cutoff OR #lastIncident = :inc)',
-    ExpressionAttributeNames: NAMES,
-    ExpressionAttributeValues: attemptWindow(o, now).values,
-  };
-}
-
-export async function reserveAttempt(o: AttemptRequest): Promise<AttemptReservation> {
-  const now = o.now ?? Date.now();
-  const { today, cutoff, values } = attemptWindow(o, now);
-  const key = attemptsKey(o.resourceId);
+  const key = { pk: `resource#${o.resourceId}`, sk: 'attempts' };
   const { client, sdk } = await documentClient();
   const read = async () =>
     ((await client.send(new sdk.GetCommand({ TableName: o.table, Key: key, ConsistentRead: true }))).Item ?? {}) as AttemptsItem;
@@ -116,11 +90,23 @@ export async function reserveAttempt(o: AttemptRequest): Promise<AttemptReservat
     },
   });
 
+  const values = { ':one': 1, ':now': now, ':inc': o.incidentId, ':today': today, ':cutoff': cutoff, ':ttl': ttl(2 * 86400, now) };
   for (let i = 0; i < 3; i++) {
     try {
-      // First attempt of the day (or first ever) for this resource. Tried first: the common case; a later
-      // attempt the same day (an escalation, a repeat) pays one failed conditional write before the increment.
-      const out = await client.send(new sdk.UpdateCommand({ ...firstAttemptOfDay(o, now), ReturnValues: 'UPDATED_OLD' }));
+      // First attempt of the day (or first ever) for this resource. Tried first: faults on one resource are
+      // rare, so this is the common case and takes one write; a later attempt the same day (an escalation,
+      // a repeat) pays one failed conditional write before the increment.
+      const out = await client.send(
+        new sdk.UpdateCommand({
+          TableName: o.table,
+          Key: key,
+          UpdateExpression: 'SET #day = :today, #count = :one, #lastAt = :now, #lastIncident = :inc, #expiresAt = :ttl',
+          ConditionExpression: '(attribute_not_exists(#day) OR #day <> :today) AND (attribute_not_exists(#lastAt) OR #lastAt <= :cutoff OR #lastIncident = :inc)',
+          ExpressionAttributeNames: NAMES,
+          ExpressionAttributeValues: values,
+          ReturnValues: 'UPDATED_OLD',
+        }),
+      );
       return granted(out.Attributes ?? {});
     } catch (e) {
       if (!isConditionFailure(e)) throw e;

@@ -26,7 +26,7 @@ export function groupLimit(groupSize: number, g: Guardrails): number {
 const key = (group: string) => ({ pk: `group#${group}`, sk: 'inflight' });
 const leaseAttr = (incidentId: string) => `lease#${incidentId}`;
 
-export interface SlotRequest {
+export async function acquireSlot(o: {
   table: string;
   group: string;
   groupSize: number;
@@ -36,46 +36,13 @@ export interface SlotRequest {
   /** How long the slot may be held before others may reclaim it. */
   leaseSeconds: number;
   now?: number;
-}
-
-/** What a verdict on the slot records: the cap and how it was reached, plus `extra`. */
-export function capEvidence(o: SlotRequest, extra: Record<string, unknown>) {
-  const cap = { group: o.group, groupSize: o.groupSize, limit: groupLimit(o.groupSize, o.guardrails), maxPercentPerGroup: o.guardrails.maxPercentPerGroup, maxConcurrentPerGroup: o.guardrails.maxConcurrentPerGroup };
-  return { groupCap: { ...cap, ...extra } };
-}
-
-/**
- * Taking a free slot as one conditional update (refused when the group is
- * full, or when this incident already holds one). Also one item of the
- * reservation transaction (reservation.ts).
- */
-export function takeSlot(o: SlotRequest, now: number) {
-  return {
-    TableName: o.table,
-    Key: key(o.group),
-    UpdateExpression: 'ADD holders :me SET #lease = :until, expiresAt = :ttl',
-    ConditionExpression: 'attribute_not_exists(holders) OR (size(holders) < :limit AND NOT contains(holders, :inc))',
-    ExpressionAttributeNames: { '#lease': leaseAttr(o.incidentId) },
-    ExpressionAttributeValues: {
-      ':me': new Set([o.incidentId]),
-      ':limit': groupLimit(o.groupSize, o.guardrails),
-      ':inc': o.incidentId,
-      ':until': now + o.leaseSeconds * 1000,
-      ':ttl': ttl(o.leaseSeconds * 2, now),
-    },
-  };
-}
-
-/**
- * `takeRefused`: a take of this slot at `now` was just refused (in the
- * reservation transaction), so start from reading who holds the group.
- */
-export async function acquireSlot(o: SlotRequest & { takeRefused?: boolean }): Promise<Verdict> {
+}): Promise<Verdict> {
   const now = o.now ?? Date.now();
   const limit = groupLimit(o.groupSize, o.guardrails);
   const until = now + o.leaseSeconds * 1000;
   const { client, sdk } = await documentClient();
-  const evidence = (extra: Record<string, unknown>) => capEvidence(o, extra);
+  const cap = { group: o.group, groupSize: o.groupSize, limit, maxPercentPerGroup: o.guardrails.maxPercentPerGroup, maxConcurrentPerGroup: o.guardrails.maxConcurrentPerGroup };
+  const evidence = (extra: Record<string, unknown>) => ({ groupCap: { ...cap, ...extra } });
   const read = async () => {
     const item = (await client.send(new sdk.GetCommand({ TableName: o.table, Key: key(o.group), ConsistentRead: true }))).Item ?? {};
     const holders = item.holders instanceof Set ? [...(item.holders as Set<string>)] : [];
@@ -86,14 +53,27 @@ export async function acquireSlot(o: SlotRequest & { takeRefused?: boolean }): P
     h.length >= limit
       ? deny(`group cap: ${h.length} of ${o.group}'s ${o.groupSize} members already under remediation (limit ${limit})`, evidence({ inFlight: h.length }))
       : allow(evidence({ inFlight: h.length }));
-  const take = (): Promise<boolean> => conditionalWrite(client.send(new sdk.UpdateCommand(takeSlot(o, now))));
+  const take = async (): Promise<boolean> => {
+    return conditionalWrite(
+      client.send(
+        new sdk.UpdateCommand({
+          TableName: o.table,
+          Key: key(o.group),
+          UpdateExpression: 'ADD holders :me SET #lease = :until, expiresAt = :ttl',
+          ConditionExpression: 'attribute_not_exists(holders) OR (size(holders) < :limit AND NOT contains(holders, :inc))',
+          ExpressionAttributeNames: { '#lease': leaseAttr(o.incidentId) },
+          ExpressionAttributeValues: { ':me': new Set([o.incidentId]), ':limit': limit, ':inc': o.incidentId, ':until': until, ':ttl': ttl(o.leaseSeconds * 2, now) },
+        }),
+      ),
+    );
+  };
 
   if (o.dryRun) {
     const { holders, stale } = await read();
     if (holders.includes(o.incidentId)) return allow(evidence({ inFlight: holders.length, slot: 'already held by this incident' }));
     return explain(holders.filter((h) => !stale.includes(h)));
   }
-  if (!o.takeRefused && (await take())) return allow(evidence({ slot: 'acquired' }));
+  if (await take()) return allow(evidence({ slot: 'acquired' }));
   const { holders, stale } = await read();
   if (holders.includes(o.incidentId)) {
     // An escalation of the incident holding the slot: keep it, extend the lease.

@@ -6,8 +6,8 @@ import { RUNGS } from '../contracts/rungs';
 import { checkAlarmMuteRules } from '../guards/alarm-mute';
 import { checkBreaker, recordFailure } from '../guards/circuit-breaker';
 import { checkChangeCalendar } from '../guards/change-calendar';
-import { releaseSlot } from '../guards/group-cap';
-import { reserve } from '../guards/reservation';
+import { reserveAttempt } from '../guards/cooldown';
+import { acquireSlot, releaseSlot } from '../guards/group-cap';
 import { judgeHealth, readHealthIssues } from '../guards/health';
 import { idempotentByTransition } from '../guards/idempotency';
 import { cachedMode, readMode, type Mode, type ModeReading } from '../guards/kill-switch';
@@ -283,29 +283,30 @@ async function decide(
     }
   }
 
-  // Reservations (conditional writes, the attempt and the group slot in one transaction when both are free;
-  // evaluated read-only in dry-run). The attempt is judged first, as in sequence.
-  const { attempt, slot } = await reserve({
-    table: env.ledgerTable,
-    resourceId: diagnosis.instance?.instanceId ?? resource.id,
-    incidentId,
-    guardrails: env.guardrails,
-    dryRun,
-    group: diagnosis.resource.group,
-    groupSize: diagnosis.groupSize,
-    leaseSeconds: slotLeaseSeconds(request),
-  });
+  // Reservations (conditional writes; evaluated read-only in dry-run).
+  const target = diagnosis.instance?.instanceId ?? resource.id;
+  const attempt = await reserveAttempt({ table: env.ledgerTable, resourceId: target, incidentId, guardrails: env.guardrails, dryRun });
   stop = await gate(attempt);
   if (stop) return stop;
-  if (slot && !slot.ok) {
-    // Nothing was done to the resource. An attempt taken on its own is given back (no cooldown, no count)
-    // before skipping; one reserved only together with the slot was never taken. The slot was not taken,
-    // so there is none to release.
-    if (attempt.undo) evidence.attemptReturned = await attempt.undo();
+  if (diagnosis.resource.group !== 'standalone') {
+    const slot = await acquireSlot({
+      table: env.ledgerTable,
+      group: diagnosis.resource.group,
+      groupSize: diagnosis.groupSize,
+      incidentId,
+      guardrails: env.guardrails,
+      dryRun,
+      leaseSeconds: slotLeaseSeconds(request),
+    });
+    if (!slot.ok) {
+      // Nothing was done to the resource: give its attempt back (no cooldown, no count) before skipping.
+      // The slot was not taken, so there is none to release.
+      evidence.attemptReturned = (await attempt.undo?.()) ?? false;
+      Object.assign(evidence, slot.evidence ?? {});
+      return skip(slot.reason, { release: false });
+    }
     Object.assign(evidence, slot.evidence ?? {});
-    return skip(slot.reason, { release: false });
   }
-  Object.assign(evidence, slot?.evidence ?? {});
 
   if (dryRun) {
     log.info('dry-run plan', { plan });

@@ -4,8 +4,6 @@
  * - Throttling (ThrottlingException, RequestLimitExceeded, ...) is always
  *   retried with capped exponential backoff and full jitter: a throttled
  *   request was never executed, so retrying it is safe even for mutations.
- *   So is DynamoDB's TransactionConflictException (a write refused while a
- *   transaction holds the item).
  * - Transient/server errors are retried only for calls that are safe to
  *   repeat: reads, and mutations made idempotent by AWS (ClientToken on
  *   RunInstances / CreateVolume / StartAutomationExecution, Stop/Start/Tags).
@@ -64,10 +62,7 @@ export class GuardedRetryStrategy {
   async refreshRetryTokenForRetry(previous: Token, info: ErrorInfo): Promise<Token> {
     const attempt = previous.getRetryCount() + 1;
     const unsafe = typeof info.error === 'object' && info.error !== null && NOT_IDEMPOTENT in info.error;
-    // DynamoDB refuses a write to an item an ongoing transaction holds (the reservation transaction holds
-    // attempt and group-slot items): refused, never applied, so as safe to repeat as a throttled request.
-    const refused = (info.error as { name?: string } | undefined)?.name === 'TransactionConflictException';
-    const retryable = info.errorType === 'THROTTLING' || refused || (!unsafe && (info.errorType === 'TRANSIENT' || info.errorType === 'SERVER_ERROR'));
+    const retryable = info.errorType === 'THROTTLING' || (!unsafe && (info.errorType === 'TRANSIENT' || info.errorType === 'SERVER_ERROR'));
     if (!retryable || attempt >= this.maxAttempts) throw info.error ?? new Error('not retried');
     // Throttling backs off harder (AWS's guidance: 500 ms base vs 100 ms).
     const base = info.errorType === 'THROTTLING' ? this.baseDelayMs * 5 : this.baseDelayMs;

@@ -2,58 +2,47 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 /**
- * A stand-in for AWS refusing calls: an HTTP proxy in front of moto that
- * answers the first `n` requests of an action with an error in the service's
- * real wire format (EC2's query/XML, or DynamoDB's JSON, whose action is the
- * X-Amz-Target header), and forwards everything else. The functions reach it
- * through AWS_ENDPOINT_URL_EC2 / AWS_ENDPOINT_URL_DYNAMODB, so the SDK's real
- * retry path runs.
+ * A stand-in for AWS refusing EC2 calls: an HTTP proxy in front of moto that
+ * answers the first `n` requests of an EC2 Action with an error (EC2's real
+ * wire format), and forwards everything else. The functions reach it through
+ * AWS_ENDPOINT_URL_EC2, so the SDK's real retry path runs.
  */
 export interface Fault {
   action: string;
   times: number;
   status: number;
   code: string;
-  /** JSON protocol only: more members of the error body (e.g. CancellationReasons). */
-  extra?: Record<string, unknown>;
 }
 
 export interface FaultProxy {
   endpoint: string;
-  /** Every request seen: action and the SDK's `amz-sdk-request` attempt header. */
+  /** Every EC2 request seen: action and the SDK's `amz-sdk-request` attempt header. */
   seen: Array<{ action: string; attempt: string; answered: number }>;
   /** Replaces the faults to inject and forgets what was seen. */
   inject(faults: Fault[]): void;
   close(): Promise<void>;
 }
 
-export async function startFaultProxy(upstreamBase: string): Promise<FaultProxy> {
+export async function startFaultProxy(target: string): Promise<FaultProxy> {
   let left = new Map<string, Fault>();
   const seen: FaultProxy['seen'] = [];
   const server: Server = createServer(async (req, res) => {
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
     const body = Buffer.concat(chunks);
-    const target = req.headers['x-amz-target'];
-    const json = typeof target === 'string';
-    const action = json ? target.slice(target.lastIndexOf('.') + 1) : (new URLSearchParams(body.toString()).get('Action') ?? '?');
+    const action = new URLSearchParams(body.toString()).get('Action') ?? '?';
     const attempt = String(req.headers['amz-sdk-request'] ?? '');
     const fault = left.get(action);
     if (fault && fault.times > 0) {
       fault.times--;
       seen.push({ action, attempt, answered: fault.status });
-      if (json) {
-        res.writeHead(fault.status, { 'content-type': 'application/x-amz-json-1.0' });
-        res.end(JSON.stringify({ __type: `com.amazonaws.dynamodb.v20120810#${fault.code}`, message: `stand-in ${fault.code}`, ...fault.extra }));
-        return;
-      }
       res.writeHead(fault.status, { 'content-type': 'text/xml' });
       res.end(`<?xml version="1.0" encoding="UTF-8"?><Response><Errors><Error><Code>${fault.code}</Code><Message>stand-in ${fault.code}</Message></Error></Errors><RequestID>proxy</RequestID></Response>`);
       return;
     }
     const headers: Record<string, string> = {};
     for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string' && k !== 'host' && k !== 'content-length') headers[k] = v;
-    const upstream = await fetch(`${upstreamBase}${req.url}`, { method: req.method, headers, body: body.length ? body : undefined });
+    const upstream = await fetch(`${target}${req.url}`, { method: req.method, headers, body: body.length ? body : undefined });
     seen.push({ action, attempt, answered: upstream.status });
     res.writeHead(upstream.status, { 'content-type': upstream.headers.get('content-type') ?? 'text/xml' });
     res.end(Buffer.from(await upstream.arrayBuffer()));
