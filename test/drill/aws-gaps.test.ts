@@ -122,6 +122,23 @@ describe('aws gap proxy', () => {
     expect(ebsEvents.events).toEqual([]);
   });
 
+  it('pages AWS Health DescribeEvents by maxResults and nextToken', async () => {
+    // Prepare: 12 open EC2 issues across two AZs
+    const health = new HealthClient(viaProxy());
+    for (let i = 0; i < 12; i++) {
+      proxy.health.open({ service: 'EC2', eventTypeCode: `AWS_EC2_ISSUE_${i}`, eventTypeCategory: 'issue', region: 'us-east-1', availabilityZone: i % 2 ? 'us-east-1b' : 'us-east-1a', entities: [] });
+    }
+    const filter = { services: ['EC2'], regions: ['us-east-1'], eventStatusCodes: ['open' as const] };
+    // Act
+    const first = await health.send(new DescribeEventsCommand({ filter, maxResults: 10 }));
+    const second = await health.send(new DescribeEventsCommand({ filter, maxResults: 10, nextToken: first.nextToken }));
+    // Assess
+    expect(first.events).toHaveLength(10);
+    expect(first.nextToken).toEqual(expect.any(String));
+    expect(second.events!.map((e) => e.eventTypeCode)).toEqual(['AWS_EC2_ISSUE_10', 'AWS_EC2_ISSUE_11']);
+    expect(second.nextToken).toBeUndefined();
+  });
+
   it('answers CloudWatch ListAlarmMuteRules (moto lacks it) from the rules set, by alarm and status; other CloudWatch calls reach moto', async () => {
     // Prepare
     const cw = new CloudWatchClient({ ...viaProxy(), maxAttempts: 1 });

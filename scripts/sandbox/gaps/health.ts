@@ -5,7 +5,8 @@ import { jsonResponse, type AwsRequest, type StandInResponse } from './protocol'
  * default; a scenario can open an event (e.g. an EC2 issue in one AZ) to check
  * that the automation stands down while AWS is already working on it.
  * Filters honoured: services, regions, availabilityZones, eventStatusCodes,
- * eventTypeCategories, entityValues.
+ * eventTypeCategories, entityValues; maxResults and nextToken page the answer
+ * (the functions read a region's open issues page by page).
  */
 export interface HealthEvent {
   arn: string;
@@ -57,8 +58,14 @@ export class HealthEvents {
         ok(f.eventTypeCategories, e.eventTypeCategory) &&
         (!f.entityValues || f.entityValues.length === 0 || e.entities.some((x) => f.entityValues!.includes(x))),
     );
+    // nextToken: where the next page starts (opaque to callers, as AWS's is). Without maxResults, one page.
+    const from = Number(req.json.nextToken ?? 0) || 0;
+    const size = typeof req.json.maxResults === 'number' && req.json.maxResults > 0 ? req.json.maxResults : events.length;
+    const page = events.slice(from, from + size);
+    const nextToken = from + size < events.length ? String(from + size) : undefined;
     return jsonResponse({
-      events: events.map((e) => ({
+      ...(nextToken ? { nextToken } : {}),
+      events: page.map((e) => ({
         arn: e.arn,
         service: e.service,
         eventTypeCode: e.eventTypeCode,
