@@ -17,7 +17,7 @@ async function main(): Promise<void> {
     const dir = path.join(outDir, spec.name);
     mkdirSync(dir, { recursive: true });
     writeFileSync(path.join(dir, 'index.js'), b.code);
-    console.log(`${spec.name.padEnd(18)} ${(b.bytes / 1024).toFixed(1).padStart(8)} KiB  ${path.relative(process.cwd(), path.join(dir, 'index.js'))}`);
+    console.log(`${spec.name.padEnd(18)} ${b.bytes.toLocaleString('en-US').padStart(9)} B  ${path.relative(process.cwd(), path.join(dir, 'index.js'))}`);
   }
 }
 
