@@ -27,8 +27,9 @@ import { ConcurrentReads } from './concurrent-reads';
 import { scheduleVerification } from './verification';
 
 /**
- * The path every action function runs: validate -> idempotency -> kill switch
- * and the other guards -> diagnose -> reserve (cooldown, attempts, group slot)
+ * The path every action function runs: validate -> idempotency (the read-only
+ * guard reads and the diagnosis already under way) -> kill switch and the
+ * other guards -> diagnose -> reserve (cooldown, attempts, group slot)
  * -> act, or plan in dry-run -> ledger + recovery event -> schedule
  * verification, or on failure move up the ladder. Every skip is recorded with
  * its reason. Validation failures throw before any AWS call.
