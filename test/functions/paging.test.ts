@@ -391,7 +391,14 @@ describe('pages resolve when the fault clears, however paging and the clearing i
       { outcome: 'resolved', incidentIds: [incidentId], reason: `${SEARCH_LABEL} is resolved: resolved ${incidentId}` },
       { outcome: 'nothing-to-resolve', reason: expect.stringMatching(/are already resolved: nothing to resolve$/) },
     ]);
-    expect(await received(queues.trigger)).toEqual([expect.objectContaining({ event_action: 'trigger', dedup_key: incidentId })]);
+    // The PagerDuty rule's own input transformer rendered the trigger (what the API destination would POST).
+    expect(await received(queues.trigger)).toEqual([
+      expect.objectContaining({
+        event_action: 'trigger',
+        dedup_key: incidentId,
+        payload: expect.objectContaining({ source: 'shop-eks/shop/search', component: 'shop-eks/shop/search', group: 'k8s-deployment.notify', class: 'notify-only' }),
+      }),
+    ]);
     expect(await received(queues.resolve)).toEqual([{ event_action: 'resolve', dedup_key: incidentId }]);
     const notified = await received(queues.notify);
     expect(notified.map((e) => e['detail-type'])).toEqual([DETAIL_TYPES.escalated, DETAIL_TYPES.resolved]);
