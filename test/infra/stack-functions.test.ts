@@ -140,4 +140,21 @@ describe('a stack whose only Kubernetes ladder is notify-only', () => {
     expect(ofType(stack, 'kubernetes:policy/v1:PodDisruptionBudget').length).toBe(1);
     expect(target.inputs.arn).toMatch(/function:recovery-dev-notifier$/);
   });
+
+  it('hands the notifier firing alerts in the envelope naming the empty ladder (it pages), and resolved ones as the whole event (it resolves)', () => {
+    // Act
+    const rules = ofType(stack, 'aws:cloudwatch/eventRule:EventRule');
+    const targets = ofType(stack, 'aws:cloudwatch/eventTarget:EventTarget');
+    const firing = rules.find((r) => nameOf(r) === 'recovery-dev-k8s-deployment.notify')!;
+    const resolved = rules.find((r) => nameOf(r) === 'recovery-dev-alert-resolved')!;
+    const firingTarget = targets.find((t) => t.inputs.rule === nameOf(firing))!;
+    const resolvedTarget = targets.find((t) => t.inputs.rule === nameOf(resolved))!;
+    const envelope = JSON.parse(String((firingTarget.inputs.inputTransformer as { inputTemplate: string }).inputTemplate).replace('<aws.events.event.json>', '{}'));
+    // Assess
+    expect(JSON.parse(String(firing.inputs.eventPattern)).detail).toEqual({ playbook: ['k8s-deployment.notify'], status: ['firing'] });
+    expect(envelope).toMatchObject({ version: 1, rung: 0, playbook: { name: 'k8s-deployment.notify', ladder: [] } });
+    expect(JSON.parse(String(resolved.inputs.eventPattern)).detail).toEqual({ playbook: ['k8s-deployment.notify'], status: ['resolved'] });
+    expect(resolvedTarget.inputs.inputTransformer).toBeUndefined();
+    expect([firingTarget.inputs.arn, resolvedTarget.inputs.arn]).toEqual([expect.stringMatching(/function:recovery-dev-notifier$/), expect.stringMatching(/function:recovery-dev-notifier$/)]);
+  });
 });
