@@ -30,8 +30,8 @@ export interface OverheadResult {
    * this (not the call count) is what the handler's own latency follows.
    */
   sequentialRounds: { guarded: number; bare: number };
-  /** The first guarded event's calls in the order sent, each with its place in that chain (round). */
-  trace: Array<{ call: string; round: number }>;
+  /** The second guarded event's calls in the order sent, each with its place in that chain (round) and when it was sent and answered (ms after handler entry). */
+  trace: Array<{ call: string; round: number; sentMs: number; answeredMs: number }>;
   guarded: { toFirstMutationMs: ReturnType<typeof summary>; totalMs: ReturnType<typeof summary>; outcomes: Record<string, number> };
   bare: { toFirstMutationMs: ReturnType<typeof summary>; totalMs: ReturnType<typeof summary> };
   ratio: { toFirstMutationP50: number; toFirstMutationP99: number; totalP50: number; totalP99: number };
@@ -126,7 +126,8 @@ export async function overhead(sb: BenchSandbox, events: number, log: (s: string
     const chain = { guarded: inSequence(spans.guarded), bare: inSequence(spans.bare) };
     rounds.guarded.push(Math.max(0, ...chain.guarded.map((c) => c.round)));
     rounds.bare.push(Math.max(0, ...chain.bare.map((c) => c.round)));
-    if (i === 0) trace = chain.guarded;
+    // The second event: the first also loads modules and builds clients on the way.
+    if (i === Math.min(1, events - 1)) trace = chain.guarded.map((c) => ({ ...c, sentMs: round(c.sentMs - t0, 1), answeredMs: round(c.answeredMs - t0, 1) }));
     if ((i + 1) % Math.max(1, Math.floor(events / 5)) === 0) log(`  ${i + 1}/${events} events`);
   }
   const gs = { toFirstMutationMs: summary(g.first), totalMs: summary(g.total), outcomes: g.outcomes };
@@ -159,9 +160,9 @@ interface Span {
  * before it was sent (calls sent together share a round). The highest round
  * is the number of round trips the event waited for one after another.
  */
-function inSequence(spans: Span[]): Array<{ call: string; round: number }> {
+function inSequence(spans: Span[]): Array<{ call: string; round: number; sentMs: number; answeredMs: number }> {
   const sorted = [...spans].sort((x, y) => x.start - y.start);
   const out: Array<Span & { round: number }> = [];
   for (const s of sorted) out.push({ ...s, round: 1 + Math.max(0, ...out.filter((o) => o.end <= s.start).map((o) => o.round)) });
-  return out.map(({ call, round }) => ({ call, round }));
+  return out.map(({ call, round, start, end }) => ({ call, round, sentMs: start, answeredMs: end }));
 }
