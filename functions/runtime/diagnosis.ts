@@ -55,8 +55,14 @@ export interface Diagnosis {
 
 export const GROUP_TAG = 'recovery-group';
 
-/** Gathers the evidence for one resource kind (read-only calls). */
-export type Diagnoser = (resource: ResourceRef) => Promise<Diagnosis>;
+/**
+ * Gathers the evidence for one resource kind (read-only calls). It may start
+ * before the invocation's idempotency record is written: a diagnoser whose
+ * reads come in stages sends its first and waits for `recorded` before the
+ * rest, so a duplicate delivery (never recorded: `recorded` rejects) costs one
+ * read, not the whole diagnosis.
+ */
+export type Diagnoser = (resource: ResourceRef, recorded: Promise<void>) => Promise<Diagnosis>;
 export type Diagnosers = Partial<Record<ResourceRef['type'], Diagnoser>>;
 
 /**
@@ -64,9 +70,9 @@ export type Diagnosers = Partial<Record<ResourceRef['type'], Diagnoser>>;
  * has no diagnoser for is one its action does not act on: nothing is read,
  * and the action's `fits` (which needs that kind's facts) turns the rung down.
  */
-export async function diagnose(resource: ResourceRef, diagnosers: Diagnosers): Promise<Diagnosis> {
+export async function diagnose(resource: ResourceRef, diagnosers: Diagnosers, recorded: Promise<void> = Promise.resolve()): Promise<Diagnosis> {
   const diagnoser = diagnosers[resource.type];
-  if (diagnoser) return diagnoser(resource);
+  if (diagnoser) return diagnoser(resource, recorded);
   return {
     resource: { ...resource, group: 'standalone' },
     groupSize: 1,

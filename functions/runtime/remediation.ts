@@ -27,8 +27,8 @@ import { ConcurrentReads } from './concurrent-reads';
 import { scheduleVerification } from './verification';
 
 /**
- * The path every action function runs: validate -> idempotency (the read-only
- * guard reads and the diagnosis already under way) -> kill switch and the
+ * The path every action function runs: validate -> idempotency (the
+ * diagnosis's first read already under way) -> kill switch and the
  * other guards -> diagnose -> reserve (cooldown, attempts, group slot)
  * -> act, or plan in dry-run -> ledger + recovery event -> schedule
  * verification, or on failure move up the ladder. Every skip is recorded with
@@ -74,8 +74,11 @@ export function actionHandler(decl: ActionDeclaration, diagnosers: Diagnosers) {
     () => ({ table: env!.ledgerTable, stage: env!.stage, action: decl.name }),
     // The idempotency key is the transition; the second argument carries this invocation's parsed request
     // and the guard reads already under way (see the handler).
-    async (_key, input: { request: RemediationRequest; incidentId: string; env: ActionEnv; reads: GuardReads; lambda?: { context?: LambdaContextLike } }) =>
-      decide(decl, input.reads, input.env, input.request, input.incidentId, input.lambda?.context) as Promise<RemediationOutcome>,
+    async (_key, input: { request: RemediationRequest; incidentId: string; env: ActionEnv; reads: GuardReads; recorded: () => void; lambda?: { context?: LambdaContextLike } }) => {
+      // Called only once this delivery's idempotency record is written: the reads waiting on it may go.
+      input.recorded();
+      return decide(decl, input.reads, input.env, input.request, input.incidentId, input.lambda?.context) as Promise<RemediationOutcome>;
+    },
   );
 
   return async function handler(event: unknown, context?: LambdaContextLike): Promise<RemediationOutcome> {
@@ -92,14 +95,20 @@ export function actionHandler(decl: ActionDeclaration, diagnosers: Diagnosers) {
       throw e;
     }
     const incidentId = incidentIdOf(request);
-    // The guard reads and the diagnosis start now, alongside the idempotency record's conditional write
-    // rather than after it: they are read-only, so a duplicate delivery only wastes them, and nothing
-    // reserving or mutating runs before the record is written (decide runs inside the idempotent call).
+    // The diagnosis's first read (the lookup the rest of it depends on) starts now, alongside the
+    // idempotency record's conditional write rather than after it; the other reads start once the record
+    // is written, still one round trip before they are needed. All are read-only: a duplicate delivery
+    // wastes the one lookup, and nothing reserving or mutating runs before the record is written (decide
+    // runs inside the idempotent call).
     const reads = new ConcurrentReads();
+    let written = () => {};
+    let notWritten: (e: Error) => void = () => {};
+    const recorded = new Promise<void>((resolve, reject) => ((written = resolve), (notWritten = reject)));
+    recorded.catch(() => undefined);
     try {
       const out = await guarded(
         { alarmName: faultName(request.event), stateTimestamp: faultTimestamp(request.event), rung: request.rung },
-        { request, incidentId, env, reads: startGuardReads(reads, env, request, resolveResource(request.event), diagnosers), lambda: { context } },
+        { request, incidentId, env, reads: startGuardReads(reads, env, request, resolveResource(request.event), diagnosers, recorded), recorded: written, lambda: { context } },
       );
       if (out.duplicate) {
         // A redelivery of a transition already handled (or being handled): record it, act not.
@@ -113,6 +122,8 @@ export function actionHandler(decl: ActionDeclaration, diagnosers: Diagnosers) {
       }
       return out;
     } finally {
+      // No record written (a duplicate, or the write failed): the reads still waiting on it are not sent.
+      notWritten(new Error('not read: no idempotency record was written for this delivery'));
       // A skip, a duplicate or an error may come before some reads are taken: let them finish, none left in flight.
       await reads.settled();
     }
@@ -171,32 +182,34 @@ interface GuardReads {
 }
 
 /**
- * Starts every read-only check that can veto, and the diagnosis, at once (the
- * handler does so alongside the idempotency record's write): each is a round
- * trip that waits on no other (AWS Health is read for the whole region and
- * judged for the instance's AZ once the diagnosis names it), so the wait
- * before the first decision is the slowest read rather than their sum. decide
- * still judges the results one by one in the order the checks have always run
- * (the reason reported is the same as in sequence), and sends nothing
- * reserving or mutating before all of them have passed. None of these reads
- * writes anything.
+ * Starts every read-only check that can veto, and the diagnosis, at once: each
+ * is a round trip that waits on no other (AWS Health is read for the whole
+ * region and judged for the instance's AZ once the diagnosis names it), so
+ * the wait before the first decision is the slowest read rather than their
+ * sum. The handler calls this alongside the idempotency record's write; only
+ * the diagnosis's first read goes before `recorded` (the record is written),
+ * the rest wait for it. decide still judges the results one by one in the
+ * order the checks have always run (the reason reported is the same as in
+ * sequence), and sends nothing reserving or mutating before all of them have
+ * passed. None of these reads writes anything.
  */
-function startGuardReads(reads: ConcurrentReads, env: ActionEnv, request: RemediationRequest, resource: ResourceRef, diagnosers: Diagnosers): GuardReads {
+function startGuardReads(reads: ConcurrentReads, env: ActionEnv, request: RemediationRequest, resource: ResourceRef, diagnosers: Diagnosers, recorded: Promise<void>): GuardReads {
   const known = cachedMode(env.modeParameter, env.modeCacheSeconds);
   if (known?.mode === 'off') {
     // Stood down, and known without a call: read nothing else (an alarm storm while off costs no fleet reads).
     const unread = () => Promise.reject(new Error('not read: the kill switch is off'));
     return { mode: async () => known, changeCalendar: unread, alarmMute: unread, breaker: unread, diagnosis: unread, fault: unread, health: unread };
   }
-  const diagnosis = reads.start(() => diagnose(resource, diagnosers));
-  const healthIssues = reads.start(() => readHealthIssues({ enabled: env.guardrails.standDownOnHealthEvents, service: healthService(resource.type), region: request.event.region }));
+  const diagnosis = reads.start(() => diagnose(resource, diagnosers, recorded));
+  const whenRecorded = <T>(read: () => Promise<T>) => reads.start(() => recorded.then(read));
+  const healthIssues = whenRecorded(() => readHealthIssues({ enabled: env.guardrails.standDownOnHealthEvents, service: healthService(resource.type), region: request.event.region }));
   return {
-    mode: reads.start(() => readMode(env.modeParameter, env.modeCacheSeconds)),
-    changeCalendar: reads.start(() => checkChangeCalendar(env.changeCalendar)),
-    alarmMute: reads.start(() => checkAlarmMuteRules(isAlarm(request.event) ? request.event.detail.alarmName : undefined)),
-    breaker: reads.start(() => checkBreaker(env.ledgerTable, request.playbook.name)),
+    mode: whenRecorded(() => readMode(env.modeParameter, env.modeCacheSeconds)),
+    changeCalendar: whenRecorded(() => checkChangeCalendar(env.changeCalendar)),
+    alarmMute: whenRecorded(() => checkAlarmMuteRules(isAlarm(request.event) ? request.event.detail.alarmName : undefined)),
+    breaker: whenRecorded(() => checkBreaker(env.ledgerTable, request.playbook.name)),
     diagnosis,
-    fault: reads.start(() => faultState(env.ledgerTable, request.event).catch(() => undefined)),
+    fault: whenRecorded(() => faultState(env.ledgerTable, request.event).catch(() => undefined)),
     // Which of the region's open issues count waits for the diagnosis to name the AZ.
     health: reads.start(async () => {
       const d = await diagnosis();

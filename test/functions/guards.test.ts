@@ -42,6 +42,25 @@ describe('guards', () => {
       expect(skipped[0].detail.reason).toMatch(/duplicate delivery/);
     });
 
+    it('a duplicate delivery reads no more than the instance lookup before it is known as one', async () => {
+      // Prepare: the first delivery handled
+      const [id] = await runInstances(1);
+      const req = await instanceAlarm(id);
+      await handler(req);
+      const sdk = await import('../../functions/runtime/sdk');
+      const calls: string[] = [];
+      const clients = Object.entries(await sdk.builtClients());
+      for (const [key, c] of clients) c.middlewareStack.add((next: (a: unknown) => Promise<unknown>, ctx: { commandName?: string }) => (a: unknown) => (calls.push(`${key}:${ctx.commandName}`), next(a)), { step: 'initialize', name: 'seen' });
+      muteRules.requests.length = 0;
+      // Act
+      const second = await handler(JSON.parse(JSON.stringify(req))).finally(() => clients.forEach(([, c]) => c.middlewareStack.remove('seen')));
+      // Assess: the lookup went alongside the idempotency record; nothing else was read
+      expect(second).toMatchObject({ outcome: 'skipped', duplicate: true });
+      expect(calls.filter((c) => !/^(dynamodb|events):/.test(c))).toEqual(['ec2:DescribeInstancesCommand']);
+      expect(muteRules.requests).toEqual([]);
+      expect(automation.started).toHaveLength(1);
+    });
+
     it('acts once when the duplicate arrives while the first is still running', async () => {
       // Prepare
       const [id] = await runInstances(1);

@@ -32,9 +32,9 @@ async function groupOf(instance: InstanceFacts): Promise<GroupFacts> {
  * The instance's facts; with `withGroup`, also its group, read alongside the
  * status checks (it needs only the instance's tags, or its membership).
  */
-async function describeInstance(instanceId: string): Promise<InstanceFacts | undefined>;
-async function describeInstance(instanceId: string, withGroup: true): Promise<(InstanceFacts & { groupFacts: GroupFacts }) | undefined>;
-async function describeInstance(instanceId: string, withGroup = false): Promise<(InstanceFacts & { groupFacts?: GroupFacts }) | undefined> {
+async function describeInstance(instanceId: string, recorded: Promise<void>): Promise<InstanceFacts | undefined>;
+async function describeInstance(instanceId: string, recorded: Promise<void>, withGroup: true): Promise<(InstanceFacts & { groupFacts: GroupFacts }) | undefined>;
+async function describeInstance(instanceId: string, recorded: Promise<void>, withGroup = false): Promise<(InstanceFacts & { groupFacts?: GroupFacts }) | undefined> {
   const { client, sdk } = await ec2();
   let reservations;
   try {
@@ -59,6 +59,8 @@ async function describeInstance(instanceId: string, withGroup = false): Promise<
       .map((b) => ({ volumeId: b.Ebs!.VolumeId!, device: b.DeviceName!, deleteOnTermination: b.Ebs!.DeleteOnTermination })),
     launchTime: i.LaunchTime?.toISOString(),
   };
+  // The rest only once this delivery holds its idempotency record (a duplicate stops after the lookup).
+  await recorded;
   // Status checks, volume status and group membership (then the group itself) each need only the
   // instance: read them at once. All settle before the first failure (in this order) is thrown, so none
   // is left in flight.
@@ -121,26 +123,28 @@ async function taggedFleetSize(group: string): Promise<number> {
   return count;
 }
 
-async function diagnoseEc2(resource: ResourceRef): Promise<Diagnosis> {
+async function diagnoseEc2(resource: ResourceRef, recorded: Promise<void>): Promise<Diagnosis> {
   const evidence: Record<string, unknown> = {};
   let instance: InstanceFacts | undefined;
   let volumeId: string | undefined;
   let groupFacts: GroupFacts | undefined;
 
   if (resource.type === 'instance') {
-    const found = await describeInstance(resource.id, true);
+    const found = await describeInstance(resource.id, recorded, true);
     if (!found) evidence.instance = `instance ${resource.id} not found`;
     else ({ groupFacts, ...instance } = found);
   } else if (resource.type === 'volume') {
     volumeId = resource.id;
     const { client, sdk } = await ec2();
     const v = (await client.send(new sdk.DescribeVolumesCommand({ VolumeIds: [resource.id] }))).Volumes?.[0];
+    await recorded;
     evidence.volume = { volumeId: resource.id, state: v?.State, availabilityZone: v?.AvailabilityZone, attachments: v?.Attachments?.map((a) => ({ instanceId: a.InstanceId, device: a.Device, state: a.State })) };
     const attachedTo = v?.Attachments?.find((a) => a.State === 'attached' || a.State === 'attaching')?.InstanceId;
-    const found = attachedTo ? await describeInstance(attachedTo, true) : undefined;
+    const found = attachedTo ? await describeInstance(attachedTo, recorded, true) : undefined;
     if (found) ({ groupFacts, ...instance } = found);
   } else {
     const asg = await asgFacts(resource.id);
+    await recorded;
     // The alarm names the group: it is the blast-radius group whatever the member's tags say.
     groupFacts = { group: resource.id, groupSize: asg?.DesiredCapacity ?? 1, asg };
     if (!asg) evidence.autoScalingGroup = `group ${resource.id} not found`;
@@ -153,7 +157,7 @@ async function diagnoseEc2(resource: ResourceRef): Promise<Diagnosis> {
       };
       // An ASG-level alarm acts on a member only when one is identifiably unhealthy.
       const sick = members.find((m) => m.HealthStatus !== 'Healthy' && m.LifecycleState === 'InService');
-      if (sick?.InstanceId) instance = await describeInstance(sick.InstanceId);
+      if (sick?.InstanceId) instance = await describeInstance(sick.InstanceId, recorded);
     }
   }
 
