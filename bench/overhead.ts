@@ -25,9 +25,9 @@ export interface OverheadResult {
   /** AWS requests sent per event by each side: against one moto process their cost adds up whatever runs concurrently. */
   callsPerEvent: { guarded: number; bare: number };
   /**
-   * AWS round trips in sequence per event (median): the longest chain of calls each sent after the
-   * previous one answered. On AWS, where calls to different services do not queue behind each other,
-   * this (not the call count) is what the handler's own latency follows.
+   * AWS round trips in sequence per event (median): the longest chain of calls each sent once the one
+   * before it answered (see inSequence). On AWS, where calls to different services do not queue behind
+   * each other, this (not the call count) is what the handler's own latency follows.
    */
   sequentialRounds: { guarded: number; bare: number };
   /** The second guarded event's calls in the order sent, each with its place in that chain (round) and when it was sent and answered (ms after handler entry). */
@@ -156,13 +156,18 @@ interface Span {
 }
 
 /**
- * Each call's round: 1 + the highest round among the calls that had answered
- * before it was sent (calls sent together share a round). The highest round
- * is the number of round trips the event waited for one after another.
+ * Each call's round: 1 + the round of the call it waited for, taken to be the
+ * one answered last before it was sent (a call sent with nothing answered
+ * before it is in round 1). The highest round is the number of round trips
+ * the event waited for one after another: the critical path, not counting
+ * calls that merely finished earlier alongside it.
  */
 function inSequence(spans: Span[]): Array<{ call: string; round: number; sentMs: number; answeredMs: number }> {
   const sorted = [...spans].sort((x, y) => x.start - y.start);
   const out: Array<Span & { round: number }> = [];
-  for (const s of sorted) out.push({ ...s, round: 1 + Math.max(0, ...out.filter((o) => o.end <= s.start).map((o) => o.round)) });
+  for (const s of sorted) {
+    const waitedFor = out.filter((o) => o.end <= s.start).reduce<(Span & { round: number }) | undefined>((last, o) => (!last || o.end > last.end ? o : last), undefined);
+    out.push({ ...s, round: 1 + (waitedFor?.round ?? 0) });
+  }
   return out.map(({ call, round, start, end }) => ({ call, round, sentMs: start, answeredMs: end }));
 }
