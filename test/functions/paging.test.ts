@@ -1,6 +1,3 @@
-import { PutMetricAlarmCommand } from '@aws-sdk/client-cloudwatch';
-import { CreateEventBusCommand, PutEventsCommand, PutRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
-import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { PutParameterCommand } from '@aws-sdk/client-ssm';
 import type { AlarmStateChangeEvent } from '../../functions/contracts/alarm-event';
 import { ENV } from '../../functions/contracts/env';
@@ -11,11 +8,10 @@ import { handler as notifier } from '../../functions/handlers/notifier';
 import { handler as verifier } from '../../functions/handlers/verifier';
 import { logger } from '../../functions/runtime/logger';
 import * as sdk from '../../functions/runtime/sdk';
-import { matchesPattern } from '../../infra/routing/pattern-match';
 import { synthesize } from '../../infra/synth/synthesize';
-import type { SynthResource, SynthResult } from '../../infra/synth/types';
-import { asEventBridgeDelivered } from '../../scripts/drill/eventbridge-delivery';
-import { alarmEvent, aws, createStack, incidentRecords, ledgerItems, setAlarmState } from './stack';
+import type { SynthResult } from '../../infra/synth/types';
+import { aws, createStack, incidentRecords, ledgerItems, setAlarmState } from './stack';
+import { createAlarmInAlarm, emit, nameOf, okTransition, received, recreateRule, routedAlarm, T } from './synthesized-routes';
 
 /**
  * Pages opened by an escalation are resolved when the fault clears, for both
@@ -36,7 +32,6 @@ import { alarmEvent, aws, createStack, incidentRecords, ledgerItems, setAlarmSta
  * letting the call through to moto. Nothing is faked; only the order is chosen.
  */
 const NS = 'recovery-stack';
-const T = { rule: 'aws:cloudwatch/eventRule:EventRule', target: 'aws:cloudwatch/eventTarget:EventTarget', alarm: 'aws:cloudwatch/metricAlarm:MetricAlarm', fn: 'aws:lambda/function:Function' };
 const ALARM_AT = '2026-11-25T10:00:00.000+0000';
 const OK_AT = '2026-11-25T11:00:00.000+0000';
 const SECRET = 'a-long-shared-secret-from-pulumi';
@@ -73,7 +68,6 @@ function interleave(client: Middlewared, at: 'before' | 'after', matches: (input
 
 describe('pages resolve when the fault clears, however paging and the clearing interleave', () => {
   let stack: SynthResult;
-  const nameOf = (r: SynthResource) => String(r.inputs.name ?? r.name);
 
   beforeAll(async () => {
     stack = await synthesize({
@@ -86,83 +80,11 @@ describe('pages resolve when the fault clears, however paging and the clearing i
     });
   }, 240_000);
 
-  /** Recreates one synthesized rule with its target pointed at a fresh queue (same pattern, same input transformer). */
-  async function recreate(ruleName: string): Promise<string> {
-    const a = aws();
-    const rule = stack.resources.find((r) => r.type === T.rule && r.name === ruleName);
-    const target = stack.resources.find((r) => r.type === T.target && r.name === ruleName);
-    if (!rule || !target) throw new Error(`synthesized stack has no rule ${ruleName}`);
-    const bus = rule.inputs.eventBusName as string | undefined;
-    if (bus) await a.events.send(new CreateEventBusCommand({ Name: bus })).catch(() => undefined);
-    const url = (await a.sqs.send(new CreateQueueCommand({ QueueName: `r-${ruleName.replace(/[^A-Za-z0-9_-]/g, '_')}` }))).QueueUrl!;
-    const arn = (await a.sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['QueueArn'] }))).Attributes!.QueueArn!;
-    await a.events.send(new PutRuleCommand({ Name: ruleName, EventBusName: bus, EventPattern: rule.inputs.eventPattern as string, State: 'ENABLED' }));
-    const tr = target.inputs.inputTransformer as { inputPaths?: Record<string, string>; inputTemplate: string } | undefined;
-    await a.events.send(
-      new PutTargetsCommand({
-        Rule: ruleName,
-        EventBusName: bus,
-        // No transformer = the whole event; moto's default rendering drops `account` and `version`, so ask for it explicitly (as the drill does).
-        Targets: [{ Id: 't', Arn: arn, InputTransformer: tr ? { InputPathsMap: tr.inputPaths, InputTemplate: tr.inputTemplate } : { InputTemplate: '<aws.events.event.json>' } }],
-      }),
-    );
-    return url;
-  }
-
-  async function received(url: string): Promise<any[]> {
-    const out: any[] = [];
-    for (;;) {
-      const got = await aws().sqs.send(new ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: 10 }));
-      if (!got.Messages?.length) return out;
-      out.push(...got.Messages.map((m) => asEventBridgeDelivered(JSON.parse(m.Body!))));
-    }
-  }
-
-  /** Puts an alarm state change on the default bus, as CloudWatch does. */
-  async function emit(e: AlarmStateChangeEvent): Promise<void> {
-    const out = await aws().events.send(new PutEventsCommand({ Entries: [{ Source: e.source, DetailType: e['detail-type'], Resources: e.resources, Detail: JSON.stringify(e.detail) }] }));
-    expect(out.FailedEntryCount ?? 0).toBe(0);
-  }
-
-  const okEvent = (e: AlarmStateChangeEvent): AlarmStateChangeEvent => ({
-    ...e,
-    id: 'd0b8a2f6-0000-4000-8000-000000000001',
-    detail: { ...e.detail, state: { value: 'OK', reason: 'Threshold Crossed: back under the threshold', timestamp: OK_AT }, previousState: e.detail.state },
-  });
-
-  /** A synthesized alarm whose rule routes to an action function (laddered) or to the notifier (notify-only). */
-  function alarmOf(notifyOnly: boolean): { alarmName: string; dims: Record<string, string>; playbook: PlaybookParams; event: AlarmStateChangeEvent; ruleName: string } {
-    const notifierArn = stack.resources.find((r) => r.type === T.fn && nameOf(r) === 'recovery-dev-notifier')!.outputs!.arn;
-    for (const alarm of stack.resources.filter((r) => r.type === T.alarm)) {
-      const alarmName = nameOf(alarm);
-      const dims = (alarm.inputs.dimensions ?? {}) as Record<string, string>;
-      const event = alarmEvent(alarmName, dims, ALARM_AT);
-      const rule = stack.resources.find((r) => r.type === T.rule && !r.inputs.eventBusName && matchesPattern(JSON.parse(r.inputs.eventPattern as string), event));
-      const target = rule && stack.resources.find((t) => t.type === T.target && t.name === rule.name);
-      if (!target || (target.inputs.arn === notifierArn) !== notifyOnly || Object.keys(dims).length === 0) continue;
-      const template = (target.inputs.inputTransformer as { inputTemplate: string }).inputTemplate;
-      const { playbook } = RemediationRequest.parse(JSON.parse(template.replace('<aws.events.event.json>', JSON.stringify(event))));
-      return { alarmName, dims, playbook, event, ruleName: rule.name };
-    }
-    throw new Error(`dev stack has no ${notifyOnly ? 'notify-only' : 'laddered'} alarm`);
-  }
-
-  async function createAlarm(name: string, dims: Record<string, string>) {
-    await aws().cw.send(
-      new PutMetricAlarmCommand({
-        AlarmName: name,
-        Namespace: 'AWS/EC2',
-        MetricName: 'StatusCheckFailed',
-        Dimensions: Object.entries(dims).map(([Name, Value]) => ({ Name, Value })),
-        Statistic: 'Maximum',
-        Period: 60,
-        EvaluationPeriods: 1,
-        Threshold: 1,
-        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
-      }),
-    );
-    await setAlarmState(name, 'ALARM');
-  }
+  // The stack's routes in the emulator (test/functions/synthesized-routes.ts).
+  const recreate = (ruleName: string) => recreateRule(stack, ruleName);
+  const okEvent = (e: AlarmStateChangeEvent) => okTransition(e, OK_AT);
+  const alarmOf = (notifyOnly: boolean) => routedAlarm(stack, notifyOnly, ALARM_AT);
+  const createAlarm = createAlarmInAlarm;
 
   /** The verifier's message for the last rung of `playbook` (verification finds the fault still bad -> ladder exhausted). */
   const lastRung = (playbook: PlaybookParams, event: unknown, incidentId: string, messageId = 'm1') => ({
