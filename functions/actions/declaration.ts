@@ -25,6 +25,13 @@ export interface ActionDeclaration<Params extends z.ZodMiniType = z.ZodMiniType>
    * with that reason and the ladder moves on.
    */
   fits?(diagnosis: Diagnosis, params: z.infer<Params>): string | undefined;
+  /**
+   * Whether something else is already fixing what diagnosis found (e.g. an
+   * Auto Scaling group terminating its member to replace it): a reason string
+   * means stand down. The request is skipped with that reason and the ladder
+   * does NOT move on: acting, or paging humans, would only race the fix.
+   */
+  standDown?(diagnosis: Diagnosis, params: z.infer<Params>): string | undefined;
   /** The steps `run` would take, for dry-run and the audit record. */
   plan?(diagnosis: Diagnosis, params: z.infer<Params>): string[];
 }

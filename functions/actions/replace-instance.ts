@@ -73,11 +73,19 @@ export const replaceInstance = defineAction({
       condition: { StringEquals: { 'iam:PassedToService': 'ec2.amazonaws.com' } },
     },
   ],
+  standDown(d) {
+    // The group's own health checks got there first: it is replacing the member. A second termination
+    // would race it (and fail, or take a fresh member), and escalating would page humans for a fault
+    // AWS is fixing; the next alarm, if any, starts over.
+    const i = d.instance;
+    if (!i?.autoScalingGroupName) return undefined;
+    if (['terminated', 'shutting-down'].includes(i.state)) return `instance ${i.instanceId} is already ${i.state}; group ${i.autoScalingGroupName} replaces it itself`;
+    if (i.groupLifecycle?.startsWith('Terminating')) return `group ${i.autoScalingGroupName} is already replacing instance ${i.instanceId} (lifecycle ${i.groupLifecycle})`;
+    return undefined;
+  },
   fits(d) {
     if (!d.instance) return `no instance to replace (${d.resource.type} ${d.resource.id} has no identifiable unhealthy member)`;
-    if (['terminated', 'shutting-down'].includes(d.instance.state)) {
-      return `instance ${d.instance.instanceId} is already ${d.instance.state}${d.instance.autoScalingGroupName ? `; group ${d.instance.autoScalingGroupName} replaces it itself` : ''}`;
-    }
+    if (['terminated', 'shutting-down'].includes(d.instance.state)) return `instance ${d.instance.instanceId} is already ${d.instance.state}`;
     return undefined;
   },
   plan(d) {

@@ -27,6 +27,8 @@ export interface InstanceFacts {
   subnetId?: string;
   rootDeviceName?: string;
   autoScalingGroupName?: string;
+  /** The member's LifecycleState in its Auto Scaling group (InService, Terminating, ...), when the group was read. */
+  groupLifecycle?: string;
   tags: Record<string, string>;
   volumes: VolumeFacts[];
   instanceStatus?: string;

@@ -275,6 +275,9 @@ async function decide(
   stop = await gate(await reads.health());
   if (stop) return stop;
 
+  const handled = decl.standDown?.(diagnosis, params);
+  if (handled) return skip(handled);
+
   const misfit = decl.fits?.(diagnosis, params);
   if (misfit) {
     detail = { ...detail, reason: `rung ${request.rung} (${rungOf(request)}) does not fit: ${misfit}`, evidence };

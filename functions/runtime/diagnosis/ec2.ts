@@ -92,6 +92,7 @@ async function describeInstance(instanceId: string, recorded: Promise<void>, wit
   const readGroup = async () => {
     await readMembership();
     if (withGroup) groupFacts = await groupOf(facts);
+    facts.groupLifecycle = groupFacts?.asg?.Instances?.find((m) => m.InstanceId === instanceId)?.LifecycleState;
   };
   for (const r of await Promise.allSettled([readStatus(), readVolumeStatus(), readGroup()])) if (r.status === 'rejected') throw r.reason;
   return withGroup ? { ...facts, groupFacts: groupFacts! } : facts;
@@ -169,6 +170,7 @@ async function diagnoseEc2(resource: ResourceRef, recorded: Promise<void>): Prom
       instanceStatus: instance.instanceStatus,
       systemStatus: instance.systemStatus,
       autoScalingGroupName: instance.autoScalingGroupName,
+      ...(instance.groupLifecycle ? { groupLifecycle: instance.groupLifecycle } : {}),
       volumes: instance.volumes,
     };
   }
