@@ -167,20 +167,27 @@ async function runScenario(s: Scenario<unknown>, seed: unknown, env: ScenarioEnv
     injectedAt = new Date();
     const alarms = await s.inject(env, seed, timeline);
     timeline.add('fault', s.fault);
-    const result = await env.loop.untilQuiet({
-      alarms: new Set(alarms),
-      timeline,
-      budgetMs: o.scenarioBudgetMs ?? 30_000,
-      play: s.play ? () => s.play!(env, seed, timeline) : undefined,
-      afterPass: async () => {
-        if (!recoveredAt && s.recovered && (await s.recovered(env, seed))) {
-          recoveredAt = new Date();
-          timeline.add('check', 'fleet healthy again (recovered)');
-        }
-      },
-    });
+    const untilQuiet = () =>
+      env.loop.untilQuiet({
+        alarms: new Set(alarms),
+        timeline,
+        budgetMs: o.scenarioBudgetMs ?? 30_000,
+        play: s.play ? () => s.play!(env, seed, timeline) : undefined,
+        afterPass: async () => {
+          if (!recoveredAt && s.recovered && (await s.recovered(env, seed))) {
+            recoveredAt = new Date();
+            timeline.add('check', 'fleet healthy again (recovered)');
+          }
+        },
+      });
+    let result = await untilQuiet();
+    // Settled = the stack decided about the fault; a later clearing (below) is a second episode.
     settledAt = new Date();
-    if (!result.settled) error = `the loop did not settle within ${(o.scenarioBudgetMs ?? 30_000) / 1000}s`;
+    if (result.settled && s.clearFault) {
+      await s.clearFault(env, seed, timeline);
+      result = await untilQuiet();
+    }
+    if (!result.settled) error = `the loop did not settle within ${(o.scenarioBudgetMs ?? 30_000) / 1000}s${s.clearFault ? ' (before or after the fault cleared)' : ''}`;
     judged = await s.judge(env, seed);
     // Whatever the scenario, nothing may end up parked: a dead-lettered event is a fault nobody handled.
     const parked = await env.observers.drainDeadLetters();

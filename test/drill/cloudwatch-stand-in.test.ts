@@ -95,4 +95,22 @@ describe('CloudWatch stand-in', () => {
     expect(again).toEqual([]);
     expect(msgs.Messages ?? []).toHaveLength(0);
   });
+
+  it('returns to OK when the fault heals by itself while the instance keeps running', async () => {
+    // Prepare
+    const { id, alarm } = await setup();
+    const impairments = new Impairments();
+    impairments.inject({ kind: 'instance-system', resourceId: id });
+    const cw = new CloudWatchStandIn(c, impairments);
+    await cw.evaluate([alarm]);
+    const version = impairments.version;
+    // Act
+    const healed = impairments.heal(id, 'instance-system', 'test: hardware recovered');
+    const transitions = await cw.evaluate([alarm]);
+    // Assess
+    expect(healed).toEqual([expect.objectContaining({ resourceId: id, clearedBy: 'test: hardware recovered' })]);
+    expect(impairments.version).toBeGreaterThan(version);
+    expect(impairments.active(id)).toEqual([]);
+    expect(transitions).toEqual([expect.objectContaining({ from: 'ALARM', to: 'OK', reason: expect.stringContaining('[0]') })]);
+  });
 });

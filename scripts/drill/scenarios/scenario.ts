@@ -65,6 +65,12 @@ export interface Scenario<S = unknown> {
   play?(env: ScenarioEnv, seed: S, timeline: Timeline): Promise<number>;
   /** The fleet is healthy again (for time-to-recovered); absent when recovery is not the expected outcome. */
   recovered?(env: ScenarioEnv, seed: S): Promise<boolean>;
+  /**
+   * Runs once the loop is quiet: the fault clears by itself (playing AWS or the monitoring
+   * system), e.g. to see a page handed to humans resolved. The loop then runs until quiet
+   * again before the judgement.
+   */
+  clearFault?(env: ScenarioEnv, seed: S, timeline: Timeline): Promise<void>;
   judge(env: ScenarioEnv, seed: S): Promise<Judgement>;
   /** Undo scenario-wide settings (e.g. the kill switch) whatever happened. */
   cleanup?(env: ScenarioEnv, seed: S): Promise<void>;
@@ -172,3 +178,41 @@ export async function leftAloneChecks(
   };
 }
 
+
+/**
+ * After the fault cleared (at `clearedAt`, with the page of `ids` already out): the notifier,
+ * hearing the fault clear through the stack's rule (alarm OK / resolved alert), resolved the
+ * one page with the escalation's incident id, people were told once, and nothing else
+ * happened: no new page, no other recovery event, no fleet change.
+ */
+export function pageResolvedChecks(env: ScenarioEnv, ids: string[], clearedAt: Date | undefined): Check[] {
+  if (!clearedAt) return [check('the fault was cleared after the page', false, 'the fault was never cleared (the loop did not go quiet?)')];
+  const incident = (d: Record<string, unknown>) => String(d.incidentId ?? '');
+  const escalated = eventsFor(env, ids, 'Remediation Escalated').filter((e) => e.at < clearedAt);
+  const resolved = eventsFor(env, ids, 'Remediation Resolved');
+  const paged = escalated.map((e) => incident(e.detail));
+  const toNotifier = env.loop.deliveries.filter((d) => d.at >= clearedAt && d.fn === 'notifier');
+  const byNotifier = resolved.filter((e) => {
+    const ev = (e.detail.evidence ?? {}) as Record<string, unknown>;
+    // The notifier's clearing path (paging.ts resolveClearedFault) says how it heard; the pager's re-read says resolvedBy.
+    return ev.resolvedBy === undefined && (ev.alarmState === 'OK' || ev.alertStatus === 'resolved');
+  });
+  const told = notificationsFor(env, ids, 'Remediation Resolved').filter((n) => (JSON.parse(n.message) as { incidentId?: string }).incidentId === paged[0]);
+  const after = env.observers.events.filter((e) => e.at >= clearedAt && e.detailType !== 'Remediation Resolved');
+  const notifiedAfter = env.observers.notifications.filter((n) => n.at >= clearedAt && !told.includes(n));
+  const changed = fleetCalls(env).filter((c) => c.at >= clearedAt);
+  return [
+    check('one page before the fault cleared', escalated.length === 1, `${escalated.length} Escalated event(s): ${paged.join(', ') || 'none'}`),
+    check(
+      'the notifier resolved that page once the fault cleared',
+      resolved.length === 1 && byNotifier.length === 1 && incident(resolved[0].detail) === paged[0] && toNotifier.length >= 1,
+      `${resolved.length} Resolved event(s) (${resolved.map((e) => incident(e.detail)).join(', ') || 'none'}), ${byNotifier.length} from the clearing; ${toNotifier.length} notifier delivery(ies) after the clearing${resolved[0] ? `: ${String(resolved[0].detail.reason ?? '').slice(0, 140)}` : ''}`,
+    ),
+    check('people told once that it is resolved', told.length === 1, `${told.length} Resolved notification(s) for ${paged[0] ?? 'no incident'}`),
+    check(
+      'nothing else after the clearing (no page, event or fleet change)',
+      after.length === 0 && notifiedAfter.length === 0 && changed.length === 0,
+      `${after.map((e) => e.detailType).join(', ') || 'no other event'}; ${notifiedAfter.length} other notification(s); ${changed.length} fleet change(s)`,
+    ),
+  ];
+}

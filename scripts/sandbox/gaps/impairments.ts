@@ -76,6 +76,17 @@ export class Impairments {
     if (event === 'started' || event === 'terminated') this.stoppedSince.delete(instanceId);
   }
 
+  /** The fault goes away by itself (e.g. the storage recovers): its metrics report healthy again. */
+  heal(resourceId: string, kind: ImpairmentKind, by: string): Impairment[] {
+    const healed = this.active(resourceId, kind);
+    for (const i of healed) {
+      i.clearedAt = new Date();
+      i.clearedBy = by;
+    }
+    if (healed.length) this.version++;
+    return healed;
+  }
+
   clear(): void {
     this.version++;
     this.items.length = 0;
