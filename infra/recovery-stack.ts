@@ -170,7 +170,9 @@ export class RecoveryStack extends pulumi.ComponentResource {
     // Routing: O(playbooks) rules on the default bus, O(action kinds) on the recovery bus.
     const routes = alarmRules(stage, [...plan.playbooks, ...logPlan.playbooks], functions, eventsDlq.arn, child);
     // Their OK transitions -> notifier: resolves incidents escalated to humans (no Verified follows an Escalated).
-    const okRoute = alarmOkRule(stage, [...plan.playbooks, ...logPlan.playbooks].map((p) => p.params.name), functions.notifier, eventsDlq.arn, child);
+    // None without alarms (e.g. only Kubernetes targets): its pattern would list no alarm name (EventBridge refuses empty arrays).
+    const alarmPlaybooks = [...plan.playbooks, ...logPlan.playbooks].map((p) => p.params.name);
+    const okRoute = alarmPlaybooks.length ? alarmOkRule(stage, alarmPlaybooks, functions.notifier, eventsDlq.arn, child) : undefined;
     const busRules = recoveryBusRules(stage, bus, functions, eventsDlq.arn, child);
     // PagerDuty / Opsgenie / Slack: recovery-bus rules, each a config switch.
     const channels = notificationChannels(
@@ -195,7 +197,7 @@ export class RecoveryStack extends pulumi.ComponentResource {
     // Only this stack's rules may dead-letter into the queue (exact rule ARNs, not a name prefix
     // another stage could share).
     const ruleArns = [...routes.map((r) => r.rule.arn), ...busRules.rules.map((r) => r.rule.arn), ...channels.rules.map((r) => r.arn)];
-    ruleArns.push(okRoute.rule.arn);
+    if (okRoute) ruleArns.push(okRoute.rule.arn);
     for (const r of kubeWorkloads?.rules ?? []) ruleArns.push(r.rule.arn);
     new aws.sqs.QueuePolicy(
       `recovery-${stage}-events-dlq`,

@@ -157,4 +157,16 @@ describe('a stack whose only Kubernetes ladder is notify-only', () => {
     expect(resolvedTarget.inputs.inputTransformer).toBeUndefined();
     expect([firingTarget.inputs.arn, resolvedTarget.inputs.arn]).toEqual([expect.stringMatching(/function:recovery-dev-notifier$/), expect.stringMatching(/function:recovery-dev-notifier$/)]);
   });
+
+  it('has no alarm OK rule (no alarms), and no rule pattern EventBridge would refuse (empty arrays)', () => {
+    // Act
+    const rules = ofType(stack, 'aws:cloudwatch/eventRule:EventRule');
+    const emptyArrays = (v: unknown, at: string): string[] =>
+      Array.isArray(v) ? (v.length === 0 ? [at] : v.flatMap((x, i) => emptyArrays(x, `${at}[${i}]`))) : v && typeof v === 'object' ? Object.entries(v).flatMap(([k, x]) => emptyArrays(x, `${at}.${k}`)) : [];
+    const refused = rules.flatMap((r) => emptyArrays(JSON.parse(String(r.inputs.eventPattern)), nameOf(r)));
+    // Assess: EventBridge answers InvalidEventPatternException "Empty arrays are not allowed".
+    expect(ofType(stack, 'aws:cloudwatch/alarm:MetricAlarm')).toEqual([]);
+    expect(rules.map(nameOf)).not.toContain('recovery-dev-alarm-ok');
+    expect(refused).toEqual([]);
+  });
 });
