@@ -6,6 +6,7 @@ import { duplicateDelivery } from './duplicate-delivery';
 import { escalate } from './escalate';
 import { healthStandDown } from './health-stand-down';
 import { killSwitch } from './kill-switch';
+import { kubernetesNotifyOnly } from './kubernetes-notify-only';
 import { kubernetesRolloutUndo } from './kubernetes-rollout-undo';
 import { lambdaRollback } from './lambda-rollback';
 import { rdsRestore } from './rds-restore';
@@ -26,6 +27,7 @@ export const SCENARIOS: Scenario<never>[] = [
   alarmMute,
   restoreRollback,
   kubernetesRolloutUndo,
+  kubernetesNotifyOnly,
 ] as unknown as Scenario<never>[];
 
 /**

@@ -1,13 +1,8 @@
-import { createHash } from 'node:crypto';
-import { GetParameterCommand } from '@aws-sdk/client-ssm';
-import { ALERT_LABELS } from '../../../functions/contracts/alertmanager';
-import { ENV } from '../../../functions/contracts/env';
 import type { PodTemplateSpec } from '../../../functions/kubernetes/client';
 import type { KubeApi } from '../../sandbox/kube-api';
 import type { Fleet } from '../fleet';
-import type { PrometheusAlertRule } from '../recreate';
-import type { Timeline } from '../timeline';
-import { check, eventsFor, type ScenarioEnv, type Scenario } from './scenario';
+import { ALERT, firing, inactiveAlert, postAlert, type PlayedAlert } from './alertmanager';
+import { check, eventsFor, type Scenario } from './scenario';
 
 /**
  * A deploy rolls Deployment drill/cart from cart:v1 to cart:v2, whose pods
@@ -23,7 +18,7 @@ import { check, eventsFor, type ScenarioEnv, type Scenario } from './scenario';
  * STAND-INS (the machines have neither): the Kubernetes API server is
  * scripts/sandbox/kube-api.ts (a loopback server with a deployment controller
  * model; checks the EKS token and the Role's scope); Prometheus + Alertmanager
- * are played here (`play`): the alert resolves once the Deployment runs a
+ * are played here (`play`, with ./alertmanager.ts): the alert resolves once the Deployment runs a
  * good template and its rollout is complete, judged from kube-api's state.
  */
 interface Seed {
@@ -37,13 +32,12 @@ interface Seed {
   previousTemplate: PodTemplateSpec;
   seededRevision: number;
   replicaSetsBefore: string[];
-  alert: { state: 'inactive' | 'firing' | 'resolved'; startsAt?: string; endsAt?: string; fingerprint: string; labels: Record<string, string>; annotations: Record<string, string>; posts: number[] };
+  alert: PlayedAlert;
 }
 
 const CLUSTER = 'drill-eks';
 const NAMESPACE = 'drill';
 const NAME = 'cart';
-const ALERT = 'RecoveryDeploymentUnavailable';
 const REVISION = 'deployment.kubernetes.io/revision';
 
 const canonical = (v: unknown): string =>
@@ -65,66 +59,6 @@ function unavailableReplicas(s: Seed): number {
   const st = d.status ?? {};
   const rolledOut = st.observedGeneration === d.metadata.generation && st.updatedReplicas === want && (st.availableReplicas ?? 0) >= want;
   return rolledOut ? 0 : want - Math.min(want, st.availableReplicas ?? 0);
-}
-
-/** The stack's alert rule for this Deployment (synthesized PrometheusRule). */
-function alertRule(env: ScenarioEnv, s: Seed): PrometheusAlertRule {
-  const rule = env.deployment.prometheusRules.find(
-    (r) => r.alert === ALERT && r.namespace === s.namespace && r.labels[ALERT_LABELS.cluster] === s.cluster && r.labels[ALERT_LABELS.deployment] === s.name,
-  );
-  if (!rule) throw new Error(`the synthesized stack has no PrometheusRule alert ${ALERT} for ${resourceId(s)}`);
-  return rule;
-}
-
-/** Alertmanager's webhook POST (payload version 4) to the stack's function URL: the built bundle, as Lambda invokes it. */
-async function postAlert(env: ScenarioEnv, s: Seed, timeline: Timeline): Promise<number> {
-  const fn = env.deployment.functions.get('alertmanager-webhook');
-  if (!fn) throw new Error('the synthesized stack has no alertmanager-webhook function');
-  const parameter = fn.env[ENV.webhookSecretParameter];
-  // Alertmanager reads the token from the Secret the stack creates; the same value is in this SecureString.
-  const token = (await env.clients.ssm.send(new GetParameterCommand({ Name: parameter, WithDecryption: true }))).Parameter!.Value!;
-  const a = s.alert;
-  const status = a.state === 'firing' ? 'firing' : 'resolved';
-  const labels: Record<string, string> = { alertname: ALERT, namespace: s.namespace, ...a.labels };
-  const body = JSON.stringify({
-    version: '4',
-    groupKey: `{}/{${ALERT_LABELS.playbook}="${labels[ALERT_LABELS.playbook]}"}:{alertname="${ALERT}", deployment="${s.name}"}`,
-    truncatedAlerts: 0,
-    status,
-    receiver: `${s.namespace}/recovery-${env.stage}-${s.name}/recovery-stack`,
-    groupLabels: { alertname: ALERT, deployment: s.name },
-    commonLabels: labels,
-    commonAnnotations: a.annotations,
-    externalURL: 'http://alertmanager.monitoring:9093',
-    alerts: [
-      {
-        status,
-        labels,
-        annotations: a.annotations,
-        startsAt: a.startsAt,
-        endsAt: a.endsAt ?? '0001-01-01T00:00:00Z',
-        generatorURL: 'http://prometheus.monitoring:9090/graph',
-        fingerprint: a.fingerprint,
-      },
-    ],
-  });
-  // Lambda function URL event (payload format 2.0).
-  const event = {
-    version: '2.0',
-    routeKey: '$default',
-    rawPath: '/',
-    rawQueryString: '',
-    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'user-agent': 'Alertmanager/0.27.0', host: 'drill.lambda-url.us-east-1.on.aws' },
-    requestContext: { accountId: 'anonymous', apiId: 'drill', domainName: 'drill.lambda-url.us-east-1.on.aws', http: { method: 'POST', path: '/', protocol: 'HTTP/1.1', sourceIp: '10.0.0.9', userAgent: 'Alertmanager/0.27.0' }, requestId: createHash('sha1').update(body).digest('hex'), routeKey: '$default', stage: '$default', time: new Date().toUTCString(), timeEpoch: Date.now() },
-    body,
-    isBase64Encoded: false,
-  };
-  const [r] = await env.runner.invokeAll(fn, [event]);
-  const code = r.ok ? Number((r.result as { statusCode?: number } | undefined)?.statusCode ?? 0) : 0;
-  a.posts.push(code);
-  timeline.add('deliver', `Alertmanager (played) -> ${fn.functionName} function URL: ${ALERT} ${status} -> ${r.ok ? `HTTP ${code}` : `FAILED: ${r.error}`}`);
-  if (!r.ok || code !== 202) throw new Error(`the webhook refused the ${status} alert: ${r.ok ? `HTTP ${code} ${JSON.stringify(r.result)}` : r.error}`);
-  return code;
 }
 
 export const kubernetesRolloutUndo: Scenario<Seed> = {
@@ -151,23 +85,22 @@ export const kubernetesRolloutUndo: Scenario<Seed> = {
       previousTemplate: withoutHash(previous.spec.template),
       seededRevision,
       replicaSetsBefore: [...api.replicaSets.keys()].sort(),
-      alert: { state: 'inactive', fingerprint: createHash('sha256').update(`${CLUSTER}/${NAMESPACE}/${NAME}/${ALERT}`).digest('hex').slice(0, 16), labels: {}, annotations: {}, posts: [] },
+      alert: inactiveAlert({ cluster: CLUSTER, namespace: NAMESPACE, name: NAME }),
     };
   },
   targets: (s) => [{ kind: 'kubernetes-deployment', cluster: s.cluster, namespace: s.namespace, name: s.name, podSelector: { app: s.name }, ladder: ['rollout-undo'] }],
   async inject(env, s, timeline) {
     // Prometheus evaluates the stack's rule (`for` elapsed: the drill does not wait it out), Alertmanager sends it.
-    const rule = alertRule(env, s);
     if (unavailableReplicas(s) === 0) throw new Error(`${resourceId(s)} is healthy before the fault`);
-    s.alert = { ...s.alert, state: 'firing', startsAt: new Date().toISOString(), labels: rule.labels, annotations: rule.annotations };
-    await postAlert(env, s, timeline);
+    s.alert = firing(env, s, s.alert);
+    await postAlert(env, s, s.alert, timeline);
     return [];
   },
   async play(env, s, timeline) {
     if (s.alert.state !== 'firing' || unavailableReplicas(s) > 0) return 0;
     s.alert = { ...s.alert, state: 'resolved', endsAt: new Date().toISOString() };
     timeline.add('alarm', `Prometheus (played): ${ALERT} on ${resourceId(s)} no longer true (0 unavailable replicas) -> resolved`);
-    await postAlert(env, s, timeline);
+    await postAlert(env, s, s.alert, timeline);
     return 1;
   },
   async recovered(_env, s) {

@@ -1,4 +1,5 @@
 import { PutParameterCommand } from '@aws-sdk/client-ssm';
+import { ALERT_DETAIL_TYPE } from '../../../functions/contracts/alertmanager';
 import { Guardrails } from '../../../functions/contracts/guardrails';
 import { alarmName } from '../../../functions/contracts/naming';
 import type { GapProxy } from '../../sandbox/aws-gaps';
@@ -198,7 +199,9 @@ export function pageResolvedChecks(env: ScenarioEnv, ids: string[], clearedAt: D
     return ev.resolvedBy === undefined && (ev.alarmState === 'OK' || ev.alertStatus === 'resolved');
   });
   const told = notificationsFor(env, ids, 'Remediation Resolved').filter((n) => (JSON.parse(n.message) as { incidentId?: string }).incidentId === paged[0]);
-  const after = env.observers.events.filter((e) => e.at >= clearedAt && e.detailType !== 'Remediation Resolved');
+  // The clearing itself may be news on the bus (the webhook puts the resolved alert): that is the fault, not the stack acting.
+  const clearing = (e: { detailType: string; detail: Record<string, unknown> }) => e.detailType === ALERT_DETAIL_TYPE && e.detail.status === 'resolved';
+  const after = env.observers.events.filter((e) => e.at >= clearedAt && e.detailType !== 'Remediation Resolved' && !clearing(e));
   const notifiedAfter = env.observers.notifications.filter((n) => n.at >= clearedAt && !told.includes(n));
   const changed = fleetCalls(env).filter((c) => c.at >= clearedAt);
   return [
