@@ -6,7 +6,7 @@ import { DETAIL_TYPES, NOTIFY_DETAIL_TYPES, RECOVERY_SOURCE, RecoveryEventDetail
 import { RemediationRequest } from '../contracts/remediation-request';
 import { readMode } from '../guards/kill-switch';
 import { loadEnv } from '../runtime/env';
-import { faultName, isAlert } from '../runtime/fault';
+import { faultLabel, faultName, isAlert } from '../runtime/fault';
 import { logger } from '../runtime/logger';
 import { pageHumans, resolveClearedFault, type ClearedFault } from '../runtime/paging';
 import { incidentIdOf } from '../runtime/request';
@@ -201,7 +201,7 @@ async function escalateNotifyOnly(request: RemediationRequest): Promise<Notifier
 
 /** What a notify-only escalation says about its fault. */
 interface NotifyOnlyFault {
-  /** `alarm <name>` / `alert <alertname> (<fingerprint>) on <deployment>` (the words faultState uses). */
+  /** functions/runtime/fault.ts faultLabel. */
   label: string;
   state: 'ALARM' | 'firing';
   resource: ResourceRef;
@@ -227,7 +227,7 @@ function notifyOnlyAlarm(stage: string, request: RemediationRequest, ev: AlarmSt
     resource = { type: 'alarm', id: alarmName };
   }
   return {
-    label: `alarm ${alarmName}`,
+    label: faultLabel(ev),
     state: 'ALARM',
     resource,
     evidence: { alarmName, alarmState: 'ALARM', alarmReason: ev.detail.state.reason, alarmSince: ev.detail.state.timestamp, metrics: ev.detail.configuration.metrics },
@@ -247,7 +247,7 @@ function notifyOnlyAlert(request: RemediationRequest, ev: AlertFaultEvent): Noti
   // Resolutions come as the whole event through the alert-resolved rule (4): they resolve, never page.
   if (a.status !== 'firing') throw new Error(`event.detail.status is ${a.status}; notify-only playbooks page on firing alerts (resolved ones resolve the page through rule alert-resolved)`);
   return {
-    label: `alert ${a.alertName} (${a.fingerprint}) on ${a.deployment.id}`,
+    label: faultLabel(ev),
     state: 'firing',
     resource: resolveResource(ev),
     evidence: {
@@ -281,7 +281,7 @@ async function resolveOnOk(ev: AlarmStateChangeEvent): Promise<NotifierResult> {
     env,
     {
       name: alarmName,
-      label: `alarm ${alarmName}`,
+      label: faultLabel(ev),
       since: okSince,
       words: { state: 'is OK', cleared: `is OK again since ${okSince}`, news: 'OK' },
       evidence: { alarmState: 'OK', alarmReason: ev.detail.state.reason, okSince },
@@ -302,7 +302,7 @@ async function resolveAlert(ev: AlertFaultEvent): Promise<NotifierResult> {
     env,
     {
       name: faultName(ev),
-      label: `alert ${a.alertName} (${a.fingerprint}) on ${a.deployment.id}`,
+      label: faultLabel(ev),
       since,
       words: { state: 'is resolved', cleared: `resolved at ${since}`, news: 'resolution' },
       evidence: { alertStatus: 'resolved', alertName: a.alertName, fingerprint: a.fingerprint, startsAt: a.startsAt, endsAt: a.endsAt, playbook: a.playbook },

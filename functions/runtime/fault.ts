@@ -25,11 +25,16 @@ export function faultTimestamp(e: FaultEvent): string {
   return isAlert(e) ? e.detail.startsAt : e.detail.state.timestamp;
 }
 
+/** For messages: `alarm <name>` or `alert <alertname> (<fingerprint>) on <deployment>`. */
+export function faultLabel(e: FaultEvent): string {
+  return isAlert(e) ? `alert ${e.detail.alertName} (${e.detail.fingerprint}) on ${e.detail.deployment.id}` : `alarm ${e.detail.alarmName}`;
+}
+
 export interface FaultState {
   /** CloudWatch's vocabulary for both kinds: an alert that resolved is OK, one still firing is ALARM. */
   state?: 'OK' | 'ALARM' | 'INSUFFICIENT_DATA';
   reason?: string;
-  /** For messages: `alarm <name>` or `alert <alertname> (<fingerprint>) on <deployment>`. */
+  /** faultLabel of the fault. */
   label: string;
 }
 
@@ -40,15 +45,14 @@ export interface FaultState {
  * the same alert (different startsAt) says nothing about this one.
  */
 export async function faultState(ledgerTable: string, e: FaultEvent): Promise<FaultState> {
+  const label = faultLabel(e);
   if (isAlert(e)) {
-    const label = `alert ${e.detail.alertName} (${e.detail.fingerprint}) on ${e.detail.deployment.id}`;
     const { client, sdk } = await documentClient();
     // Strongly consistent: a resolution the webhook recorded just before must be seen (functions/runtime/paging.ts).
     const item = (await client.send(new sdk.GetCommand({ TableName: ledgerTable, Key: { pk: `alert#${e.detail.fingerprint}`, sk: 'state' }, ConsistentRead: true }))).Item;
     if (!item || item.startsAt !== e.detail.startsAt) return { label, reason: item ? `the recorded alert started at ${item.startsAt}` : 'no alert state recorded' };
     return item.status === 'resolved' ? { state: 'OK', label, reason: `resolved (endsAt ${item.endsAt ?? 'unknown'})` } : { state: 'ALARM', label, reason: `still firing (last update ${item.updatedAt})` };
   }
-  const label = `alarm ${e.detail.alarmName}`;
   const { client, sdk } = await cloudwatch();
   const out = await client.send(new sdk.DescribeAlarmsCommand({ AlarmNames: [e.detail.alarmName] }));
   const alarm = out.MetricAlarms?.[0] ?? out.CompositeAlarms?.[0];

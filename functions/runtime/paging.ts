@@ -120,7 +120,7 @@ export async function resolvePage(env: PagingEnv, x: OpenEscalation, reason: str
 export interface ClearedFault {
   /** functions/runtime/fault.ts faultName: the key its escalations are filed under. */
   name: string;
-  /** `alarm <name>` / `alert <alertname> (<fingerprint>) on <deployment>`. */
+  /** functions/runtime/fault.ts faultLabel. */
   label: string;
   /** When it cleared (alarm OK timestamp, alert endsAt): pages of episodes that began later stay open. */
   since: string;
