@@ -97,6 +97,8 @@ function table(r: Record<string, any>): string {
           `  ratio                      ${o.ratio.toFirstMutationP50} / ${o.ratio.toFirstMutationP99}            ${o.ratio.totalP50} / ${o.ratio.totalP99}   outcomes ${JSON.stringify(o.guarded.outcomes)}`,
           `  AWS calls per event        guarded ${o.callsPerEvent?.guarded ?? '?'}, bare ${o.callsPerEvent?.bare ?? '?'}`,
           `  round trips in sequence    guarded ${o.sequentialRounds?.guarded ?? '?'}, bare ${o.sequentialRounds?.bare ?? '?'}`,
+          `  awaiting AWS p50/p99 ms    guarded ${o.guarded.awaitingAwsMs?.p50} / ${o.guarded.awaitingAwsMs?.p99} (own code ${o.guarded.ownMs?.p50} / ${o.guarded.ownMs?.p99}), bare ${o.bare.awaitingAwsMs?.p50} / ${o.bare.awaitingAwsMs?.p99}`,
+          `  floor ratio (own code 0)   total ${o.floorRatio?.totalP50} / ${o.floorRatio?.totalP99}`,
         ].join('\n'),
     );
   }

@@ -1,6 +1,6 @@
 import { withSandbox } from '../../bench/emulator';
 import { fleetScale } from '../../bench/fleet';
-import { overhead } from '../../bench/overhead';
+import { inFlight, overhead } from '../../bench/overhead';
 import { storm } from '../../bench/storm';
 import { motoEndpoint } from '../support/aws';
 
@@ -20,7 +20,23 @@ describe('bench', () => {
     expect(r.guarded.outcomes).toEqual({ succeeded: 3 });
     expect(r.guarded.toFirstMutationMs.n).toBe(3);
     expect(r.bare.totalMs.n).toBe(3);
+    // Every guard's call goes over HTTP, the alarm mute rules included (the tests' in-process stand-in is off).
+    expect(r.trace.map((c) => c.call)).toContain('cloudwatch:ListAlarmMuteRules');
+    expect(r.guarded.awaitingAwsMs.n).toBe(3);
   }, 180_000);
+
+  it('inFlight: overlapping calls count once, gaps between them not at all', () => {
+    // Prepare: 0-10 and 5-12 overlap, 20-25 stands alone, 21-22 lies inside it.
+    const spans = [
+      { start: 20, end: 25 },
+      { start: 0, end: 10 },
+      { start: 21, end: 22 },
+      { start: 5, end: 12 },
+    ];
+    // Act / Assess
+    expect(inFlight(spans)).toBe(17);
+    expect(inFlight([])).toBe(0);
+  });
 
   it('storm: concurrent deliveries from several workers act exactly up to the group caps, never twice on one instance', async () => {
     // Prepare / Act: 2 groups of 4 (cap 2 each), every instance delivered 5 times from 2 processes.

@@ -178,7 +178,7 @@ class MuteRulesStandIn {
 }
 
 export const muteRules = new MuteRulesStandIn();
-let muteStub: { client: object; send: unknown } | undefined;
+let muteStub: { client: object; send: unknown; restore: () => void } | undefined;
 
 async function installMuteRuleStandIn(): Promise<void> {
   muteRules.reset();
@@ -190,7 +190,16 @@ async function installMuteRuleStandIn(): Promise<void> {
   const mock = mockClient(client);
   mock.send.callThrough();
   mock.on(cw.ListAlarmMuteRulesCommand).callsFake((input: ListAlarmMuteRulesCommandInput) => muteRules.answer(input));
-  muteStub = { client, send: client.send };
+  muteStub = { client, send: client.send, restore: () => mock.restore() };
+}
+
+/**
+ * Sends the functions' ListAlarmMuteRules to AWS_ENDPOINT_URL again (the bench's gap proxy answers it
+ * over HTTP, as AWS would), so the call is timed and counted like every other.
+ */
+export function removeMuteRuleStandIn(): void {
+  muteStub?.restore();
+  muteStub = undefined;
 }
 
 export async function setMode(mode: string): Promise<void> {
