@@ -1,4 +1,5 @@
 import { health } from '../runtime/sdk';
+import { sharedReading } from './shared-readings';
 import { allow, deny, type Verdict } from './verdict';
 
 /**
@@ -14,6 +15,9 @@ import { allow, deny, type Verdict } from './verdict';
  * AZ, the scope the AZ filter of DescribeEvents gave: an issue in another AZ,
  * or one without an AZ, does not stand an instance in a known AZ down; with
  * no AZ known every open issue in the region does.
+ *
+ * The region's reading is shared by the container's faults for `maxAgeSeconds`
+ * (./shared-readings.ts: a storm reads Health once, not once per fault).
  */
 export interface HealthIssue {
   arn?: string;
@@ -23,15 +27,20 @@ export interface HealthIssue {
 
 export type HealthReading =
   | { checked: false; evidence: Record<string, unknown> }
-  | { checked: true; issues: HealthIssue[]; service: string; region: string; unreadPages?: true };
+  | { checked: true; issues: HealthIssue[]; service: string; region: string; unreadPages?: true; readAt?: string };
 
 /** Issues reported at most (the evidence keeps them all); the AZ-filtered query asked for 10. */
 const MAX_REPORTED = 10;
 /** Pages of 100 read at most: a region rarely has more than a few open issues for one service. */
 const MAX_PAGES = 5;
 
-export async function readHealthIssues(opts: { enabled: boolean; service: string; region: string }): Promise<HealthReading> {
+export async function readHealthIssues(opts: { enabled: boolean; service: string; region: string; maxAgeSeconds?: number }): Promise<HealthReading> {
   if (!opts.enabled) return { checked: false, evidence: { health: 'stand-down disabled by guardrails' } };
+  const { value, readAt } = await sharedReading(`health|${opts.service}|${opts.region}`, opts.maxAgeSeconds ?? 0, () => fetchHealthIssues(opts), (r) => r.checked);
+  return value.checked ? { ...value, readAt } : value;
+}
+
+async function fetchHealthIssues(opts: { service: string; region: string }): Promise<HealthReading> {
   const { client, sdk } = await health();
   const issues: HealthIssue[] = [];
   let nextToken: string | undefined;
@@ -59,8 +68,8 @@ export function judgeHealth(reading: HealthReading, availabilityZone: string | u
   if (!reading.checked) return allow(reading.evidence);
   const open = reading.issues.filter((e) => availabilityZone === undefined || e.availabilityZone === availabilityZone).slice(0, MAX_REPORTED);
   if (open.length > 0) {
-    return deny(`AWS Health reports ${open.length} open ${reading.service} issue(s) in ${availabilityZone ?? reading.region}: ${open[0].eventTypeCode}`, { healthEvents: open });
+    return deny(`AWS Health reports ${open.length} open ${reading.service} issue(s) in ${availabilityZone ?? reading.region}: ${open[0].eventTypeCode}`, { healthEvents: open, healthReadAt: reading.readAt });
   }
   // Stopped at MAX_PAGES with more to read: say so rather than claim there is none.
-  return allow({ healthEvents: [], ...(reading.unreadPages ? { healthUnreadPages: true } : {}) });
+  return allow({ healthEvents: [], healthReadAt: reading.readAt, ...(reading.unreadPages ? { healthUnreadPages: true } : {}) });
 }

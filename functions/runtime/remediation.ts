@@ -202,10 +202,12 @@ function startGuardReads(reads: ConcurrentReads, env: ActionEnv, request: Remedi
   }
   const diagnosis = reads.start(() => diagnose(resource, diagnosers, recorded));
   const whenRecorded = <T>(read: () => Promise<T>) => reads.start(() => recorded.then(read));
-  const healthIssues = whenRecorded(() => readHealthIssues({ enabled: env.guardrails.standDownOnHealthEvents, service: healthService(resource.type), region: request.event.region }));
+  const healthIssues = whenRecorded(() =>
+    readHealthIssues({ enabled: env.guardrails.standDownOnHealthEvents, service: healthService(resource.type), region: request.event.region, maxAgeSeconds: env.modeCacheSeconds }),
+  );
   return {
     mode: whenRecorded(() => readMode(env.modeParameter, env.modeCacheSeconds)),
-    changeCalendar: whenRecorded(() => checkChangeCalendar(env.changeCalendar)),
+    changeCalendar: whenRecorded(() => checkChangeCalendar(env.changeCalendar, env.modeCacheSeconds)),
     alarmMute: whenRecorded(() => checkAlarmMuteRules(isAlarm(request.event) ? request.event.detail.alarmName : undefined)),
     breaker: whenRecorded(() => checkBreaker(env.ledgerTable, request.playbook.name)),
     diagnosis,

@@ -81,7 +81,11 @@ export async function failOnce(
  * client answer from aws-sdk-client-mock; every other SSM command (the kill
  * switch's GetParameter) still goes to moto through the real send.
  */
-export async function stubAutomation(finalStatus: 'Success' | 'Failed' | 'TimedOut' = 'Success', opts: { calendarState?: 'OPEN' | 'CLOSED' } = {}) {
+export async function stubAutomation(
+  finalStatus: 'Success' | 'Failed' | 'TimedOut' = 'Success',
+  /** One state for every read, or one answer per read in turn (the last repeats); `unreadable` fails the read. */
+  opts: { calendarState?: 'OPEN' | 'CLOSED' | Array<'OPEN' | 'CLOSED' | 'unreadable'> } = {},
+) {
   const { mockClient } = await import('aws-sdk-client-mock');
   const ssmSdk = await import('@aws-sdk/client-ssm');
   const { client } = await sdk.ssm();
@@ -101,7 +105,14 @@ export async function stubAutomation(finalStatus: 'Success' | 'Failed' | 'TimedO
     return { AutomationExecution: { AutomationExecutionId: input.AutomationExecutionId, AutomationExecutionStatus: seen === 1 ? 'InProgress' : finalStatus } };
   });
   // GetCalendarState: moto lacks Change Calendar too.
-  if (opts.calendarState) mock.on(ssmSdk.GetCalendarStateCommand).resolves({ State: opts.calendarState });
+  const answers = typeof opts.calendarState === 'string' ? [opts.calendarState] : (opts.calendarState ?? []);
+  let reads = 0;
+  if (answers.length)
+    mock.on(ssmSdk.GetCalendarStateCommand).callsFake(async () => {
+      const state = answers[Math.min(reads++, answers.length - 1)];
+      if (state === 'unreadable') throw Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException', $fault: 'client' });
+      return { State: state };
+    });
   mock.on(ssmSdk.GetParameterCommand).callsFake((input) => (realSend as (c: unknown) => Promise<unknown>).call(client, new ssmSdk.GetParameterCommand(input)));
-  return { started, restore: () => mock.restore() };
+  return { started, calendarReads: () => reads, restore: () => mock.restore() };
 }

@@ -24,6 +24,7 @@ import { alarmName, modeParameterName } from '../../functions/contracts/naming';
 import { RECOVERY_SOURCE } from '../../functions/contracts/recovery-event';
 import type { FaultEvent, PlaybookParams, RemediationRequest } from '../../functions/contracts/remediation-request';
 import { forgetMode } from '../../functions/guards/kill-switch';
+import { forgetSharedReadings } from '../../functions/guards/shared-readings';
 import * as sdk from '../../functions/runtime/sdk';
 import { ACCOUNT, REGION, clientConfig, resetEmulator, useEmulatorEnv } from '../support/aws';
 
@@ -65,6 +66,7 @@ export async function createStack(guardrails: Partial<Guardrails> = {}, mode: 'a
   useEmulatorEnv();
   await resetEmulator();
   forgetMode();
+  forgetSharedReadings();
   const a = aws();
   await a.ddb.send(
     new CreateTableCommand({

@@ -118,6 +118,78 @@ describe('stand-down and runbook', () => {
     expect((await busEvents(stack)).map((e) => e.detailType)).toEqual(['Remediation Skipped']);
   });
 
+  describe('readings every fault shares, kept for MODE_CACHE_SECONDS (the deployed default is 10 s; the test stack turns it off)', () => {
+    beforeEach(() => {
+      process.env.MODE_CACHE_SECONDS = '60';
+    });
+
+    it('a storm reads AWS Health once: the second fault judges the kept reading and its evidence says when it was read', async () => {
+      // Prepare
+      const health = await healthReports([{ code: 'AWS_EC2_API_ISSUE', az: 'us-east-1b' }]);
+      const [a, b] = [await req(), await req()];
+      // Act
+      const outs = [await handler(a.req), await handler(b.req)];
+      // Assess
+      expect(outs.map((o) => o.outcome)).toEqual(['succeeded', 'succeeded']);
+      expect(health.calls()).toHaveLength(1);
+      const started = (await busEvents(stack)).filter((e) => e.detailType === 'Remediation Started');
+      expect(started).toHaveLength(2);
+      expect(started[0].detail.evidence.healthReadAt).toEqual(expect.stringMatching(/^\d{4}-\d\d-\d\dT/));
+      expect(started[1].detail.evidence.healthReadAt).toBe(started[0].detail.evidence.healthReadAt);
+    });
+
+    it('a Health read that failed is not kept: the next fault reads again and stands down on what it finds', async () => {
+      // Prepare: throttled once, then an open issue in the instance's AZ
+      const { mockClient } = await import('aws-sdk-client-mock');
+      const healthSdk = await import('@aws-sdk/client-health');
+      const mock = mockClient((await sdk.health()).client);
+      restores.push(() => mock.restore());
+      mock
+        .on(healthSdk.DescribeEventsCommand)
+        .rejectsOnce(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException', $fault: 'client' }))
+        .resolves({ events: [{ arn: 'arn:aws:health:us-east-1::event/EC2/AWS_EC2_OPERATIONAL_ISSUE/1', eventTypeCode: 'AWS_EC2_OPERATIONAL_ISSUE', availabilityZone: 'us-east-1a' }] });
+      const [a, b] = [await req(), await req()];
+      // Act
+      const first = await handler(a.req);
+      const second = await handler(b.req);
+      // Assess
+      expect(first.outcome).toBe('succeeded');
+      expect(second).toMatchObject({ outcome: 'skipped', reason: 'AWS Health reports 1 open EC2 issue(s) in us-east-1a: AWS_EC2_OPERATIONAL_ISSUE' });
+      expect(mock.commandCalls(healthSdk.DescribeEventsCommand).length).toBeGreaterThanOrEqual(2);
+    });
+
+    it('a CLOSED change calendar is read once for the storm, and both faults skip', async () => {
+      // Prepare
+      process.env.CHANGE_CALENDAR = 'recovery-freeze';
+      automation.restore();
+      automation = await stubAutomation('Success', { calendarState: 'CLOSED' });
+      const [a, b] = [await req(), await req()];
+      // Act
+      const outs = [await handler(a.req), await handler(b.req)];
+      // Assess
+      expect(outs.map((o) => o.reason)).toEqual(['change calendar recovery-freeze is CLOSED', 'change calendar recovery-freeze is CLOSED']);
+      expect(automation.calendarReads()).toBe(1);
+      expect(automation.started).toHaveLength(0);
+    });
+
+    it('an unreadable calendar is not kept: that fault skips (fail closed), the next reads it again and acts on OPEN', async () => {
+      // Prepare
+      process.env.CHANGE_CALENDAR = 'recovery-freeze';
+      automation.restore();
+      automation = await stubAutomation('Success', { calendarState: ['unreadable', 'OPEN'] });
+      const [a, b] = [await req(), await req()];
+      // Act
+      const first = await handler(a.req);
+      const second = await handler(b.req);
+      // Assess
+      expect(first.reason).toMatch(/^change calendar recovery-freeze could not be read \(Rate exceeded\); not acting while it is unknown$/);
+      expect(second.outcome).toBe('succeeded');
+      expect(automation.started).toHaveLength(1);
+      const started = (await busEvents(stack)).find((e) => e.detailType === 'Remediation Started')!;
+      expect(started.detail.evidence.changeCalendar).toEqual({ name: 'recovery-freeze', state: 'OPEN', readAt: expect.any(String) });
+    });
+  });
+
   it('starts the runbook with the automation role and a deterministic client token', async () => {
     // Prepare
     const { id, req: r } = await req();

@@ -1,0 +1,40 @@
+/**
+ * Readings every fault in a container shares (the region's open AWS Health
+ * issues, the change calendar's state), kept for a few seconds, as the kill
+ * switch is (MODE_CACHE_SECONDS, 10 s deployed).
+ *
+ * Why: an alarm storm sends the same read once per fault. AWS Health and SSM
+ * throttle well below storm rates, and a throttled read makes the Health
+ * guard fail open (it cannot tell) and the calendar guard fail closed: the
+ * storm would either lose its Health stand-down exactly when AWS has an
+ * issue, or skip every fault. A reading a few seconds old is as good as a
+ * fresh one for both: Health posts issues minutes after they start, and a
+ * calendar changes state at set times. Only successful readings are kept; a
+ * failed read is tried again by the next fault.
+ */
+export interface Reading<T> {
+  value: T;
+  /** When it was read (ISO): recorded in the evidence, so an audit sees a kept reading for what it is. */
+  readAt: string;
+}
+
+const kept = new Map<string, { at: number; reading: Reading<unknown> }>();
+
+/**
+ * The reading under `key` if read less than `maxAgeSeconds` ago, else `read()`'s.
+ * `keep(value)` says whether a fresh value may be kept (false for "could not read").
+ */
+export async function sharedReading<T>(key: string, maxAgeSeconds: number, read: () => Promise<T>, keep: (value: T) => boolean): Promise<Reading<T>> {
+  const hit = kept.get(key);
+  if (hit && Date.now() - hit.at < maxAgeSeconds * 1000) return hit.reading as Reading<T>;
+  const at = Date.now();
+  const reading = { value: await read(), readAt: new Date(at).toISOString() };
+  if (maxAgeSeconds > 0 && keep(reading.value)) kept.set(key, { at, reading });
+  else kept.delete(key);
+  return reading;
+}
+
+/** Drops every kept reading (tests, and a changed configuration). */
+export function forgetSharedReadings(): void {
+  kept.clear();
+}
