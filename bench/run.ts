@@ -33,20 +33,40 @@ export const COUNTS = {
   quick: { overhead: 20, storm: { events: 200, fleet: 40, perGroup: 10, workers: 2, concurrency: 4 }, fleet: [1, 20, 100], bundleRuns: 1, drillOnly: ['asg-system-status'] as string[] | undefined },
 };
 
+const USAGE = `usage: npm run bench [-- --quick | --full] [-- --only ${SECTIONS.join(',')}]`;
+
+/** The command line, strictly: a mistyped flag is an error, not a silently different (20-minute) run. */
+export function parseBenchArgs(argv: string[]): { scale: keyof typeof COUNTS; only?: Section[] } {
+  let scale: keyof typeof COUNTS = 'default';
+  let only: Section[] | undefined;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--quick' || a === '--full') {
+      const s = a === '--quick' ? 'quick' : 'full';
+      if (scale !== 'default' && scale !== s) throw new Error(`--quick and --full exclude each other\n${USAGE}`);
+      scale = s;
+    } else if (a === '--only') {
+      const v = argv[++i];
+      if (v === undefined || v.startsWith('--')) throw new Error(`--only needs a comma-separated list of sections\n${USAGE}`);
+      const names = v.split(',').map((x) => x.trim()).filter(Boolean);
+      const bad = names.filter((x) => !(SECTIONS as readonly string[]).includes(x));
+      if (bad.length || names.length === 0) throw new Error(`unknown section(s) ${bad.join(', ') || JSON.stringify(v)}; known: ${SECTIONS.join(', ')}`);
+      only = names as Section[];
+    } else throw new Error(`unknown argument ${a}\n${USAGE}`);
+  }
+  return { scale, only };
+}
+
 async function main(): Promise<void> {
-  const quick = process.argv.includes('--quick');
-  const full = process.argv.includes('--full');
-  const scale = quick ? 'quick' : full ? 'full' : 'default';
-  const i = process.argv.indexOf('--only');
-  const only = (i >= 0 ? process.argv[i + 1].split(',') : [...SECTIONS]) as Section[];
-  const bad = only.filter((s) => !SECTIONS.includes(s));
-  if (bad.length) throw new Error(`unknown section(s) ${bad.join(', ')}; known: ${SECTIONS.join(', ')}`);
+  const args = parseBenchArgs(process.argv.slice(2));
+  const scale = args.scale;
+  const only = args.only ?? [...SECTIONS];
   const c = COUNTS[scale];
   process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
   const log = (s: string) => console.error(s);
   const file = path.join(__dirname, scale === 'quick' ? 'results.local.json' : 'results.json');
   // With --only, the other sections of the last run are kept; each section records its own scale and time.
-  const previous = process.argv.includes('--only') && existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>) : {};
+  const previous = args.only && existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>) : {};
   const results: Record<string, unknown> = {
     ...previous,
     machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, memoryGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version, platform: `${os.platform()} ${os.release()} ${os.arch()}`, loadAverage: os.loadavg().map((x) => Math.round(x * 100) / 100) },

@@ -1,6 +1,7 @@
 import { withSandbox } from '../../bench/emulator';
 import { fleetScale } from '../../bench/fleet';
 import { inFlight, overhead } from '../../bench/overhead';
+import { parseBenchArgs } from '../../bench/run';
 import { storm } from '../../bench/storm';
 import { motoEndpoint } from '../support/aws';
 
@@ -24,6 +25,16 @@ describe('bench', () => {
     expect(r.trace.map((c) => c.call)).toContain('cloudwatch:ListAlarmMuteRules');
     expect(r.guarded.awaitingAwsMs.n).toBe(3);
   }, 180_000);
+
+  it('the command line: a mistyped flag or section is an error naming it, not a different run', () => {
+    // Act / Assess
+    expect(parseBenchArgs([])).toEqual({ scale: 'default', only: undefined });
+    expect(parseBenchArgs(['--full', '--only', 'overhead,storm'])).toEqual({ scale: 'full', only: ['overhead', 'storm'] });
+    expect(() => parseBenchArgs(['--ful'])).toThrow(/^unknown argument --ful\nusage: npm run bench/);
+    expect(() => parseBenchArgs(['--only'])).toThrow(/^--only needs a comma-separated list of sections/);
+    expect(() => parseBenchArgs(['--only', 'stormy'])).toThrow('unknown section(s) stormy; known: overhead, storm, fleet, bundles, drill');
+    expect(() => parseBenchArgs(['--quick', '--full'])).toThrow(/exclude each other/);
+  });
 
   it('inFlight: overlapping calls count once, gaps between them not at all', () => {
     // Prepare: 0-10 and 5-12 overlap, 20-25 stands alone, 21-22 lies inside it.
