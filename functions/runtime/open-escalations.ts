@@ -1,5 +1,5 @@
 import type { RecoveryEventDetail } from '../contracts/recovery-event';
-import { AUDIT_RETENTION_DAYS, conditionalWrite, ttl } from './ledger';
+import { AUDIT_RETENTION_DAYS, conditionalWrite, isConditionFailure, ttl } from './ledger';
 import { documentClient } from './sdk';
 
 /**
@@ -9,13 +9,21 @@ import { documentClient } from './sdk';
  *   fault#<fault name>  /  escalation#<incidentId>
  * holding the escalation's detail and the fault's start. Its life:
  *   pending  -> claimed by the function paging (written before the page is sent:
- *               one delivery pages; the notifier does not resolve it yet)
- *   open     -> the page was sent (`Remediation Escalated` is on the bus)
- *   resolved -> `Remediation Resolved` was sent for it (same incident id = dedup key)
- * Only `open` ones are resolved (functions/runtime/paging.ts): a resolve can
- * never be put before the trigger it resolves. Reads are strongly consistent:
- * the paging function and the notifier each write, then read what the other
- * wrote (paging.ts explains why that closes the race).
+ *               one delivery pages)
+ *   open     -> the page was sent (`Remediation Escalated` is on the bus) and
+ *               counted in: the next resolve of this record covers it
+ *   cleared-while-pending
+ *            -> the fault cleared while the record was pending: the notifier
+ *               sent `Remediation Resolved` not knowing whether the page was
+ *               out yet; a paging function that finds this status after its
+ *               page resolves again (lateTriggers / lateCovered below)
+ *   resolved -> `Remediation Resolved` was sent after the page (same incident id = dedup key)
+ * A page sent after a resolve was claimed (the record no longer pending or
+ * open) is counted in lateTriggers; the claim that covers it sets lateCovered
+ * to the count it saw and puts `Remediation Resolved` after that write
+ * (functions/runtime/paging.ts argues why that is enough). Reads are strongly
+ * consistent: the paging function and the notifier each write, then read
+ * what the other wrote.
  */
 export interface FaultRef {
   /** Alarm name (or `alertmanager/<alertname>/<fingerprint>`): functions/runtime/fault.ts faultName. */
@@ -24,7 +32,7 @@ export interface FaultRef {
   startedAt: string;
 }
 
-export type EscalationStatus = 'pending' | 'open' | 'resolved';
+export type EscalationStatus = 'pending' | 'open' | 'cleared-while-pending' | 'resolved';
 
 export interface OpenEscalation {
   incidentId: string;
@@ -34,6 +42,14 @@ export interface OpenEscalation {
   escalatedAt: string;
   /** The escalation's recovery event detail (what the channels were paged with). */
   detail: RecoveryEventDetail;
+  /** When the notifier resolved it while it was still pending (status `cleared-while-pending`, or `resolved` after it). */
+  pendingClearedAt?: string;
+  /** Pages sent (or deliveries that may follow one) after a resolve was claimed: each needs a Resolved after it. */
+  lateTriggers?: number;
+  /** lateTriggers as the last covering claim saw it: those were resolved after their page. */
+  lateCovered?: number;
+  resolvedAt?: string;
+  resolution?: string;
 }
 
 const key = (faultName: string, incidentId: string) => ({ pk: `fault#${faultName}`, sk: `escalation#${incidentId}` });
@@ -67,13 +83,16 @@ export async function escalationOf(table: string, faultName: string, incidentId:
 
 /**
  * The page was sent: the record is `open` (from `pending`, or written afresh
- * when a concurrent delivery that could not page withdrew its claim meanwhile:
- * a page that is out always has an open record). Never touches a record that
- * is already open or resolved.
+ * when a concurrent delivery that could not page withdrew its claim meanwhile;
+ * an `open` one stays open). True: the page is counted in, and whoever
+ * resolves this record later resolves it after the page. False: the record
+ * was already `cleared-while-pending` or `resolved`: its resolve may have gone
+ * out before this page, so the caller must resolve again (resolveLate in
+ * functions/runtime/paging.ts).
  */
-export async function markOpen(table: string, fault: FaultRef, detail: RecoveryEventDetail): Promise<void> {
+export async function markOpen(table: string, fault: FaultRef, detail: RecoveryEventDetail): Promise<boolean> {
   const { client, sdk } = await documentClient();
-  await conditionalWrite(
+  return conditionalWrite(
     client.send(
       new sdk.UpdateCommand({
         TableName: table,
@@ -81,7 +100,7 @@ export async function markOpen(table: string, fault: FaultRef, detail: RecoveryE
         UpdateExpression:
           'SET #s = :open, incidentId = if_not_exists(incidentId, :id), faultName = if_not_exists(faultName, :fn), faultStartedAt = if_not_exists(faultStartedAt, :fs), ' +
           'escalatedAt = if_not_exists(escalatedAt, :at), #d = if_not_exists(#d, :detail), expiresAt = if_not_exists(expiresAt, :exp)',
-        ConditionExpression: 'attribute_not_exists(pk) OR #s = :pending',
+        ConditionExpression: 'attribute_not_exists(pk) OR #s = :pending OR #s = :open',
         ExpressionAttributeNames: { ...STATUS, '#d': 'detail' },
         ExpressionAttributeValues: {
           ':open': 'open',
@@ -98,7 +117,7 @@ export async function markOpen(table: string, fault: FaultRef, detail: RecoveryE
   );
 }
 
-/** Undoes recordEscalation when the page it stood for could not be sent (so a retry pages). */
+/** Undoes recordEscalation when the page it stood for could not be sent (so a retry pages); only while still pending. */
 export async function forgetEscalation(table: string, faultName: string, incidentId: string): Promise<void> {
   const { client, sdk } = await documentClient();
   await client.send(
@@ -158,6 +177,112 @@ export async function reopen(table: string, faultName: string, incidentId: strin
       ConditionExpression: '#s = :resolved',
       ExpressionAttributeNames: STATUS,
       ExpressionAttributeValues: { ':resolved': 'resolved', ':open': 'open' },
+    }),
+  );
+}
+
+/**
+ * The fault cleared while the record was pending (the page may or may not be
+ * out): conditional pending -> cleared-while-pending, so one resolver sends
+ * the resolve. False when it was no longer pending.
+ */
+export async function clearPending(table: string, faultName: string, incidentId: string, clearedAt: string, reason: string): Promise<boolean> {
+  const { client, sdk } = await documentClient();
+  return conditionalWrite(
+    client.send(
+      new sdk.UpdateCommand({
+        TableName: table,
+        Key: key(faultName, incidentId),
+        UpdateExpression: 'SET #s = :cleared, pendingClearedAt = :at, resolution = :why',
+        ConditionExpression: '#s = :pending',
+        ExpressionAttributeNames: STATUS,
+        ExpressionAttributeValues: { ':cleared': 'cleared-while-pending', ':pending': 'pending', ':at': clearedAt, ':why': reason },
+      }),
+    ),
+  );
+}
+
+/** Undoes clearPending when its resolve could not be put (so a redelivery resolves again). */
+export async function unclearPending(table: string, faultName: string, incidentId: string): Promise<void> {
+  const { client, sdk } = await documentClient();
+  await client.send(
+    new sdk.UpdateCommand({
+      TableName: table,
+      Key: key(faultName, incidentId),
+      UpdateExpression: 'SET #s = :pending REMOVE pendingClearedAt, resolution',
+      ConditionExpression: '#s = :cleared',
+      ExpressionAttributeNames: STATUS,
+      ExpressionAttributeValues: { ':cleared': 'cleared-while-pending', ':pending': 'pending' },
+    }),
+  );
+}
+
+/**
+ * Counts one page sent (or possibly sent, by a delivery that died) after a
+ * resolve of this record was claimed: it needs a resolve after it.
+ */
+export async function countLateTrigger(table: string, faultName: string, incidentId: string): Promise<void> {
+  const { client, sdk } = await documentClient();
+  await client.send(
+    new sdk.UpdateCommand({
+      TableName: table,
+      Key: key(faultName, incidentId),
+      UpdateExpression: 'ADD lateTriggers :one',
+      ConditionExpression: 'attribute_exists(pk)',
+      ExpressionAttributeValues: { ':one': 1 },
+    }),
+  );
+}
+
+/**
+ * Claims the resolve of every late page counted so far (lateCovered =
+ * lateTriggers, status resolved), if one is not covered yet. Returns the
+ * record as it was before the claim (for the undo), or undefined when another
+ * claim, made after all of them were counted, covers them already.
+ */
+export async function coverLate(table: string, faultName: string, incidentId: string, resolvedAt: string, reason: string): Promise<OpenEscalation | undefined> {
+  const { client, sdk } = await documentClient();
+  try {
+    const out = await client.send(
+      new sdk.UpdateCommand({
+        TableName: table,
+        Key: key(faultName, incidentId),
+        UpdateExpression: 'SET #s = :resolved, lateCovered = lateTriggers, resolvedAt = :at, resolution = :why',
+        ConditionExpression: 'attribute_exists(lateTriggers) AND (attribute_not_exists(lateCovered) OR lateCovered < lateTriggers)',
+        ExpressionAttributeNames: STATUS,
+        ExpressionAttributeValues: { ':resolved': 'resolved', ':at': resolvedAt, ':why': reason },
+        ReturnValues: 'ALL_OLD',
+      }),
+    );
+    return out.Attributes as OpenEscalation;
+  } catch (e) {
+    if (isConditionFailure(e)) return undefined;
+    throw e;
+  }
+}
+
+/** Undoes coverLate (`before` = what it returned) when its resolve could not be put, so a retry covers them again. */
+export async function uncoverLate(table: string, before: OpenEscalation): Promise<void> {
+  const { client, sdk } = await documentClient();
+  const restore: string[] = ['#s = :status'];
+  const remove: string[] = [];
+  const values: Record<string, unknown> = { ':status': before.status, ':mine': before.lateTriggers };
+  for (const [k, v] of [['lateCovered', before.lateCovered], ['resolvedAt', before.resolvedAt], ['resolution', before.resolution]] as const) {
+    if (v === undefined) remove.push(k);
+    else {
+      restore.push(`${k} = :${k}`);
+      values[`:${k}`] = v;
+    }
+  }
+  await client.send(
+    new sdk.UpdateCommand({
+      TableName: table,
+      Key: key(before.faultName, before.incidentId),
+      UpdateExpression: `SET ${restore.join(', ')}${remove.length ? ` REMOVE ${remove.join(', ')}` : ''}`,
+      // Only our claim: a later one covers our page anyway (it was counted before that claim).
+      ConditionExpression: 'lateCovered = :mine',
+      ExpressionAttributeNames: STATUS,
+      ExpressionAttributeValues: values,
     }),
   );
 }

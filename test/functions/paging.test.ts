@@ -139,6 +139,28 @@ describe('pages resolve when the fault clears, however paging and the clearing i
     hooks.push(h.remove);
     return h.state;
   };
+  /** Every recovery event (pages, resolves) the functions put on the bus, in order, as [detail-type, incident id] (recorded once the put was accepted). */
+  const busLog = () => {
+    const puts: Array<[string, string]> = [];
+    const name = `bus-log-${Math.random().toString(36).slice(2)}`;
+    bus.middlewareStack.add(
+      (next: (a: { input: any }) => Promise<unknown>) => async (args: { input: any }) => {
+        const out = await next(args);
+        for (const e of args.input?.Entries ?? []) if (String(e.DetailType).startsWith('Remediation ')) puts.push([e.DetailType, JSON.parse(e.Detail).incidentId]);
+        return out;
+      },
+      { step: 'initialize', name, priority: 'low' },
+    );
+    hooks.push(() => bus.middlewareStack.remove(name));
+    return puts;
+  };
+  /** The paging function's write of `open` (after its Escalated put). */
+  const opening = (i: any) => String(i?.UpdateExpression ?? '').startsWith('SET #s = :open,');
+  const escalatedPut = (i: any) => i?.Entries?.[0]?.DetailType === DETAIL_TYPES.escalated;
+  /** Stand-in for the function dying there (Lambda timeout, crash): the call never reaches the emulator, nothing after it runs. */
+  const dies = async () => {
+    throw new Error('Task timed out (the paging function dies here)');
+  };
 
   // ---------- Alertmanager faults ----------
 
@@ -406,6 +428,34 @@ describe('pages resolve when the fault clears, however paging and the clearing i
     expect(await escalationRecords()).toEqual([{ fault: SEARCH_FAULT, incidentId, status: 'resolved' }]);
   });
 
+  it('notify-only alert: the notifier dies after paging; the resolution resolves the pending filing; the retried firing does not page again', async () => {
+    // Prepare: the firing's page goes out and the notifier dies before marking it open (Lambda retries the event later).
+    const firing = await notifyOnlyFiring();
+    const puts = busLog();
+    const died = hook(docs, 'before', opening, dies);
+    const first = await notifier(firing).then(
+      () => 'finished',
+      (e: Error) => e.message,
+    );
+    const cleared = await handAll(await notifyOnlyResolved());
+    // Act: Lambda's async retry hands the same firing event to the notifier again.
+    const again = await notifier(firing);
+    // Assess
+    expect(died.fired).toBe(true);
+    expect(first).toMatch(/Task timed out/);
+    const incidentId = puts[0][1];
+    expect(puts).toEqual([
+      [DETAIL_TYPES.escalated, incidentId],
+      [DETAIL_TYPES.resolved, incidentId],
+      [DETAIL_TYPES.resolved, incidentId],
+    ]);
+    expect(cleared).toEqual([{ outcome: 'resolved', incidentIds: [incidentId], reason: `${SEARCH_LABEL} is resolved: resolved ${incidentId}` }]);
+    expect(again).toEqual({ outcome: 'already-escalated', reason: `incident ${incidentId} of ${SEARCH_LABEL} was already escalated (redelivered alert notification): not paging twice` });
+    expect((await received(queues.trigger)).map((t) => t.dedup_key)).toEqual([incidentId]);
+    expect((await received(queues.resolve)).map((r) => r.dedup_key)).toEqual([incidentId, incidentId]);
+    expect(await escalationRecords()).toEqual([{ fault: SEARCH_FAULT, incidentId, status: 'resolved' }]);
+  });
+
   it('notify-only alert: what no rule sends is refused with the reason, and nothing pages', async () => {
     // Prepare: the notify-only playbook's firing envelope, and variants of it no rule produces.
     const firing = await notifyOnlyFiring();
@@ -454,20 +504,152 @@ describe('pages resolve when the fault clears, however paging and the clearing i
     expect((await incidentRecords('inc-00000000000000b1')).map((r) => r.detailType).sort()).toEqual([DETAIL_TYPES.escalated, DETAIL_TYPES.resolved]);
   });
 
-  it('alarm OK while the page is being sent (filed, not yet open): the notifier leaves it to the pager, which resolves it after the trigger', async () => {
+  it('alarm OK while the page is being sent (filed, not yet open): the notifier resolves the pending filing; the pager, finding it resolved, resolves again after its trigger', async () => {
     // Prepare: the OK is handled right after Escalated is put, before the record is marked open.
     const { alarmName, playbook, event } = await laddered();
+    const puts = busLog();
     const notifierSaw: unknown[] = [];
-    const fired = hook(bus, 'after', (i) => i?.Entries?.[0]?.DetailType === DETAIL_TYPES.escalated, () => alarmClears(alarmName, event, notifierSaw));
+    const fired = hook(bus, 'after', escalatedPut, () => alarmClears(alarmName, event, notifierSaw));
     // Act
     await verifier(lastRung(playbook, event, 'inc-00000000000000b2'));
-    // Assess
+    // Assess: the notifier cannot tell whether the page is out, so it resolves; the pager resolves once more (its trigger may have followed that resolve).
     expect(fired.fired).toBe(true);
-    expect(notifierSaw).toEqual([{ outcome: 'nothing-to-resolve', reason: expect.stringMatching(/inc-00000000000000b2 are being paged right now/) }]);
+    expect(puts).toEqual([
+      [DETAIL_TYPES.escalated, 'inc-00000000000000b2'],
+      [DETAIL_TYPES.resolved, 'inc-00000000000000b2'],
+      [DETAIL_TYPES.resolved, 'inc-00000000000000b2'],
+    ]);
+    expect(notifierSaw).toEqual([{ outcome: 'resolved', incidentIds: ['inc-00000000000000b2'], reason: `alarm ${alarmName} is OK: resolved inc-00000000000000b2` }]);
     expect((await received(queues.trigger)).map((t) => t.dedup_key)).toEqual(['inc-00000000000000b2']);
-    expect(await received(queues.resolve)).toEqual([{ event_action: 'resolve', dedup_key: 'inc-00000000000000b2' }]);
-    expect((await received(queues.notify)).map((e) => e['detail-type'])).toEqual([DETAIL_TYPES.escalated, DETAIL_TYPES.resolved]);
+    expect(await received(queues.resolve)).toEqual([
+      { event_action: 'resolve', dedup_key: 'inc-00000000000000b2' },
+      { event_action: 'resolve', dedup_key: 'inc-00000000000000b2' },
+    ]);
+    const notified = await received(queues.notify);
+    expect(notified.map((e) => e['detail-type'])).toEqual([DETAIL_TYPES.escalated, DETAIL_TYPES.resolved, DETAIL_TYPES.resolved]);
+    expect(notified[1].detail).toMatchObject({
+      reason: expect.stringMatching(/while incident inc-00000000000000b2 was being escalated to humans \(its page may not be out yet\): resolving it/),
+      evidence: expect.objectContaining({ escalationStatus: 'pending', alarmState: 'OK' }),
+    });
+    expect(notified[2].detail).toMatchObject({ reason: expect.stringMatching(/it may have gone out after that resolve\): resolving again$/), evidence: expect.objectContaining({ resolvedBy: 'paging, late' }) });
     expect(await escalationRecords()).toEqual([{ fault: alarmName, incidentId: 'inc-00000000000000b2', status: 'resolved' }]);
+  });
+
+  it('alarm OK while the page is being sent, and ALARM again before the pager goes on: the page of the cleared episode still ends resolved, after its trigger', async () => {
+    // Prepare: right after Escalated is put, the alarm goes OK (handled by the notifier) and then ALARM again
+    // (a new episode: its own ALARM event and incident, not followed here), so a re-read would find ALARM.
+    const { alarmName, playbook, event } = await laddered();
+    const puts = busLog();
+    const notifierSaw: unknown[] = [];
+    const fired = hook(bus, 'after', escalatedPut, async () => {
+      await alarmClears(alarmName, event, notifierSaw);
+      await setAlarmState(alarmName, 'ALARM');
+    });
+    // Act
+    const out = await verifier(lastRung(playbook, event, 'inc-00000000000000b5'));
+    // Assess: a Resolved put after the Escalated put, so the page does not stay open.
+    expect(out).toEqual({ batchItemFailures: [] });
+    expect(fired.fired).toBe(true);
+    expect(puts[0]).toEqual([DETAIL_TYPES.escalated, 'inc-00000000000000b5']);
+    expect(puts.slice(1)).toEqual([
+      [DETAIL_TYPES.resolved, 'inc-00000000000000b5'],
+      [DETAIL_TYPES.resolved, 'inc-00000000000000b5'],
+    ]);
+    expect(notifierSaw).toEqual([{ outcome: 'resolved', incidentIds: ['inc-00000000000000b5'], reason: `alarm ${alarmName} is OK: resolved inc-00000000000000b5` }]);
+    expect((await received(queues.trigger)).map((t) => t.dedup_key)).toEqual(['inc-00000000000000b5']);
+    expect((await received(queues.resolve)).map((r) => r.dedup_key)).toEqual(['inc-00000000000000b5', 'inc-00000000000000b5']);
+    expect(await escalationRecords()).toEqual([{ fault: alarmName, incidentId: 'inc-00000000000000b5', status: 'resolved' }]);
+  });
+
+  it('alarm: the verifier dies after its page went out, before marking it open (no retry finishes); the OK resolves it, once', async () => {
+    // Prepare: the page goes out, then the verifier dies before the record is marked open: it stays pending.
+    const { alarmName, playbook, event } = await laddered();
+    const puts = busLog();
+    const died = hook(docs, 'before', opening, dies);
+    const out = await verifier(lastRung(playbook, event, 'inc-00000000000000c1'));
+    const stuck = await escalationRecords();
+    // Act: the alarm goes OK; CloudWatch's OK event is delivered twice (EventBridge at-least-once).
+    const outcomes: unknown[] = [];
+    await alarmClears(alarmName, event, outcomes);
+    outcomes.push(await notifier(okEvent(event)));
+    // Assess: exactly one Resolved, after the trigger; the duplicate OK sends nothing.
+    expect(died.fired).toBe(true);
+    expect(out).toEqual({ batchItemFailures: [{ itemIdentifier: 'm1' }] });
+    expect(stuck).toEqual([{ fault: alarmName, incidentId: 'inc-00000000000000c1', status: 'pending' }]);
+    expect(puts).toEqual([
+      [DETAIL_TYPES.escalated, 'inc-00000000000000c1'],
+      [DETAIL_TYPES.resolved, 'inc-00000000000000c1'],
+    ]);
+    expect(outcomes).toEqual([
+      { outcome: 'resolved', incidentIds: ['inc-00000000000000c1'], reason: `alarm ${alarmName} is OK: resolved inc-00000000000000c1` },
+      { outcome: 'nothing-to-resolve', reason: expect.stringMatching(/inc-00000000000000c1 are already resolved: nothing to resolve$/) },
+    ]);
+    expect((await received(queues.trigger)).map((t) => t.dedup_key)).toEqual(['inc-00000000000000c1']);
+    expect(await received(queues.resolve)).toEqual([{ event_action: 'resolve', dedup_key: 'inc-00000000000000c1' }]);
+    expect(await escalationRecords()).toEqual([{ fault: alarmName, incidentId: 'inc-00000000000000c1', status: 'cleared-while-pending' }]);
+    expect((await incidentRecords('inc-00000000000000c1')).map((r) => r.detailType)).toEqual([DETAIL_TYPES.resolved]);
+  });
+
+  it('alarm: the verifier dies after paging; the OK resolves the pending filing; ALARM again and the verification redelivered: no second page, none left open', async () => {
+    // Prepare: the page goes out and the verifier dies before marking it open; the alarm goes OK (the notifier
+    // resolves the pending filing), then ALARM again (a new episode), so the redelivered verification reads ALARM.
+    const { alarmName, playbook, event } = await laddered();
+    const puts = busLog();
+    const died = hook(docs, 'before', opening, dies);
+    const first = await verifier(lastRung(playbook, event, 'inc-00000000000000c2'));
+    const cleared: unknown[] = [];
+    await alarmClears(alarmName, event, cleared);
+    await setAlarmState(alarmName, 'ALARM');
+    // Act: SQS delivers the verification message again (its first receive failed).
+    const redelivery = lastRung(playbook, event, 'inc-00000000000000c2');
+    redelivery.Records[0].attributes.ApproximateReceiveCount = '2';
+    const again = await verifier(redelivery);
+    // Assess: one trigger; the redelivery resolves once more (the dead delivery's page may have followed the notifier's resolve).
+    expect(died.fired).toBe(true);
+    expect(first).toEqual({ batchItemFailures: [{ itemIdentifier: 'm1' }] });
+    expect(again).toEqual({ batchItemFailures: [] });
+    expect(puts).toEqual([
+      [DETAIL_TYPES.escalated, 'inc-00000000000000c2'],
+      [DETAIL_TYPES.resolved, 'inc-00000000000000c2'],
+      [DETAIL_TYPES.resolved, 'inc-00000000000000c2'],
+    ]);
+    expect(cleared).toEqual([{ outcome: 'resolved', incidentIds: ['inc-00000000000000c2'], reason: `alarm ${alarmName} is OK: resolved inc-00000000000000c2` }]);
+    expect((await received(queues.trigger)).map((t) => t.dedup_key)).toEqual(['inc-00000000000000c2']);
+    expect((await received(queues.resolve)).map((r) => r.dedup_key)).toEqual(['inc-00000000000000c2', 'inc-00000000000000c2']);
+    const notified = await received(queues.notify);
+    expect(notified[2].detail).toMatchObject({ reason: expect.stringMatching(/^a redelivered escalation of incident inc-00000000000000c2 found its page resolved while it was being sent/), evidence: expect.objectContaining({ resolvedBy: 'redelivered escalation' }) });
+    expect(await escalationRecords()).toEqual([{ fault: alarmName, incidentId: 'inc-00000000000000c2', status: 'resolved' }]);
+  });
+
+  it('alarm: two redeliveries of a verification whose page was resolved while pending, concurrently: one of them resolves again, not both', async () => {
+    // Prepare: the verifier dies after paging; the OK resolves the pending filing; ALARM again (a new episode).
+    const { alarmName, playbook, event } = await laddered();
+    const puts = busLog();
+    hook(docs, 'before', opening, dies);
+    await verifier(lastRung(playbook, event, 'inc-00000000000000c3'));
+    await alarmClears(alarmName, event, []);
+    await setAlarmState(alarmName, 'ALARM');
+    // Act: SQS delivers the message twice at once (at-least-once): the second delivery runs entirely just before the first claims its resolve.
+    const redelivery = (messageId: string) => {
+      const m = lastRung(playbook, event, 'inc-00000000000000c3', messageId);
+      m.Records[0].attributes.ApproximateReceiveCount = '2';
+      return m;
+    };
+    const secondSaw: unknown[] = [];
+    const fired = hook(docs, 'before', (i) => String(i?.UpdateExpression ?? '').startsWith('SET #s = :resolved, lateCovered'), async () => {
+      secondSaw.push(await verifier(redelivery('m1-b')));
+    });
+    const firstSaw = await verifier(redelivery('m1-a'));
+    // Assess: the second's claim covered both deliveries (both counted before it): one Resolved from them, after the notifier's.
+    expect(fired.fired).toBe(true);
+    expect([firstSaw, ...secondSaw]).toEqual([{ batchItemFailures: [] }, { batchItemFailures: [] }]);
+    expect(puts).toEqual([
+      [DETAIL_TYPES.escalated, 'inc-00000000000000c3'],
+      [DETAIL_TYPES.resolved, 'inc-00000000000000c3'],
+      [DETAIL_TYPES.resolved, 'inc-00000000000000c3'],
+    ]);
+    expect((await received(queues.trigger)).map((t) => t.dedup_key)).toEqual(['inc-00000000000000c3']);
+    expect(await escalationRecords()).toEqual([{ fault: alarmName, incidentId: 'inc-00000000000000c3', status: 'resolved' }]);
   });
 
   it('alarm OK after the page is open, before the re-read: the notifier resolves, the re-read does not resolve again; a duplicate OK sends nothing', async () => {
