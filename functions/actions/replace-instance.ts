@@ -3,12 +3,14 @@ import { defineAction } from './declaration';
 import type { ActionContext, ActionResult } from '../runtime/action-context';
 import { autoscaling, ec2 } from '../runtime/sdk';
 import { waitFor } from '../runtime/poll';
+import type { InstanceFacts } from '../runtime/diagnosis';
+import { deletedWith, retain, RETAINED, undoRetention, type KeptVolume, type Retention } from '../runtime/retained-volumes';
 import { tagList } from '../runtime/tags';
 
 export const replaceInstance = defineAction({
   name: 'replace-instance',
   description:
-    'ASG member: terminate in the group without decrementing desired capacity and wait for the replacement in service. Standalone: launch a replacement from its launch template or attributes, move Elastic IPs, then stop and tag the old instance.',
+    'ASG member: keep its EBS volumes (DeleteOnTermination off, tagged recovery:state=retained), terminate it in the group without decrementing desired capacity and wait for the replacement in service. Standalone: launch a replacement from its launch template or attributes, move Elastic IPs, then stop and tag the old instance.',
   destructive: true,
   input: z.object({ waitForReplacementSeconds: z.optional(z.int().check(z.minimum(0), z.maximum(600))) }),
   permissions: [
@@ -22,6 +24,25 @@ export const replaceInstance = defineAction({
       actions: ['autoscaling:TerminateInstanceInAutoScalingGroup'],
       resources: ['arn:{partition}:autoscaling:{region}:{account}:autoScalingGroup:*:autoScalingGroupName/*'],
       scope: 'protected',
+    },
+    {
+      sid: 'KeepVolumesOfProtectedInstance',
+      // Before an ASG member is terminated its volumes' DeleteOnTermination goes off (and back on in rollback).
+      // The attribute lives on the instance: EC2 authorizes ModifyInstanceAttribute against the instance ARN.
+      actions: ['ec2:ModifyInstanceAttribute'],
+      resources: ['arn:{partition}:ec2:{region}:{account}:instance/*'],
+      scope: 'protected',
+    },
+    {
+      sid: 'TagRetainedVolumes',
+      // The kept volumes' tags. Not `scope: 'protected'`: infra narrows only instance, group, DB, function and
+      // service ARNs (infra/iam/policy-document.ts protectedType refuses volume/*), and nothing on a volume ties
+      // it to a protected instance in IAM: its instance's id is no condition key for CreateTags, and the
+      // aws:autoscaling:groupName tag is on members, not their volumes. Tagging deletes nothing; the condition
+      // keeps it to this stage's recovery:* tags, so the role cannot rewrite tags other policies key on.
+      actions: ['ec2:CreateTags'],
+      resources: ['arn:{partition}:ec2:{region}:{account}:volume/*'],
+      condition: { StringEquals: { 'aws:RequestTag/recovery:stage': '{stage}' }, 'ForAllValues:StringLike': { 'aws:TagKeys': ['recovery:*'] } },
     },
     {
       sid: 'LaunchReplacement',
@@ -90,22 +111,33 @@ export const replaceInstance = defineAction({
   },
   plan(d) {
     const i = d.instance!;
-    return i.autoScalingGroupName
-      ? [`TerminateInstanceInAutoScalingGroup ${i.instanceId} in ${i.autoScalingGroupName} (ShouldDecrementDesiredCapacity=false)`, 'wait for a replacement InService']
-      : [
-          `RunInstances replacement for ${i.instanceId} (${i.tags['aws:ec2launchtemplate:id'] ? `launch template ${i.tags['aws:ec2launchtemplate:id']}` : 'copied attributes'})`,
-          'wait for the replacement running',
-          'AssociateAddress: move Elastic IPs to the replacement',
-          `StopInstances ${i.instanceId} and tag it retired (never terminated)`,
-        ];
+    if (i.autoScalingGroupName) {
+      const kept = deletedWith(i);
+      return [
+        kept.length > 0
+          ? `ModifyInstanceAttribute ${i.instanceId}: DeleteOnTermination=false on ${describeKept(kept)}, and tag them recovery:state=${RETAINED} (kept after the termination)`
+          : `keep volumes: none of ${i.instanceId}'s EBS volumes is deleted on termination`,
+        `TerminateInstanceInAutoScalingGroup ${i.instanceId} in ${i.autoScalingGroupName} (ShouldDecrementDesiredCapacity=false)`,
+        'wait for a replacement InService',
+      ];
+    }
+    return [
+      `RunInstances replacement for ${i.instanceId} (${i.tags['aws:ec2launchtemplate:id'] ? `launch template ${i.tags['aws:ec2launchtemplate:id']}` : 'copied attributes'})`,
+      'wait for the replacement running',
+      'AssociateAddress: move Elastic IPs to the replacement',
+      `StopInstances ${i.instanceId} and tag it retired (never terminated)`,
+    ];
   },
   async run(ctx, p) {
     const i = ctx.diagnosis.instance!;
-    return i.autoScalingGroupName ? replaceInGroup(ctx, i.instanceId, i.autoScalingGroupName, p.waitForReplacementSeconds ?? 300) : replaceStandalone(ctx, i.instanceId);
+    return i.autoScalingGroupName ? replaceInGroup(ctx, i, i.autoScalingGroupName, p.waitForReplacementSeconds ?? 300) : replaceStandalone(ctx, i.instanceId);
   },
 });
 
-async function replaceInGroup(ctx: ActionContext, instanceId: string, groupName: string, waitSeconds: number): Promise<ActionResult> {
+const describeKept = (kept: KeptVolume[]) => kept.map((v) => `${v.volumeId} (${v.device})`).join(', ');
+
+async function replaceInGroup(ctx: ActionContext, instance: InstanceFacts, groupName: string, waitSeconds: number): Promise<ActionResult> {
+  const instanceId = instance.instanceId;
   const { client, sdk } = await autoscaling();
   // The members before the termination: as diagnosis read them moments ago, else read now. Either is
   // evidence, not a precondition: the terminate call does not depend on it (ShouldDecrement=false, and
@@ -116,8 +148,33 @@ async function replaceInGroup(ctx: ActionContext, instanceId: string, groupName:
   // as when such a launch comes right after the termination.
   const known = ctx.diagnosis.autoScalingGroup?.name === groupName ? ctx.diagnosis.autoScalingGroup : await readGroup(client, sdk, groupName);
   const desired = known?.desiredCapacity;
-  await client.send(new sdk.TerminateInstanceInAutoScalingGroupCommand({ InstanceId: instanceId, ShouldDecrementDesiredCapacity: false }));
-  ctx.log.info('terminated in group; waiting for the replacement', { instanceId, groupName, desired });
+  // Never delete data: terminating the member would take every EBS volume with DeleteOnTermination on
+  // (its root volume, usually) and with it the evidence of why it failed. Keep them first; if that
+  // fails, do not terminate (nothing is lost; the ladder goes on).
+  const kept = deletedWith(instance);
+  const progress: Retention = { flagsAttempted: false, tagsAttempted: false };
+  try {
+    await retain(ctx, instanceId, kept, progress);
+  } catch (e) {
+    const rollback = await undoRetention(ctx, instanceId, groupName, kept, progress);
+    return {
+      outcome: 'failed',
+      reason: `could not keep ${instanceId}'s volumes ${describeKept(kept)} before terminating it (${(e as Error).message}); not terminated, nothing lost${rollback.length ? `; rolled back: ${rollback.join('; ')}` : ''}`,
+      detail: { instance: instanceId, group: groupName, notTerminated: true, volumes: kept, rollback },
+    };
+  }
+  try {
+    await client.send(new sdk.TerminateInstanceInAutoScalingGroupCommand({ InstanceId: instanceId, ShouldDecrementDesiredCapacity: false }));
+  } catch (e) {
+    // Put the volumes back as they were, unless the termination took effect after all (undoRetention reads that).
+    const rollback = await undoRetention(ctx, instanceId, groupName, kept, progress);
+    return {
+      outcome: 'failed',
+      reason: `TerminateInstanceInAutoScalingGroup ${instanceId} failed: ${(e as Error).message}${rollback.length ? `; rolled back: ${rollback.join('; ')}` : ''}`,
+      detail: { instance: instanceId, group: groupName, volumes: kept, rollback },
+    };
+  }
+  ctx.log.info('terminated in group; waiting for the replacement', { instanceId, groupName, desired, keptVolumes: kept });
   const deadline = Math.min(ctx.deadline, Date.now() + waitSeconds * 1000);
   const before = new Set(known?.instanceIds ?? []);
   try {
@@ -131,10 +188,10 @@ async function replaceInGroup(ctx: ActionContext, instanceId: string, groupName:
       },
       { intervalMs: ctx.pollIntervalMs, deadline },
     );
-    return { outcome: 'succeeded', detail: { terminated: instanceId, replacement, group: groupName, desiredCapacity: desired } };
+    return { outcome: 'succeeded', detail: { terminated: instanceId, replacement, group: groupName, desiredCapacity: desired, keptVolumes: kept } };
   } catch (e) {
     // The group keeps replacing on its own; verification reads the alarm either way.
-    return { outcome: 'failed', reason: `${(e as Error).message} (the group still replaces ${instanceId} on its own)`, detail: { terminated: instanceId, group: groupName } };
+    return { outcome: 'failed', reason: `${(e as Error).message} (the group still replaces ${instanceId} on its own)`, detail: { terminated: instanceId, group: groupName, keptVolumes: kept } };
   }
 }
 

@@ -1,11 +1,26 @@
 import { DescribeAutoScalingGroupsCommand } from '@aws-sdk/client-auto-scaling';
-import { AllocateAddressCommand, AssociateAddressCommand, DescribeAddressesCommand, DescribeInstancesCommand } from '@aws-sdk/client-ec2';
+import { AllocateAddressCommand, AssociateAddressCommand, DescribeAddressesCommand, DescribeInstancesCommand, DescribeVolumesCommand } from '@aws-sdk/client-ec2';
 import { handler } from '../../functions/handlers/replace-instance';
 import { countMutations, failOnce } from './sdk-probes';
 import { alarmEvent, aws, busEvents, createAsg, createStack, playbook, putAlarm, request, runInstances, type TestStack } from './stack';
 
 async function group(name: string) {
   return (await aws().asg.send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [name] }))).AutoScalingGroups![0];
+}
+
+/** The instance's EBS mappings as EC2 reports them now (moto gives each member a root volume, DeleteOnTermination on). */
+async function mappings(instanceId: string) {
+  const i = (await aws().ec2.send(new DescribeInstancesCommand({ InstanceIds: [instanceId] }))).Reservations![0].Instances![0];
+  return { state: i.State!.Name, volumes: (i.BlockDeviceMappings ?? []).map((b) => ({ device: b.DeviceName!, volumeId: b.Ebs!.VolumeId!, deleteOnTermination: b.Ebs!.DeleteOnTermination })) };
+}
+
+/** The volume's state and tags, or undefined once EC2 has deleted it. */
+async function volume(volumeId: string) {
+  const v = await aws()
+    .ec2.send(new DescribeVolumesCommand({ VolumeIds: [volumeId] }))
+    .then((r) => r.Volumes?.[0])
+    .catch((e: Error) => (e.name === 'InvalidVolume.NotFound' ? undefined : Promise.reject(e)));
+  return v && { state: v.State, tags: Object.fromEntries((v.Tags ?? []).map((t) => [t.Key!, t.Value!])) };
 }
 
 describe('replace-instance', () => {
@@ -31,7 +46,8 @@ describe('replace-instance', () => {
     const members = after.Instances!.filter((m) => m.LifecycleState === 'InService').map((m) => m.InstanceId);
     expect(members).toHaveLength(3);
     expect(members).not.toContain(victim);
-    expect(counter.fleet).toEqual(['autoscaling:TerminateInstanceInAutoScalingGroupCommand']);
+    // Keeping the member's volumes comes first (see 'keeps an ASG member's volumes' below).
+    expect(counter.fleet).toEqual(['ec2:ModifyInstanceAttributeCommand', 'ec2:CreateTagsCommand', 'autoscaling:TerminateInstanceInAutoScalingGroupCommand']);
     const succeeded = (await busEvents(stack)).find((e) => e.detailType === 'Remediation Succeeded')!;
     expect(succeeded.detail.resource).toEqual({ type: 'instance', id: victim, group: 'web' });
     expect(succeeded.detail.evidence.result).toMatchObject({ terminated: victim, group: 'web', desiredCapacity: 3 });
@@ -130,4 +146,138 @@ describe('replace-instance', () => {
       expect(events[1].detail.evidence.result.rollback.at(-1)).toMatch(/stopped and tagged failed-replacement/);
     },
   );
+
+  describe('never deletes an ASG member\'s data', () => {
+    it('keeps the member\'s volumes: DeleteOnTermination off and tagged retained before the termination, so the root volume outlives it', async () => {
+      // Prepare
+      await createAsg('web', 3);
+      const victim = (await group('web')).Instances![0].InstanceId!;
+      const [root] = (await mappings(victim)).volumes;
+      expect(root.deleteOnTermination).toBe(true);
+      expect((await volume(root.volumeId))!.tags).toEqual({});
+      const name = await putAlarm('status', victim, 'InstanceId');
+      // Observe (not change) the flag as it is when the termination is sent, through the test's own client.
+      const { autoscaling } = await import('../../functions/runtime/sdk');
+      const { client } = await autoscaling();
+      let atTermination: boolean | undefined;
+      client.middlewareStack.add(
+        (next: (a: any) => Promise<any>, ctx: { commandName?: string }) => async (args: any) => {
+          if (ctx.commandName === 'TerminateInstanceInAutoScalingGroupCommand') atTermination = (await mappings(victim)).volumes.find((v) => v.volumeId === root.volumeId)?.deleteOnTermination;
+          return next(args);
+        },
+        { step: 'initialize', name: 'readFlagAtTermination' },
+      );
+      // Act
+      const out = await handler(request(playbook('status', ['replace-instance']), alarmEvent(name, { InstanceId: victim }))).finally(() => client.middlewareStack.remove('readFlagAtTermination'));
+      // Assess: the member is gone, its root volume is not: detached, tagged, named in the result
+      expect(out.outcome).toBe('succeeded');
+      expect(atTermination).toBe(false);
+      expect((await mappings(victim)).state).toBe('terminated');
+      const kept = await volume(root.volumeId);
+      expect(kept).toBeDefined();
+      expect(kept!.state).toBe('available');
+      expect(kept!.tags).toEqual({
+        'recovery:state': 'retained',
+        'recovery:detached-from': victim,
+        'recovery:incident': out.incidentId,
+        'recovery:stage': 'test',
+        'recovery:playbook': 'status',
+      });
+      const succeeded = (await busEvents(stack)).find((e) => e.detailType === 'Remediation Succeeded')!;
+      expect(succeeded.detail.evidence.result.keptVolumes).toEqual([{ volumeId: root.volumeId, device: root.device }]);
+    });
+
+    it('dry-run: the plan names the volumes it would keep', async () => {
+      // Prepare
+      stack = await createStack({ maxConcurrentPerGroup: 3, maxPercentPerGroup: 50 }, 'dry-run');
+      await createAsg('web', 2);
+      const victim = (await group('web')).Instances![0].InstanceId!;
+      const [root] = (await mappings(victim)).volumes;
+      const name = await putAlarm('status', victim, 'InstanceId');
+      // Act
+      const out = await handler(request(playbook('status', ['replace-instance']), alarmEvent(name, { InstanceId: victim })));
+      // Assess
+      expect(out.outcome).toBe('skipped');
+      const [event] = await busEvents(stack);
+      expect(event.detail.evidence.plan[0]).toBe(
+        `ModifyInstanceAttribute ${victim}: DeleteOnTermination=false on ${root.volumeId} (${root.device}), and tag them recovery:state=retained (kept after the termination)`,
+      );
+      expect(event.detail.evidence.plan[1]).toMatch(/^TerminateInstanceInAutoScalingGroup /);
+    });
+
+    // Failure injection (stand-in: moto cannot be told to fail one call): the functions' own Auto Scaling
+    // client refuses the termination once, before it reaches moto.
+    it('a refused termination is rolled back: DeleteOnTermination back on, the volume re-tagged, the member left in service', async () => {
+      // Prepare
+      await createAsg('web', 3);
+      const victim = (await group('web')).Instances![0].InstanceId!;
+      const [root] = (await mappings(victim)).volumes;
+      const name = await putAlarm('status', victim, 'InstanceId');
+      const fault = await failOnce('autoscaling', 'TerminateInstanceInAutoScalingGroupCommand');
+      // Act
+      const out = await handler(request(playbook('status', ['replace-instance']), alarmEvent(name, { InstanceId: victim }))).finally(() => fault.detach());
+      // Assess
+      expect(fault.fired()).toBe(true);
+      expect(out.outcome).toBe('failed');
+      const now = await mappings(victim);
+      expect(now.state).toBe('running');
+      expect((await group('web')).Instances!.find((m) => m.InstanceId === victim)?.LifecycleState).toBe('InService');
+      expect(now.volumes.find((v) => v.volumeId === root.volumeId)?.deleteOnTermination).toBe(true);
+      // Live and attached again: the clean-up filter (recovery:state=retained) must not find it.
+      expect((await volume(root.volumeId))!.tags['recovery:state']).toBe('retention-rolled-back');
+      const events = await busEvents(stack);
+      expect(events.map((e) => e.detailType)).toEqual(['Remediation Started', 'Remediation Failed', 'Remediation Escalated']);
+      expect(events[1].detail.reason).toMatch(/TerminateInstanceInAutoScalingGroup .* failed: injected failure.*rolled back: DeleteOnTermination back on for vol-/);
+    });
+
+    // Same stand-in, but the call reaches moto first: a termination AWS applied although the caller saw an error.
+    it('a termination that failed but took effect keeps the volumes (turning the flag back on would delete them)', async () => {
+      // Prepare
+      await createAsg('web', 3);
+      const victim = (await group('web')).Instances![0].InstanceId!;
+      const [root] = (await mappings(victim)).volumes;
+      const name = await putAlarm('status', victim, 'InstanceId');
+      const fault = await failOnce('autoscaling', 'TerminateInstanceInAutoScalingGroupCommand', { tookEffect: true });
+      // Act
+      const out = await handler(request(playbook('status', ['replace-instance']), alarmEvent(name, { InstanceId: victim }))).finally(() => fault.detach());
+      // Assess
+      expect(fault.fired()).toBe(true);
+      expect(out.outcome).toBe('failed');
+      expect(['shutting-down', 'terminated']).toContain((await mappings(victim)).state);
+      const kept = await volume(root.volumeId);
+      expect(kept).toBeDefined();
+      expect(kept!.tags['recovery:state']).toBe('retained');
+      const failed = (await busEvents(stack)).find((e) => e.detailType === 'Remediation Failed')!;
+      expect(failed.detail.reason).toMatch(/termination of .* is under way .*DeleteOnTermination left off/);
+    });
+
+    // Stand-in: the functions' own EC2 client refuses ModifyInstanceAttribute once (with `tookEffect`, after
+    // moto applied it, as a call that timed out).
+    it.each([
+      ['refused', {}],
+      ['applied but reported failed', { tookEffect: true }],
+    ])('when DeleteOnTermination cannot be turned off (%s), the member is not terminated and its flags are as before', async (_, opts) => {
+      // Prepare
+      await createAsg('web', 3);
+      const victim = (await group('web')).Instances![0].InstanceId!;
+      const [root] = (await mappings(victim)).volumes;
+      const name = await putAlarm('status', victim, 'InstanceId');
+      const fault = await failOnce('ec2', 'ModifyInstanceAttributeCommand', opts);
+      const counter = await countMutations();
+      // Act
+      const out = await handler(request(playbook('status', ['replace-instance']), alarmEvent(name, { InstanceId: victim }))).finally(async () => {
+        fault.detach();
+        await counter.detach();
+      });
+      // Assess
+      expect(fault.fired()).toBe(true);
+      expect(out.outcome).toBe('failed');
+      expect(counter.fleet).not.toContain('autoscaling:TerminateInstanceInAutoScalingGroupCommand');
+      expect((await mappings(victim)).state).toBe('running');
+      expect((await mappings(victim)).volumes.find((v) => v.volumeId === root.volumeId)?.deleteOnTermination).toBe(true);
+      expect((await volume(root.volumeId))!.tags).toEqual({});
+      const failed = (await busEvents(stack)).find((e) => e.detailType === 'Remediation Failed')!;
+      expect(failed.detail.reason).toMatch(/could not keep .*turning DeleteOnTermination off failed: injected failure.*not terminated, nothing lost/);
+    });
+  });
 });

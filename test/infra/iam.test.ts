@@ -1,3 +1,4 @@
+import { replaceInstance } from '../../functions/actions/replace-instance';
 import type { PermissionStatement } from '../../functions/contracts/permissions';
 import { renderStatements } from '../../infra/iam/policy-document';
 import type { ProtectedScope } from '../../infra/iam/protected-scope';
@@ -42,6 +43,25 @@ describe('IAM rendering from declared permissions', () => {
     const none: ProtectedScope = { instanceIds: [], instanceTagSelectors: [], asgNames: [], asgTagSelectors: [], dbIdentifiers: [], lambdaFunctions: [], ecsServices: [] };
     const out = renderStatements('t', [{ sid: 'Stop', actions: ['ec2:StopInstances'], resources: ['arn:aws:ec2:r:a:instance/*'], scope: 'protected' }], values, none);
     expect(out).toEqual([]);
+  });
+
+  it("replace-instance may keep a member's volumes: DeleteOnTermination only on protected instances, volume tags only this stage's recovery:*", () => {
+    // Act
+    const out = renderStatements('replace-instance', replaceInstance.permissions, values, scope);
+    // Assess: ModifyInstanceAttribute narrowed like the other instance statements (id, tag selector, group members)
+    const modify = out.filter((s) => s.Action.includes('ec2:ModifyInstanceAttribute'));
+    expect(modify).toEqual([
+      { Sid: 'KeepVolumesOfProtectedInstanceInstancesById', Effect: 'Allow', Action: ['ec2:ModifyInstanceAttribute'], Resource: ['arn:aws:ec2:us-east-1:123456789012:instance/i-0123456789abcdef0'] },
+      { Sid: 'KeepVolumesOfProtectedInstanceInstancesByTag0', Effect: 'Allow', Action: ['ec2:ModifyInstanceAttribute'], Resource: ['arn:aws:ec2:us-east-1:123456789012:instance/*'], Condition: { StringEquals: { 'aws:ResourceTag/recovery': 'on' } } },
+      { Sid: 'KeepVolumesOfProtectedInstanceGroupMembers0', Effect: 'Allow', Action: ['ec2:ModifyInstanceAttribute'], Resource: ['arn:aws:ec2:us-east-1:123456789012:instance/*'], Condition: { StringEquals: { 'aws:ResourceTag/aws:autoscaling:groupName': 'web' } } },
+    ]);
+    // CreateTags on volumes: with this stage's recovery tags only, or at launch (RunInstances)
+    const volumeTags = out.filter((s) => s.Action.includes('ec2:CreateTags') && s.Resource.some((r) => r.includes(':volume/')));
+    expect(volumeTags.map((s) => s.Condition)).toEqual([
+      { StringEquals: { 'aws:RequestTag/recovery:stage': 'prod' }, 'ForAllValues:StringLike': { 'aws:TagKeys': ['recovery:*'] } },
+      { StringEquals: { 'ec2:CreateAction': 'RunInstances' } },
+    ]);
+    expect(volumeTags[0]).toMatchObject({ Sid: 'TagRetainedVolumes', Action: ['ec2:CreateTags'], Resource: ['arn:aws:ec2:us-east-1:123456789012:volume/*'] });
   });
 
   it('refuses wildcard actions', () => {

@@ -1,16 +1,20 @@
 import type { Fleet, SeededGroup } from '../fleet';
-import { group, instance } from './fleet-state';
+import { DescribeVolumesCommand } from '@aws-sdk/client-ec2';
+import { group, instance, tagsOf, volume } from './fleet-state';
 import { alarmOf, APPROVAL_EXPECTED, check, eventsFor, fleetCalls, handedToHumansChecks, type Scenario } from './scenario';
 
 /**
  * An Auto Scaling group member's host fails (EC2 system status check). The
  * group's status-check alarm fires; replace-instance must terminate that
  * member in the group WITHOUT lowering the desired capacity, so the group
- * launches a healthy replacement.
+ * launches a healthy replacement, and must keep the member's volumes (its
+ * root volume is deleted on termination unless the flag is turned off).
  */
 interface Seed {
   g: SeededGroup;
   victim: string;
+  /** The victim's EBS volumes at seeding (moto gives each member a root volume, DeleteOnTermination on). */
+  volumes: string[];
 }
 
 export const asgReplace: Scenario<Seed> = {
@@ -21,7 +25,9 @@ export const asgReplace: Scenario<Seed> = {
   expectedUnder: (g) => (g.requireApprovalForDestructive ? APPROVAL_EXPECTED : asgReplace.expected),
   async seed(fleet: Fleet) {
     const g = await fleet.group('asg', 'drill-asg-web', 3);
-    return { g, victim: g.instanceIds[1] };
+    const victim = g.instanceIds[1];
+    const attached = await fleet.clients.ec2.send(new DescribeVolumesCommand({ Filters: [{ Name: 'attachment.instance-id', Values: [victim] }] }));
+    return { g, victim, volumes: (attached.Volumes ?? []).map((v) => v.VolumeId!) };
   },
   targets: (s) => [{ kind: 'autoscaling-group', name: s.g.name }],
   async inject(env, s) {
@@ -53,11 +59,18 @@ export const asgReplace: Scenario<Seed> = {
     const terminations = fleetCalls(env, 'TerminateInstanceInAutoScalingGroup');
     const healthy = s.g.instanceIds.filter((i) => i !== s.victim);
     const verified = eventsFor(env, [s.g.name, s.victim], 'Remediation Verified');
+    const kept = await Promise.all(s.volumes.map((id) => volume(env.clients, id).catch(() => undefined)));
+    const retained = kept.filter((v) => v && tagsOf(v)['recovery:state'] === 'retained' && tagsOf(v)['recovery:detached-from'] === s.victim);
     const checks = [
       check('the failed member is terminated', ['shutting-down', 'terminated'].includes(victim?.State?.Name ?? ''), `${s.victim}: ${victim?.State?.Name}`),
       check('desired capacity unchanged', g?.DesiredCapacity === s.g.desiredCapacity, `desired ${g?.DesiredCapacity} (was ${s.g.desiredCapacity})`),
       check('the group is back to full strength with a new member', members.length === s.g.desiredCapacity && fresh.length === 1, `InService: ${members.join(', ')}`),
       check('healthy members untouched', healthy.every((h) => members.includes(h)), `kept: ${healthy.filter((h) => members.includes(h)).join(', ')}`),
+      check(
+        "the member's volumes are kept, tagged retained",
+        s.volumes.length > 0 && retained.length === s.volumes.length,
+        `${retained.length}/${s.volumes.length} of ${s.volumes.join(', ')} kept and tagged (${kept.map((v, i) => `${s.volumes[i]}: ${v ? `${v.State} ${tagsOf(v)['recovery:state'] ?? 'untagged'}` : 'deleted'}`).join('; ')})`,
+      ),
       check('exactly one termination', terminations.length === 1, `${terminations.length} TerminateInstanceInAutoScalingGroup call(s): ${terminations.map((t) => t.ids.join('/')).join('; ')}`),
       check('the fix was verified', verified.length >= 1, `${verified.length} Remediation Verified event(s)`),
     ];
