@@ -1,5 +1,6 @@
 import { performance } from 'node:perf_hooks';
-import { DescribeAutoScalingGroupsCommand, DescribeAutoScalingInstancesCommand, TerminateInstanceInAutoScalingGroupCommand } from '@aws-sdk/client-auto-scaling';
+import { DescribeAutoScalingGroupsCommand, TerminateInstanceInAutoScalingGroupCommand } from '@aws-sdk/client-auto-scaling';
+import { CreateTagsCommand, DescribeInstancesCommand, ModifyInstanceAttributeCommand } from '@aws-sdk/client-ec2';
 import { handler } from '../functions/handlers/replace-instance';
 import * as sdk from '../functions/runtime/sdk';
 import { alarmEvent, aws, createStack, playbook, removeMuteRuleStandIn, request } from '../test/functions/stack';
@@ -10,9 +11,11 @@ import { lambdaContext } from './lambda-context';
 /**
  * (1) Overhead per fault. The real replace-instance handler (source, in
  * process) on ASG members against moto, interleaved with the bare SDK calls
- * the action itself makes for the same job (find the group, terminate in the
- * group without decrementing, poll until a fresh member is InService): no
- * validation, guards, diagnosis, ledger or events. Every event targets a
+ * the action itself makes for the same job (read the instance for its group
+ * and volumes, read the group, keep the volumes the termination would delete
+ * (DeleteOnTermination off, tagged), terminate in the group without
+ * decrementing, poll until a fresh member is InService): no validation,
+ * guards, diagnosis, ledger or events. Every event targets a
  * distinct instance and the guardrails allow them all (caps above the fleet),
  * so no guard skips and both sides mutate every time.
  *
@@ -76,6 +79,7 @@ export async function overhead(sb: BenchSandbox, events: number, log: (s: string
   };
   for (const client of Object.values(await sdk.builtClients())) client.middlewareStack.add(count('guarded'), { step: 'finalizeRequest', name: 'benchCallCount' });
   a.asg.middlewareStack.add(count('bare') as never, { step: 'finalizeRequest', name: 'benchCallCount' });
+  a.ec2.middlewareStack.add(count('bare') as never, { step: 'finalizeRequest', name: 'benchCallCount' });
   // Each call's send and answer times (per side, reset per event) give the chain of calls in sequence.
   const spans = { guarded: [] as Span[], bare: [] as Span[] };
   const span = (side: keyof typeof spans, service: string) => (next: (x: unknown) => Promise<unknown>, ctx: { commandName?: string }) => async (args: unknown) => {
@@ -89,6 +93,7 @@ export async function overhead(sb: BenchSandbox, events: number, log: (s: string
   };
   for (const [key, client] of Object.entries(await sdk.builtClients())) client.middlewareStack.add(span('guarded', key), { step: 'initialize', name: 'benchSpan' });
   a.asg.middlewareStack.add(span('bare', 'autoscaling') as never, { step: 'initialize', name: 'benchSpan' });
+  a.ec2.middlewareStack.add(span('bare', 'ec2') as never, { step: 'initialize', name: 'benchSpan' });
   const rounds = { guarded: [] as number[], bare: [] as number[] };
   let trace: OverheadResult['trace'] = [];
   for (const [key, client] of Object.entries(await sdk.builtClients())) {
@@ -123,13 +128,19 @@ export async function overhead(sb: BenchSandbox, events: number, log: (s: string
     // Bare: the same job with the SDK alone.
     const bid = bareTargets[i];
     const s0 = performance.now();
-    const where = (await a.asg.send(new DescribeAutoScalingInstancesCommand({ InstanceIds: [bid] }))).AutoScalingInstances![0];
-    const before = (await a.asg.send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [where.AutoScalingGroupName!] }))).AutoScalingGroups![0];
+    const inst = (await a.ec2.send(new DescribeInstancesCommand({ InstanceIds: [bid] }))).Reservations![0].Instances![0];
+    const groupName = inst.Tags!.find((t) => t.Key === 'aws:autoscaling:groupName')!.Value!;
+    const before = (await a.asg.send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [groupName] }))).AutoScalingGroups![0];
     const s1 = performance.now();
+    const doomed = (inst.BlockDeviceMappings ?? []).filter((m) => m.Ebs?.DeleteOnTermination);
+    if (doomed.length) {
+      await a.ec2.send(new ModifyInstanceAttributeCommand({ InstanceId: bid, BlockDeviceMappings: doomed.map((m) => ({ DeviceName: m.DeviceName, Ebs: { DeleteOnTermination: false } })) }));
+      await a.ec2.send(new CreateTagsCommand({ Resources: doomed.map((m) => m.Ebs!.VolumeId!), Tags: [{ Key: 'recovery:state', Value: 'retained' }] }));
+    }
     await a.asg.send(new TerminateInstanceInAutoScalingGroupCommand({ InstanceId: bid, ShouldDecrementDesiredCapacity: false }));
     const known = new Set(before.Instances!.map((m) => m.InstanceId));
     for (;;) {
-      const grp = (await a.asg.send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [where.AutoScalingGroupName!] }))).AutoScalingGroups![0];
+      const grp = (await a.asg.send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [groupName] }))).AutoScalingGroups![0];
       const inService = grp.Instances!.filter((m) => m.LifecycleState === 'InService' && m.InstanceId !== bid);
       if (inService.some((m) => !known.has(m.InstanceId)) && inService.length >= grp.DesiredCapacity!) break;
       await new Promise((r) => setTimeout(r, poll));
