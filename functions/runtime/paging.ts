@@ -82,11 +82,15 @@ import { putRecoveryEvent } from './recovery-events';
  * trigger after it that matters: PagerDuty does not reopen a resolved
  * incident for a trigger with the same dedup key but creates a new one (the
  * Events API's "resolve" semantics, as the pagerduty-rs docs quote them), so
- * that trigger needs its own resolve, which 2 and 3 give it. Not losing a page: nothing is resolved for an episode that began
+ * that trigger needs its own resolve, which 2 and 3 give it.
+ *
+ * Not losing a page: nothing is resolved for an episode that began
  * after the clearing (open or pending alike), and a first delivery always
  * pages. Only a retry that finds its page resolved while pending does not
  * page: the fault is over, and if no earlier delivery's page went out, people
- * still read of the incident in the Resolved message (email, chat). One resolve per party race: resolvers race on conditional writes
+ * still read of the incident in the Resolved message (email, chat).
+ *
+ * One resolve per party race: resolvers race on conditional writes
  * (open -> resolved, pending -> cleared-while-pending) and late pages on
  * lateCovered, and only each winner puts Resolved. The notifier's resolve of
  * a pending record and the pager's resolve of its late page can both go out
