@@ -1,0 +1,93 @@
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { parseArgs, USAGE, UsageError, type AuditArgs } from './args';
+import { byTime } from './audit-record';
+import { incidentRecords } from './incident-query';
+import { describeTarget, ledgerClient } from './ledger-client';
+import { explainReadError } from './ledger-errors';
+import { incidentsTouching, ScanBoundReached } from './resource-scan';
+import { formatTimelines, type IncidentTimeline } from './timeline';
+
+/**
+ * The audit command: parse strictly, then read (Query one incident, or Scan
+ * for the incidents that touched a resource and Query each), then print.
+ * Read-only: it sends Query and Scan, nothing else.
+ * Exit codes (also in USAGE): 0 found, 1 nothing found, 2 bad input or the
+ * ledger cannot be read, 3 scan bound reached.
+ */
+export const EXIT = { found: 0, nothingFound: 1, badInput: 2, scanBound: 3 } as const;
+
+export interface Io {
+  out(line: string): void;
+  err(line: string): void;
+}
+
+export async function runAudit(argv: string[], io: Io, now = Date.now()): Promise<number> {
+  let args: AuditArgs;
+  try {
+    const parsed = parseArgs(argv);
+    if (parsed.help) {
+      io.out(USAGE);
+      return EXIT.found;
+    }
+    args = parsed;
+  } catch (e) {
+    if (!(e instanceof UsageError)) throw e;
+    io.err(`audit: ${e.message}`);
+    io.err('run npm run audit -- --help for the usage');
+    return EXIT.badInput;
+  }
+
+  const client = ledgerClient();
+  try {
+    const target = await describeTarget(client);
+    const permission = args.query.kind === 'incident' ? 'dynamodb:Query' : 'dynamodb:Scan and dynamodb:Query';
+    let timelines: IncidentTimeline[];
+    try {
+      timelines = await read(client, args, now, io);
+    } catch (e) {
+      if (e instanceof ScanBoundReached) {
+        io.err(`audit: ${e.message}`);
+        return EXIT.scanBound;
+      }
+      io.err(`audit: ${explainReadError(e, { table: args.table, target, permission, profile: process.env.AWS_PROFILE })}`);
+      return EXIT.badInput;
+    }
+
+    if (timelines.length === 0) {
+      io.err(`audit: ${nothingFound(args, target, now)}`);
+      if (args.json) io.out('[]');
+      return EXIT.nothingFound;
+    }
+    if (args.json) io.out(JSON.stringify(timelines.flatMap((t) => t.items), null, 2));
+    else for (const line of formatTimelines(timelines)) io.out(line);
+    return EXIT.found;
+  } finally {
+    client.destroy();
+  }
+}
+
+async function read(client: DynamoDBDocumentClient, args: AuditArgs, now: number, io: Io): Promise<IncidentTimeline[]> {
+  const q = args.query;
+  if (q.kind === 'incident') {
+    const items = await incidentRecords(client, args.table, q.incidentId);
+    return items.length ? [{ incidentId: q.incidentId, items }] : [];
+  }
+  const started = Date.now();
+  const { incidentIds, stats } = await incidentsTouching(client, { table: args.table, resourceId: q.resourceId, sinceIso: new Date(now - q.sinceMs).toISOString(), maxPages: q.maxPages });
+  const timelines: IncidentTimeline[] = [];
+  for (const incidentId of incidentIds) timelines.push({ incidentId, items: await incidentRecords(client, args.table, incidentId) });
+  io.err(
+    `audit: scanned ${args.table}: ${stats.pages} page${stats.pages === 1 ? '' : 's'}, ${stats.scanned} items read, ${stats.matched} matching records in ${incidentIds.length} incident${incidentIds.length === 1 ? '' : 's'}` +
+      `${stats.readUnits !== undefined ? `, ${stats.readUnits} read unit${stats.readUnits === 1 ? '' : 's'} reported` : ''}, ${Date.now() - started} ms`,
+  );
+  // Incidents in the order they began; a record deleted between scan and query leaves an empty one out.
+  return timelines.filter((t) => t.items.length).sort((a, b) => byTime(a.items[0], b.items[0]));
+}
+
+function nothingFound(args: AuditArgs, target: string, now: number): string {
+  const q = args.query;
+  if (q.kind === 'incident') {
+    return `no records for incident ${q.incidentId} in ${args.table} (${target}): check the id (notifications carry it) and that --table and AWS_REGION are the stack's; audit records expire after 90 days`;
+  }
+  return `no decisions about ${q.resourceId} in ${args.table} (${target}) since ${new Date(now - q.sinceMs).toISOString()}: nothing was decided about it in that window (widen --since), or the id differs from the alarm's (instance/volume id, ASG name, DB identifier, function:alias, cluster/service)`;
+}
