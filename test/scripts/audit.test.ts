@@ -72,7 +72,8 @@ describe('npm run audit', () => {
     ]);
     expect(rows.map((r) => r[0])).toEqual([...rows.map((r) => r[0])].sort());
     expect(rows[0][5]).toBe(`plan: StartAutomationExecution AWS-RestartEC2Instance on ${instance}; GetAutomationExecution until Success | Failed | TimedOut | Cancelled`);
-    expect(automation.started).toHaveLength(1);
+    // The first execution the stand-in started was this instance's (the other instance's is exec-2).
+    expect(automation.started[0].Parameters.InstanceId).toEqual([instance]);
     expect(rows[1][5]).toBe(`result: executionId=exec-1, documentName=AWS-RestartEC2Instance, status=Success`);
     expect(rows[2][5]).toBe(`alarm recovery-test-status-${instance} is OK after rung 0 (reboot)`);
   });
