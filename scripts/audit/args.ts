@@ -13,7 +13,7 @@ export interface AuditArgs {
 }
 
 export const DEFAULT_SINCE = '24h';
-export const DEFAULT_MAX_PAGES = 20;
+export const DEFAULT_MAX_PAGES = 50;
 const INCIDENT_ID = /^inc-[a-f0-9]{16}$/;
 
 export const USAGE = `usage: npm run audit -- --table <ledger table> --incident <incident id> [--json]
@@ -27,11 +27,12 @@ it, the plan, the result, the failure).
                       (pulumi stack output ledgerTableName -s <env>; recovery-<env>-ledger by default)
   --incident <id>     one incident from alarm to outcome (inc-<16 hex>, as in notifications)
   --resource <id>     every incident that touched the resource within --since: instance, volume, ASG,
-                      DB instance id, function:alias, cluster/service; an ASG name also finds its members'.
-                      The ledger has no index by resource: this SCANS the whole table (up to 1 MB and
-                      about 128 read units per page) and stops past --max-pages pages.
+                      DB instance id, function:alias, cluster/service, cluster/namespace/deployment;
+                      an ASG name also finds its members'. The ledger has no index by resource: this
+                      SCANS the whole table (pages of up to 1 MB, about 128 read units each), whatever
+                      --since says, and stops past --max-pages pages.
   --since <window>    how far back, with --resource: 30m, 24h, 7d (default ${DEFAULT_SINCE}, at most 90d)
-  --max-pages <n>     scan bound, with --resource (default ${DEFAULT_MAX_PAGES}, i.e. about ${DEFAULT_MAX_PAGES} MB read)
+  --max-pages <n>     scan bound, with --resource (default ${DEFAULT_MAX_PAGES}: about ${DEFAULT_MAX_PAGES} MB, some ${DEFAULT_MAX_PAGES},000 decisions)
   --json              print the ledger records themselves (a JSON array, timeline order);
                       use npm run -s audit so npm's banner does not precede it
 
