@@ -24,9 +24,28 @@ export function readRecord(item: LedgerItem): ReadRecord {
   return { ok: true, record: { ...detail.data, detailType, sk }, item };
 }
 
-/** Oldest first: the sort key starts with the ISO time of the decision (ties: rung, then detail-type). */
+/**
+ * Where a detail-type falls in one rung's life. Decisions written together
+ * share their `at`: a failure and the escalation it causes carry the same
+ * time (functions/runtime/ladder.ts reuses the failure's detail), and the
+ * sort key then puts `Remediation Escalated` before `Remediation Failed`
+ * (alphabetical). Ties are ordered by cause and effect instead.
+ */
+const LIFE: Record<string, number> = {
+  'Remediation Started': 0,
+  'Remediation Skipped': 1,
+  'Remediation Succeeded': 1,
+  'Remediation Failed': 1,
+  'Remediation Requested': 2,
+  'Remediation Escalated': 2,
+  'Remediation Verified': 3,
+  'Remediation Resolved': 4,
+};
+
+/** Oldest first: by time, then rung, then cause before effect, then the sort key. */
 export function byTime(a: LedgerItem, b: LedgerItem): number {
-  const ka = `${String(a.at ?? '')}\u0000${String(a.sk ?? '')}`;
-  const kb = `${String(b.at ?? '')}\u0000${String(b.sk ?? '')}`;
-  return ka < kb ? -1 : ka > kb ? 1 : 0;
+  const key = (i: LedgerItem): Array<string | number> => [String(i.at ?? ''), Number(i.rung ?? 0), LIFE[String(i.detailType)] ?? 9, String(i.sk ?? '')];
+  const [ka, kb] = [key(a), key(b)];
+  for (let n = 0; n < ka.length; n++) if (ka[n] !== kb[n]) return ka[n] < kb[n] ? -1 : 1;
+  return 0;
 }

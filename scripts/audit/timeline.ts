@@ -33,7 +33,6 @@ function pairs(o: unknown): string {
 
 export function why(r: AuditRecord): string {
   const parts: string[] = [];
-  if (r.mode !== 'auto') parts.push(`[${r.mode}]`);
   if (r.reason) parts.push(r.reason);
   const evidence = r.evidence ?? {};
   // The plan says what a start set out to do (and what a dry-run would have done).
@@ -41,7 +40,7 @@ export function why(r: AuditRecord): string {
     parts.push(`plan: ${evidence.plan.map(short).join('; ')}`);
   }
   if (evidence.result !== undefined) parts.push(`result: ${pairs(evidence.result)}`);
-  const text = parts.join(' ').replace(/\s+/g, ' ');
+  const text = `${r.mode !== 'auto' ? `[${r.mode}] ` : ''}${parts.join('; ')}`.replace(/\s+/g, ' ');
   return text.length > MAX_WHY ? `${text.slice(0, MAX_WHY - 1)}…` : text;
 }
 

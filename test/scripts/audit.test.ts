@@ -6,7 +6,7 @@ import { BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { handler as ssmAutomation } from '../../functions/handlers/ssm-automation';
 import { handler as verifier } from '../../functions/handlers/verifier';
 import { stubAutomation } from '../functions/sdk-probes';
-import { alarmEvent, aws, createAsg, createStack, incidentRecords, playbook, putAlarm, request, runInstances, setAlarmState, TABLE, type TestStack } from '../functions/stack';
+import { alarmEvent, aws, createAsg, createStack, incidentRecords, playbook, putAlarm, request, runInstances, setAlarmState, setMode, TABLE, type TestStack } from '../functions/stack';
 import { audit } from './audit-run';
 
 /**
@@ -96,6 +96,43 @@ describe('npm run audit', () => {
     );
     // The cost is said, on stderr (stdout stays the timeline): the ledger holds the audit records and the guards' items.
     expect(run.err).toMatch(new RegExp(`^audit: scanned ${TABLE}: 1 page, \\d+ items read, 4 matching records in 2 incidents, .* ms$`));
+  });
+
+  it('a failed runbook reads as Failed with the execution\'s end, then Escalated with the cause', async () => {
+    // Prepare: the runbook ends Failed; the ladder has no further rung
+    automation.restore();
+    automation = await stubAutomation('Failed');
+    const [instance] = await runInstances(1);
+    const name = await putAlarm('status', instance, 'InstanceId');
+    const out = await ssmAutomation(request(status, alarmEvent(name, { InstanceId: instance })));
+    // Act
+    const run = await audit(['--table', TABLE, '--incident', out.incidentId]);
+    // Assess
+    expect(out.outcome).toBe('failed');
+    expect(run.code).toBe(0);
+    const rows = run.lines.slice(1).map(cells);
+    expect(rows.map((r) => r[3])).toEqual(['Remediation Started', 'Remediation Failed', 'Remediation Escalated']);
+    expect(rows[1][5]).toBe('automation exec-1 ended Failed; result: executionId=exec-1, documentName=AWS-RestartEC2Instance, status=Failed');
+    expect(rows[2][5]).toMatch(/^rung 0 \(reboot\) failed: automation exec-1 ended Failed; ladder of playbook status exhausted: paging humans/);
+  });
+
+  it('a dry-run decision shows its mode and the plan it would have run', async () => {
+    // Prepare
+    await setMode('dry-run');
+    const [instance] = await runInstances(1);
+    const name = await putAlarm('status', instance, 'InstanceId');
+    const out = await ssmAutomation(request(status, alarmEvent(name, { InstanceId: instance })));
+    // Act
+    const run = await audit(['--table', TABLE, '--resource', instance]);
+    // Assess
+    expect(run.code).toBe(0);
+    expect(automation.started).toHaveLength(0);
+    expect(cells(run.lines[1]).slice(3)).toEqual([
+      'Remediation Skipped',
+      `instance ${instance}`,
+      `[dry-run] dry-run: guards passed; this is what would be done; plan: StartAutomationExecution AWS-RestartEC2Instance on ${instance}; GetAutomationExecution until Success | Failed | TimedOut | Cancelled`,
+    ]);
+    expect(run.lines[0]).toContain(out.incidentId);
   });
 
   it('--json prints the ledger records themselves, in timeline order', async () => {
