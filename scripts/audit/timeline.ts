@@ -50,7 +50,13 @@ export function resourceText(r: AuditRecord): string {
   return `${r.resource.type} ${r.resource.id}${target}`;
 }
 
-function columns(rows: string[][]): string[] {
+/** Control characters (escape sequences) from a record never reach the terminal. */
+function printable(cell: string): string {
+  return cell.replace(/[\u0000-\u001f\u007f-\u009f]/g, '?');
+}
+
+function columns(cells: string[][]): string[] {
+  const rows = cells.map((r) => r.map(printable));
   const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (i === r.length - 1 ? 0 : r[i].length)))) ?? [];
   return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]))).join('  ').trimEnd());
 }
@@ -63,7 +69,7 @@ export function formatTimelines(timelines: IncidentTimeline[]): string[] {
     const last = [...read].reverse().find((r) => r.ok);
     const about = first?.ok ? `playbook ${first.record.playbook}, stage ${first.record.stage}, ${resourceText(first.record)}` : 'unreadable records';
     const outcome = last?.ok ? `; last: ${last.record.detailType}` : '';
-    const header = `incident ${t.incidentId} (${about}): ${t.items.length} decision${t.items.length === 1 ? '' : 's'}${outcome}`;
+    const header = printable(`incident ${t.incidentId} (${about}): ${t.items.length} decision${t.items.length === 1 ? '' : 's'}${outcome}`);
     const rows = read.map((r) =>
       r.ok
         ? [r.record.at, `r${r.record.rung}`, r.record.action, r.record.detailType, resourceText(r.record), why(r.record)]
