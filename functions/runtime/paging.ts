@@ -148,8 +148,12 @@ export async function pageHumans(env: PagingEnv, event: FaultEvent, detail: Reco
       }
       throw e;
     }
-    const counted = await markOpen(env.ledgerTable, fault, detail);
-    await recordDecision(env.ledgerTable, DETAIL_TYPES.escalated, detail);
+    // The audit record goes with `open`, not after it: a delivery that dies at `open` (3 above) has
+    // still paged, and the ledger must say so. Both writes settle before either failure is thrown.
+    const [opened, audited] = await Promise.allSettled([markOpen(env.ledgerTable, fault, detail), recordDecision(env.ledgerTable, DETAIL_TYPES.escalated, detail)]);
+    if (opened.status === 'rejected') throw opened.reason;
+    if (audited.status === 'rejected') throw audited.reason;
+    const counted = opened.value;
     if (!counted) {
       // 2 above: resolved while we were paging, maybe before our page went out.
       const why = `${faultLabel(event)} cleared while incident ${detail.incidentId} was being escalated, and its page was resolved before this page was counted (it may have gone out after that resolve): resolving again`;
