@@ -25,22 +25,33 @@ export function nextRequest(request: RemediationRequest, incidentId: string): Re
   return { ...request, rung, incidentId, action: RUNGS[request.playbook.ladder[rung] as RungName].action };
 }
 
+/**
+ * A time after `at` (ISO), to the millisecond: the decision that follows the one
+ * recorded at `at`. The ledger sorts an incident's records by time first
+ * (sk = <at>#r<rung>#<detail-type>); with the cause's time reused, the
+ * consequence would sort by its name ("Escalated" before "Failed").
+ */
+export function after(at: string): string {
+  return new Date(Math.max(Date.now(), Date.parse(at) + 1)).toISOString();
+}
+
 export async function escalate(
   env: LadderEnv,
   request: RemediationRequest,
-  base: RecoveryEventDetail,
-  cause: string,
+  cause: RecoveryEventDetail,
+  why: string,
 ): Promise<'requested' | 'escalated'> {
+  const base = { ...cause, at: after(cause.at) };
   const next = nextRequest(request, base.incidentId);
   if (next) {
     await putRemediationRequested(env.eventBus, next);
     await recordDecision(env.ledgerTable, DETAIL_TYPES.requested, {
       ...base,
-      reason: `${cause}; next rung ${next.rung} (${next.playbook.ladder[next.rung]})`,
+      reason: `${why}; next rung ${next.rung} (${next.playbook.ladder[next.rung]})`,
     });
     return 'requested';
   }
-  const detail = { ...base, reason: `${cause}; ladder of playbook ${request.playbook.name} exhausted: paging humans` };
+  const detail = { ...base, reason: `${why}; ladder of playbook ${request.playbook.name} exhausted: paging humans` };
   await pageHumans(env, request.event, detail);
   if (base.resource.group && base.resource.group !== 'standalone') await releaseSlot(env.ledgerTable, base.resource.group, base.incidentId);
   return 'escalated';

@@ -4,7 +4,7 @@ import { handler as ssmAutomation } from '../../functions/handlers/ssm-automatio
 import { handler as verifier, MAX_RECEIVES } from '../../functions/handlers/verifier';
 import { handler as notifier } from '../../functions/handlers/notifier';
 import { stubAutomation } from './sdk-probes';
-import { alarmEvent, aws, busEvents, createAsg, createStack, drain, ledgerItems, playbook, putAlarm, request, setAlarmState, type TestStack } from './stack';
+import { alarmEvent, aws, busEvents, createAsg, createStack, drain, incidentRecords, ledgerItems, playbook, putAlarm, request, runInstances, setAlarmState, type TestStack } from './stack';
 
 /**
  * Verify -> escalate -> page, with the real verify queue and bus in moto.
@@ -69,6 +69,21 @@ describe('verification and escalation', () => {
     expect(inbox[0].MessageAttributes.severity.Value).toBe('page');
     const ledger = (await ledgerItems('incident#')).map((i) => `${i.rung}:${i.detailType}`).sort();
     expect(ledger).toEqual(['0:Remediation Requested', '0:Remediation Started', '0:Remediation Succeeded', '1:Remediation Escalated', '1:Remediation Started', '1:Remediation Succeeded']);
+  });
+
+  it('a failed last rung: the ledger reads cause before effect (Started, Failed, then Escalated) in its own key order', async () => {
+    // Prepare: the runbook ends Failed on a one-rung ladder.
+    automation.restore();
+    automation = await stubAutomation('Failed');
+    const [id] = await runInstances(1);
+    const name = await putAlarm('status', id, 'InstanceId');
+    // Act
+    const out = await ssmAutomation(request(playbook('status', ['reboot']), alarmEvent(name, { InstanceId: id })));
+    // Assess: Query returns the incident's records by sort key (<at>#r<rung>#<detail-type>), as anyone reading the table sees them.
+    expect(out.outcome).toBe('failed');
+    const records = await incidentRecords(out.incidentId);
+    expect(records.map((r) => r.detailType)).toEqual(['Remediation Started', 'Remediation Failed', 'Remediation Escalated']);
+    expect(records[2].at > records[1].at).toBe(true);
   });
 
   it('records Verified and releases the group slot when the alarm is OK', async () => {
