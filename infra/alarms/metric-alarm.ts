@@ -39,7 +39,7 @@ export function describeAlarm(pb: Playbook, r: ProtectedResource, ctx: AlarmCont
   const text = [
     `Detects: ${pb.detector.detects} on ${r.kind} ${r.id} (group ${r.group}).`,
     `On ALARM, rule ${ctx.ruleName} runs playbook ${pb.params.name}: ${steps}; verified after ${pb.params.verifyAfterSeconds}s.`,
-    `Look next: dashboard ${ctx.dashboardName}; ledger table ${ctx.ledgerTableName} (incidents for ${r.id}); kill switch /recovery/${ctx.stage}/mode; runbook infra/README.md#${pb.detector.runbookSection}.`,
+    `Look next: dashboard ${ctx.dashboardName}; what the automation did: npm run audit -- --table ${ctx.ledgerTableName} --resource ${r.id}; kill switch /recovery/${ctx.stage}/mode; runbook infra/README.md#${pb.detector.runbookSection}.`,
   ].join(' ');
   return text.length <= 1024 ? text : `${text.slice(0, 1021)}...`;
 }

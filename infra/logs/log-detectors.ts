@@ -63,11 +63,13 @@ export function metricNameOf(stage: string, d: LogDetector): string {
 export function describeLogAlarm(pb: Playbook, d: LogDetector, ctx: { stage: string; ruleName: string; dashboardName: string }): string {
   const target = d.resource ? `${RESOURCE_DIMENSIONS[d.resource.dimension].kind} ${d.resource.id}` : 'no resource (notify-only)';
   const steps = pb.params.ladder.length === 0 ? 'notify-only: the notifier pages people' : `${pb.params.ladder.join(' -> ')}, then page people`;
+  // The audit trail files a notify-only log alarm under the alarm itself (it names no resource).
+  const subject = d.resource?.id ?? alarmNameFor(ctx.stage, pb.params.name, d.name);
   // Same three parts as the metric detectors' descriptions (infra/alarms/metric-alarm.ts): what, playbook, where to look.
   const text = [
     `Detects: >= ${d.threshold} log events matching ${JSON.stringify(d.filterPattern)} in ${d.logGroupName} per ${d.periodSeconds}s; acts on ${target}.`,
     `On ALARM, rule ${ctx.ruleName} runs playbook ${pb.params.name}: ${steps}; verified after ${pb.params.verifyAfterSeconds}s.`,
-    `Look next: the log group ${d.logGroupName}; dashboard ${ctx.dashboardName}; ledger table recovery-${ctx.stage}-ledger; kill switch /recovery/${ctx.stage}/mode; runbook infra/README.md#runbook-log-detectors.`,
+    `Look next: the log group ${d.logGroupName}; dashboard ${ctx.dashboardName}; what the automation did: npm run audit -- --table recovery-${ctx.stage}-ledger --resource ${subject}; kill switch /recovery/${ctx.stage}/mode; runbook infra/README.md#runbook-log-detectors.`,
   ].join(' ');
   return text.length <= 1024 ? text : `${text.slice(0, 1021)}...`;
 }

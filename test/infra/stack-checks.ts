@@ -292,7 +292,8 @@ export function stackSuite(stack: string, load: () => SynthResult, extra: { chan
       const d = a.inputs.alarmDescription as string;
       expect(d).toMatch(/^Detects: /);
       expect(d).toContain('playbook');
-      expect(d).toContain(`ledger table recovery-${stack}-ledger`);
+      // The audit command for this alarm's own resource, runnable as printed.
+      expect(d).toMatch(new RegExp(`what the automation did: npm run audit -- --table recovery-${stack}-ledger --resource \\S+;`));
       expect(d).toMatch(/runbook infra\/README\.md#runbook-[a-z0-9-]+\./);
       expect(d.length).toBeLessThanOrEqual(1024);
       expect(['missing', 'ignore', 'breaching', 'notBreaching']).toContain(a.inputs.treatMissingData);
