@@ -146,39 +146,70 @@ export async function escalationsOf(table: string, faultName: string): Promise<O
   return out.sort((a, b) => a.faultStartedAt.localeCompare(b.faultStartedAt));
 }
 
+/** A resolver's status change, and the attribute that stamps when it was made. */
+interface StatusClaim {
+  from: EscalationStatus;
+  to: EscalationStatus;
+  stamp: 'resolvedAt' | 'pendingClearedAt';
+}
+
 /**
- * Marks an open escalation resolved (conditional: only `open` -> `resolved`).
- * Returns false when it was not open (pending, or a concurrent or earlier resolution).
+ * A resolver's claim: conditional `from` -> `to`, stamped with when (`stamp`)
+ * and why, so of concurrent resolvers exactly one wins and sends the resolve.
+ * False when the record was not `from` (someone else got there first).
  */
-export async function markResolved(table: string, faultName: string, incidentId: string, resolvedAt: string, reason: string): Promise<boolean> {
+async function claimStatus(
+  table: string,
+  faultName: string,
+  incidentId: string,
+  change: StatusClaim,
+  at: string,
+  reason: string,
+): Promise<boolean> {
   const { client, sdk } = await documentClient();
   return conditionalWrite(
     client.send(
       new sdk.UpdateCommand({
         TableName: table,
         Key: key(faultName, incidentId),
-        UpdateExpression: 'SET #s = :resolved, resolvedAt = :at, resolution = :why',
-        ConditionExpression: '#s = :open',
+        UpdateExpression: `SET #s = :to, ${change.stamp} = :at, resolution = :why`,
+        ConditionExpression: '#s = :from',
         ExpressionAttributeNames: STATUS,
-        ExpressionAttributeValues: { ':resolved': 'resolved', ':open': 'open', ':at': resolvedAt, ':why': reason },
+        ExpressionAttributeValues: { ':to': change.to, ':from': change.from, ':at': at, ':why': reason },
       }),
     ),
   );
 }
 
-/** Undoes markResolved when the resolve event could not be put (so a redelivery resolves again). */
-export async function reopen(table: string, faultName: string, incidentId: string): Promise<void> {
+/** Gives a claim back when its resolve could not be put (so a redelivery claims and resolves again). */
+async function unclaimStatus(table: string, faultName: string, incidentId: string, change: StatusClaim): Promise<void> {
   const { client, sdk } = await documentClient();
   await client.send(
     new sdk.UpdateCommand({
       TableName: table,
       Key: key(faultName, incidentId),
-      UpdateExpression: 'SET #s = :open REMOVE resolvedAt, resolution',
-      ConditionExpression: '#s = :resolved',
+      UpdateExpression: `SET #s = :from REMOVE ${change.stamp}, resolution`,
+      ConditionExpression: '#s = :to',
       ExpressionAttributeNames: STATUS,
-      ExpressionAttributeValues: { ':resolved': 'resolved', ':open': 'open' },
+      ExpressionAttributeValues: { ':to': change.to, ':from': change.from },
     }),
   );
+}
+
+const RESOLVE: StatusClaim = { from: 'open', to: 'resolved', stamp: 'resolvedAt' };
+const CLEAR_PENDING: StatusClaim = { from: 'pending', to: 'cleared-while-pending', stamp: 'pendingClearedAt' };
+
+/**
+ * Marks an open escalation resolved (conditional: only `open` -> `resolved`).
+ * Returns false when it was not open (pending, or a concurrent or earlier resolution).
+ */
+export function markResolved(table: string, faultName: string, incidentId: string, resolvedAt: string, reason: string): Promise<boolean> {
+  return claimStatus(table, faultName, incidentId, RESOLVE, resolvedAt, reason);
+}
+
+/** Undoes markResolved when the resolve event could not be put (so a redelivery resolves again). */
+export function reopen(table: string, faultName: string, incidentId: string): Promise<void> {
+  return unclaimStatus(table, faultName, incidentId, RESOLVE);
 }
 
 /**
@@ -186,35 +217,13 @@ export async function reopen(table: string, faultName: string, incidentId: strin
  * out): conditional pending -> cleared-while-pending, so one resolver sends
  * the resolve. False when it was no longer pending.
  */
-export async function clearPending(table: string, faultName: string, incidentId: string, clearedAt: string, reason: string): Promise<boolean> {
-  const { client, sdk } = await documentClient();
-  return conditionalWrite(
-    client.send(
-      new sdk.UpdateCommand({
-        TableName: table,
-        Key: key(faultName, incidentId),
-        UpdateExpression: 'SET #s = :cleared, pendingClearedAt = :at, resolution = :why',
-        ConditionExpression: '#s = :pending',
-        ExpressionAttributeNames: STATUS,
-        ExpressionAttributeValues: { ':cleared': 'cleared-while-pending', ':pending': 'pending', ':at': clearedAt, ':why': reason },
-      }),
-    ),
-  );
+export function clearPending(table: string, faultName: string, incidentId: string, clearedAt: string, reason: string): Promise<boolean> {
+  return claimStatus(table, faultName, incidentId, CLEAR_PENDING, clearedAt, reason);
 }
 
 /** Undoes clearPending when its resolve could not be put (so a redelivery resolves again). */
-export async function unclearPending(table: string, faultName: string, incidentId: string): Promise<void> {
-  const { client, sdk } = await documentClient();
-  await client.send(
-    new sdk.UpdateCommand({
-      TableName: table,
-      Key: key(faultName, incidentId),
-      UpdateExpression: 'SET #s = :pending REMOVE pendingClearedAt, resolution',
-      ConditionExpression: '#s = :cleared',
-      ExpressionAttributeNames: STATUS,
-      ExpressionAttributeValues: { ':cleared': 'cleared-while-pending', ':pending': 'pending' },
-    }),
-  );
+export function unclearPending(table: string, faultName: string, incidentId: string): Promise<void> {
+  return unclaimStatus(table, faultName, incidentId, CLEAR_PENDING);
 }
 
 /**

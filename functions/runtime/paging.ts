@@ -191,15 +191,7 @@ async function resolveLate(env: PagingEnv, name: string, incidentId: string, rea
     evidence: { resolvedBy, pendingClearedAt: before.pendingClearedAt, earlierResolution: before.resolution, escalatedAt: before.escalatedAt, escalationReason: before.detail.reason },
     at,
   };
-  try {
-    await putRecoveryEvent(env.eventBus, DETAIL_TYPES.resolved, detail);
-  } catch (e) {
-    await uncoverLate(env.ledgerTable, before).catch((undo: unknown) =>
-      log.error('could not undo the late resolve claim; a retry will not resolve it', { fault: name, incidentId, error: (undo as Error).message }),
-    );
-    throw e;
-  }
-  await recordDecision(env.ledgerTable, DETAIL_TYPES.resolved, detail);
+  await putResolved(env, name, detail, () => uncoverLate(env.ledgerTable, before), 'could not undo the late resolve claim; a retry will not resolve it');
   log.info('page resolved again: it may have gone out after its resolve', { fault: name, incidentId, reason });
   return true;
 }
@@ -224,16 +216,23 @@ export async function resolvePage(env: PagingEnv, x: OpenEscalation, reason: str
   const at = new Date().toISOString();
   if (!(await markResolved(env.ledgerTable, x.faultName, x.incidentId, at, reason))) return false;
   const detail: RecoveryEventDetail = { ...x.detail, reason, evidence, at };
+  await putResolved(env, x.faultName, detail, () => reopen(env.ledgerTable, x.faultName, x.incidentId), 'could not reopen the escalation; a retry will not resolve it');
+  return true;
+}
+
+/**
+ * Puts `Remediation Resolved` for a resolve this delivery claimed, then its
+ * audit record. A failed put gives the claim back (`unclaim`) and throws, so
+ * the retry claims and sends again.
+ */
+async function putResolved(env: PagingEnv, faultName: string, detail: RecoveryEventDetail, unclaim: () => Promise<unknown>, ifUnclaimFails: string): Promise<void> {
   try {
     await putRecoveryEvent(env.eventBus, DETAIL_TYPES.resolved, detail);
   } catch (e) {
-    await reopen(env.ledgerTable, x.faultName, x.incidentId).catch((undo: unknown) =>
-      log.error('could not reopen the escalation; a retry will not resolve it', { fault: x.faultName, incidentId: x.incidentId, error: (undo as Error).message }),
-    );
+    await unclaim().catch((undo: unknown) => log.error(ifUnclaimFails, { fault: faultName, incidentId: detail.incidentId, error: (undo as Error).message }));
     throw e;
   }
   await recordDecision(env.ledgerTable, DETAIL_TYPES.resolved, detail);
-  return true;
 }
 
 /** A fault that cleared, as the notifier heard it (alarm OK transition, resolved Alertmanager alert). */
@@ -306,14 +305,12 @@ async function resolvePending(env: PagingEnv, x: OpenEscalation, reason: string,
     return now?.status === 'open' ? resolvePage(env, now, asOpen, evidence) : false;
   }
   const detail: RecoveryEventDetail = { ...x.detail, reason, evidence: { ...evidence, escalationStatus: 'pending' }, at };
-  try {
-    await putRecoveryEvent(env.eventBus, DETAIL_TYPES.resolved, detail);
-  } catch (e) {
-    await unclearPending(env.ledgerTable, x.faultName, x.incidentId).catch((undo: unknown) =>
-      log.error('could not set the escalation back to pending; a retry will not resolve it (its pager still resolves a page sent after this)', { fault: x.faultName, incidentId: x.incidentId, error: (undo as Error).message }),
-    );
-    throw e;
-  }
-  await recordDecision(env.ledgerTable, DETAIL_TYPES.resolved, detail);
+  await putResolved(
+    env,
+    x.faultName,
+    detail,
+    () => unclearPending(env.ledgerTable, x.faultName, x.incidentId),
+    'could not set the escalation back to pending; a retry will not resolve it (its pager still resolves a page sent after this)',
+  );
   return true;
 }
