@@ -1,10 +1,9 @@
-import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { handler as replaceInstance } from '../../functions/handlers/replace-instance';
 import { handler as ssmAutomation } from '../../functions/handlers/ssm-automation';
 import { handler as verifier, MAX_RECEIVES } from '../../functions/handlers/verifier';
 import { handler as notifier } from '../../functions/handlers/notifier';
 import { stubAutomation } from './sdk-probes';
-import { alarmEvent, aws, busEvents, createAsg, createStack, drain, incidentRecords, ledgerItems, playbook, putAlarm, request, runInstances, setAlarmState, type TestStack } from './stack';
+import { alarmEvent, aws, busEvents, createAsg, createStack, drain, incidentRecords, ledgerItems, playbook, putAlarm, request, runInstances, setAlarmState, verifyBatch, type TestStack } from './stack';
 
 /**
  * Verify -> escalate -> page, with the real verify queue and bus in moto.
@@ -12,11 +11,6 @@ import { alarmEvent, aws, busEvents, createAsg, createStack, drain, incidentReco
  * mappings (verify queue -> verifier, bus rule -> next action / notifier) by
  * reading the queues and calling the handlers with what they would deliver.
  */
-async function verifyBatch(stack: TestStack) {
-  const r = await aws().sqs.send(new ReceiveMessageCommand({ QueueUrl: stack.verifyQueueUrl, MaxNumberOfMessages: 10, AttributeNames: ['All'] }));
-  const Records = (r.Messages ?? []).map((m) => ({ messageId: m.MessageId!, body: m.Body!, attributes: { ApproximateReceiveCount: m.Attributes?.ApproximateReceiveCount ?? '1' } }));
-  return { Records };
-}
 
 describe('verification and escalation', () => {
   let stack: TestStack;

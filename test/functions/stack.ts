@@ -361,3 +361,14 @@ export async function incidentRecords(incidentId: string): Promise<Array<Record<
   const out = await aws().docs.send(new QueryCommand({ TableName: TABLE, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': `incident#${incidentId}` } }));
   return out.Items ?? [];
 }
+
+/**
+ * The verify queue's event source mapping, played (moto runs no Lambda): the
+ * messages waiting on the queue as the verifier's SQS batch, each with the
+ * receive count SQS reports.
+ */
+export async function verifyBatch(stack: TestStack) {
+  const r = await aws().sqs.send(new ReceiveMessageCommand({ QueueUrl: stack.verifyQueueUrl, MaxNumberOfMessages: 10, AttributeNames: ['All'] }));
+  const Records = (r.Messages ?? []).map((m) => ({ messageId: m.MessageId!, body: m.Body!, attributes: { ApproximateReceiveCount: m.Attributes?.ApproximateReceiveCount ?? '1' } }));
+  return { Records };
+}

@@ -1,12 +1,11 @@
 import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
 import { DescribeAutoScalingGroupsCommand } from '@aws-sdk/client-auto-scaling';
-import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { handler as ssmAutomation } from '../../functions/handlers/ssm-automation';
 import { handler as verifier } from '../../functions/handlers/verifier';
 import { stubAutomation } from '../functions/sdk-probes';
-import { alarmEvent, aws, createAsg, createStack, incidentRecords, playbook, putAlarm, request, runInstances, setAlarmState, setMode, TABLE, type TestStack } from '../functions/stack';
+import { alarmEvent, aws, createAsg, createStack, incidentRecords, playbook, putAlarm, request, runInstances, setAlarmState, setMode, TABLE, verifyBatch, type TestStack } from '../functions/stack';
 import { audit } from './audit-run';
 
 /**
@@ -18,10 +17,6 @@ import { audit } from './audit-run';
  */
 const status = playbook('status', ['reboot']);
 
-async function verifyBatch(stack: TestStack) {
-  const r = await aws().sqs.send(new ReceiveMessageCommand({ QueueUrl: stack.verifyQueueUrl, MaxNumberOfMessages: 10, AttributeNames: ['All'] }));
-  return { Records: (r.Messages ?? []).map((m) => ({ messageId: m.MessageId!, body: m.Body!, attributes: { ApproximateReceiveCount: '1' } })) };
-}
 
 /** Columns of one timeline line (two or more spaces apart), after the indent. */
 function cells(line: string): string[] {
