@@ -1,3 +1,4 @@
+import { ledgerIndexKeys } from '../contracts/ledger-indexes';
 import type { RecoveryEventDetail } from '../contracts/recovery-event';
 import { documentClient } from './sdk';
 
@@ -11,6 +12,8 @@ import { documentClient } from './sdk';
  *   idempotency#<fn>      / <key hash>                 Powertools idempotency records
  *   fault#<alarmName>     / escalation#<incidentId>    incident handed to humans, open until the
  *                                                      alarm is OK again (runtime/open-escalations.ts)
+ * Audit records alone also carry the sparse index keys resourceKey / groupKey /
+ * instanceKey (contracts/ledger-indexes.ts): `npm run audit -- --resource` queries them.
  */
 export const AUDIT_RETENTION_DAYS = 90;
 
@@ -28,6 +31,7 @@ export async function recordDecision(table: string, detailType: string, detail: 
         sk: `${detail.at}#r${detail.rung}#${detailType}`,
         detailType,
         ...detail,
+        ...ledgerIndexKeys(detail),
         expiresAt: ttl(AUDIT_RETENTION_DAYS * 86400),
       },
       // An audit record is written once; a retry must not overwrite it.

@@ -1,10 +1,11 @@
+import { LEDGER_INDEXES } from '../../functions/contracts/ledger-indexes';
 import { parseDuration } from './duration';
 
 /**
- * `npm run audit -- --table <ledger> (--incident <id> | --resource <id> [--since 24h]) [--json]`
+ * `npm run audit -- --table <ledger> (--incident <id> | --resource <id> [--since 24h] [--scan]) [--json]`
  * Parsed strictly: a typo is an error with the usage (exit 2), never a silently different query.
  */
-export type AuditQuery = { kind: 'incident'; incidentId: string } | { kind: 'resource'; resourceId: string; sinceMs: number; maxPages: number };
+export type AuditQuery = { kind: 'incident'; incidentId: string } | { kind: 'resource'; resourceId: string; sinceMs: number; maxPages: number; scan: boolean };
 
 export interface AuditArgs {
   table: string;
@@ -17,7 +18,7 @@ export const DEFAULT_MAX_PAGES = 50;
 const INCIDENT_ID = /^inc-[a-f0-9]{16}$/;
 
 export const USAGE = `usage: npm run audit -- --table <ledger table> --incident <incident id> [--json]
-       npm run audit -- --table <ledger table> --resource <resource id> [--since ${DEFAULT_SINCE}] [--max-pages ${DEFAULT_MAX_PAGES}] [--json]
+       npm run audit -- --table <ledger table> --resource <resource id> [--since ${DEFAULT_SINCE}] [--scan] [--max-pages ${DEFAULT_MAX_PAGES}] [--json]
 
 Reads recovery-stack's audit trail (its DynamoDB ledger) and prints what the automation decided, oldest
 first, one decision per line: time, rung, action, detail-type, resource, and why (the guard that skipped
@@ -28,17 +29,23 @@ it, the plan, the result, the failure).
   --incident <id>     one incident from alarm to outcome (inc-<16 hex>, as in notifications)
   --resource <id>     every incident that touched the resource within --since: instance, volume, ASG,
                       DB instance id, function:alias, cluster/service, cluster/namespace/deployment;
-                      an ASG name also finds its members'. The ledger has no index by resource: this
-                      SCANS the whole table (pages of up to 1 MB, about 128 read units each), whatever
-                      --since says, and stops past --max-pages pages.
+                      an ASG name also finds its members'. Queries the ledger's audit indexes
+                      (${LEDGER_INDEXES.map((i) => i.name).join(', ')}): reads only that resource's
+                      records. A ledger deployed before the indexes has none: then this scans, and says so.
   --since <window>    how far back, with --resource: 30m, 24h, 7d (default ${DEFAULT_SINCE}, at most 90d)
-  --max-pages <n>     scan bound, with --resource (default ${DEFAULT_MAX_PAGES}: about ${DEFAULT_MAX_PAGES} MB, some ${DEFAULT_MAX_PAGES},000 decisions)
+  --scan              with --resource: SCAN the whole table instead of the indexes (pages of up to 1 MB,
+                      about 128 read units each, whatever --since says). Finds the records written before
+                      the indexes existed (they carry no index key; audit records expire after 90 days)
+  --max-pages <n>     scan bound (--scan, or a ledger without the indexes; default ${DEFAULT_MAX_PAGES}: about
+                      ${DEFAULT_MAX_PAGES} MB, some ${DEFAULT_MAX_PAGES},000 decisions); past it the scan stops, exit 3
   --json              print the ledger records themselves (a JSON array, timeline order);
                       use npm run -s audit so npm's banner does not precede it
 
 Region and credentials come from the standard AWS environment: AWS_REGION, AWS_PROFILE (or
 AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY), AWS_ENDPOINT_URL for a sandbox. The caller needs
-dynamodb:Query (--incident) and dynamodb:Scan + dynamodb:Query (--resource) on the table.
+dynamodb:Query on the table (--incident), dynamodb:Query on the table and its indexes
+(arn:aws:dynamodb:<region>:<account>:table/<ledger>/index/*) for --resource, and dynamodb:Scan on
+the table for --scan (or a ledger without the indexes).
 
 Exit: 0 records found; 1 none found (the incident has no records, or nothing touched the resource
 within --since); 2 bad input or the ledger cannot be read (nothing else happens); 3 the scan bound
@@ -61,7 +68,8 @@ export function parseArgs(argv: string[]): Parsed {
     if (seen.has(flag)) throw new UsageError(`${flag} given twice`);
     switch (flag) {
       case '--json':
-        if (inline !== undefined) throw new UsageError('--json takes no value');
+      case '--scan':
+        if (inline !== undefined) throw new UsageError(`${flag} takes no value`);
         seen.set(flag, true);
         break;
       case '--table':
@@ -92,7 +100,7 @@ export function parseArgs(argv: string[]): Parsed {
 
   const json = seen.has('--json');
   if (incident !== undefined) {
-    for (const f of ['--since', '--max-pages']) if (seen.has(f)) throw new UsageError(`${f} applies to --resource only (an incident is read whole, with one query)`);
+    for (const f of ['--since', '--max-pages', '--scan']) if (seen.has(f)) throw new UsageError(`${f} applies to --resource only (an incident is read whole, with one query)`);
     // Accept the ledger key as pasted from the console (incident#inc-...).
     const incidentId = incident.replace(/^incident#/, '');
     if (!INCIDENT_ID.test(incidentId)) throw new UsageError(`--incident ${JSON.stringify(incident)} is not an incident id (inc- and 16 hex digits, as in notifications and the ledger's pk incident#<id>)`);
@@ -108,5 +116,5 @@ export function parseArgs(argv: string[]): Parsed {
   const pagesText = str('--max-pages') ?? String(DEFAULT_MAX_PAGES);
   const maxPages = Number(pagesText);
   if (!/^[0-9]+$/.test(pagesText) || maxPages < 1 || maxPages > 1000) throw new UsageError(`--max-pages ${JSON.stringify(pagesText)}: a whole number of 1 MB scan pages, 1-1000`);
-  return { help: false, table, json, query: { kind: 'resource', resourceId, sinceMs, maxPages } };
+  return { help: false, table, json, query: { kind: 'resource', resourceId, sinceMs, maxPages, scan: seen.has('--scan') } };
 }

@@ -2,8 +2,11 @@ import { ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb'
 import { INCIDENT_PK_PREFIX } from './audit-record';
 
 /**
- * Which incidents touched a resource since a time. The ledger has no index by
- * resource, so this is a Scan of the whole table with a FilterExpression: the
+ * Which incidents touched a resource since a time, by a Scan: with --scan, or
+ * when the ledger has no audit indexes (a stack deployed before them;
+ * resource-index.ts is the usual way). It also finds records written before
+ * the indexes existed, which carry no index key. A Scan of the whole table
+ * with a FilterExpression: the
  * filter trims what comes back, not what is read (DynamoDB charges for every
  * item scanned, ~128 read units per 1 MB page, eventually consistent), so the
  * cost is the table's size whatever --since says. Bounded by `maxPages`:

@@ -20,6 +20,7 @@ import { DynamoDBDocumentClient, QueryCommand, ScanCommand } from '@aws-sdk/lib-
 import type { AlarmStateChangeEvent } from '../../functions/contracts/alarm-event';
 import { ENV } from '../../functions/contracts/env';
 import type { Guardrails } from '../../functions/contracts/guardrails';
+import { LEDGER_INDEX_PROJECTION, LEDGER_INDEX_SORT_KEY, LEDGER_INDEXES } from '../../functions/contracts/ledger-indexes';
 import { alarmName, modeParameterName } from '../../functions/contracts/naming';
 import { RECOVERY_SOURCE } from '../../functions/contracts/recovery-event';
 import type { FaultEvent, PlaybookParams, RemediationRequest } from '../../functions/contracts/remediation-request';
@@ -30,7 +31,8 @@ import { ACCOUNT, REGION, clientConfig, resetEmulator, useEmulatorEnv } from '..
 
 /**
  * The stack's runtime resources recreated in moto the way infra/ creates them:
- * ledger table (pk/sk strings, TTL expiresAt), recovery bus with a rule routing
+ * ledger table (pk/sk strings, TTL expiresAt, the audit indexes unless
+ * `ledgerIndexes: false`), recovery bus with a rule routing
  * every recovery-stack event to an SQS queue (stand-in for the notifier's
  * Lambda/SNS targets, which moto cannot invoke), verify queue, mode parameter,
  * topic; plus the function environment pointing at them.
@@ -62,12 +64,19 @@ export interface TestStack {
   topicQueueUrl: string;
 }
 
-export async function createStack(guardrails: Partial<Guardrails> = {}, mode: 'auto' | 'dry-run' | 'off' | string = 'auto'): Promise<TestStack> {
+export async function createStack(
+  guardrails: Partial<Guardrails> = {},
+  mode: 'auto' | 'dry-run' | 'off' | string = 'auto',
+  opts: { ledgerIndexes?: boolean } = {},
+): Promise<TestStack> {
   useEmulatorEnv();
   await resetEmulator();
   forgetMode();
   forgetSharedReadings();
   const a = aws();
+  // The audit indexes as infra/storage/ledger-table.ts declares them (one definition); without
+  // them (ledgerIndexes: false), the table of a stack deployed before they existed.
+  const indexes = opts.ledgerIndexes === false ? [] : LEDGER_INDEXES;
   await a.ddb.send(
     new CreateTableCommand({
       TableName: TABLE,
@@ -75,11 +84,25 @@ export async function createStack(guardrails: Partial<Guardrails> = {}, mode: 'a
       AttributeDefinitions: [
         { AttributeName: 'pk', AttributeType: 'S' },
         { AttributeName: 'sk', AttributeType: 'S' },
+        ...indexes.map((i) => ({ AttributeName: i.key, AttributeType: 'S' as const })),
+        ...(indexes.length ? [{ AttributeName: LEDGER_INDEX_SORT_KEY, AttributeType: 'S' as const }] : []),
       ],
       KeySchema: [
         { AttributeName: 'pk', KeyType: 'HASH' },
         { AttributeName: 'sk', KeyType: 'RANGE' },
       ],
+      ...(indexes.length
+        ? {
+            GlobalSecondaryIndexes: indexes.map((i) => ({
+              IndexName: i.name,
+              KeySchema: [
+                { AttributeName: i.key, KeyType: 'HASH' as const },
+                { AttributeName: LEDGER_INDEX_SORT_KEY, KeyType: 'RANGE' as const },
+              ],
+              Projection: { ProjectionType: LEDGER_INDEX_PROJECTION },
+            })),
+          }
+        : {}),
     }),
   );
   await a.ddb.send(new UpdateTimeToLiveCommand({ TableName: TABLE, TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true } }));

@@ -266,6 +266,14 @@ export function stackSuite(stack: string, load: () => SynthResult, extra: { chan
       pointInTimeRecovery: { enabled: true },
       serverSideEncryption: { enabled: true },
     });
+    // The audit indexes `npm run audit -- --resource` queries: sparse keys, sorted by time, keys only.
+    expect(table.inputs.globalSecondaryIndexes).toEqual(
+      ['audit-by-resource:resourceKey', 'audit-by-group:groupKey', 'audit-by-instance:instanceKey'].map((spec) => {
+        const [name, key] = spec.split(':');
+        return { name, keySchemas: [{ attributeName: key, keyType: 'HASH' }, { attributeName: 'at', keyType: 'RANGE' }], projectionType: 'KEYS_ONLY' };
+      }),
+    );
+    expect(table.inputs.attributes).toEqual(['pk', 'sk', 'resourceKey', 'groupKey', 'instanceKey', 'at'].map((name) => ({ name, type: 'S' })));
     expect(ofType(st, 'aws:ssm/parameter:Parameter').map(nameOf)).toEqual([`/recovery/${stack}/mode`]);
     // Notification channels (PagerDuty, Opsgenie, Slack) add their own bus rules; test/notifications covers them.
     const channelRule = /-(pagerduty|opsgenie)-|-(slack|chatbot)$/;

@@ -47,6 +47,8 @@ describe('npm run audit: bad input and unreadable ledgers', () => {
     [['--table', TABLE, '--resource', 'i-0abc', '--since', '91d'], '--since 91d: at most 90d (audit records expire after 90 days)'],
     [['--table', TABLE, '--resource', 'i-0abc', '--max-pages', '0'], '--max-pages "0": a whole number of 1 MB scan pages'],
     [['--table', TABLE, '--resource', 'i-0abc', '--json', '--json'], '--json given twice'],
+    [['--table', TABLE, '--incident', INCIDENT, '--scan'], '--scan applies to --resource only'],
+    [['--table', TABLE, '--resource', 'i-0abc', '--scan=yes'], '--scan takes no value'],
     [['--table', TABLE, '--resource', 'standalone'], '--resource standalone: that is the blast-radius group of every resource outside a group'],
   ])('%j -> exit 2, nothing read', async (argv, message) => {
     // Act
@@ -67,13 +69,15 @@ describe('npm run audit: bad input and unreadable ledgers', () => {
     expect(runs.map((r) => r.err.includes('no decisions about i-0abc'))).toEqual([true, true, true]);
   });
 
-  it('--help prints the usage, naming the stack output, the scan and the AWS environment, and exits 0', async () => {
+  it('--help prints the usage, naming the stack output, the indexes, the scan, the permissions and the AWS environment, and exits 0', async () => {
     // Act
     const run = await audit(['--help']);
     // Assess
     expect(run.code).toBe(0);
     expect(run.out).toContain('the stack output ledgerTableName');
-    expect(run.out).toContain('SCANS the whole table');
+    expect(run.out).toContain("Queries the ledger's audit indexes");
+    expect(run.out).toContain('--scan              with --resource: SCAN the whole table');
+    expect(run.out).toContain('dynamodb:Query on the table and its indexes\n(arn:aws:dynamodb:<region>:<account>:table/<ledger>/index/*)');
     expect(run.out).toContain('AWS_REGION, AWS_PROFILE');
     expect(run.out).toContain('AWS_ENDPOINT_URL');
     expect(sends).not.toHaveBeenCalled();

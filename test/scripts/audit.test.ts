@@ -89,8 +89,8 @@ describe('npm run audit', () => {
     expect(decisions[3][5]).toMatch(
       new RegExp(`^cooldown: ${instance} was remediated at \\S+ \\(incident ${first}\\); cooldown of 30 min lasts until \\S+$`),
     );
-    // The cost is said, on stderr (stdout stays the timeline): the ledger holds the audit records and the guards' items.
-    expect(run.err).toMatch(new RegExp(`^audit: scanned ${TABLE}: 1 page, \\d+ items read, 4 matching records in 2 incidents, .* ms$`));
+    // The cost is said, on stderr (stdout stays the timeline): one query per audit index, the 4 records of the instance.
+    expect(run.err).toMatch(new RegExp(`^audit: queried the audit indexes of ${TABLE}: 3 queries, 4 matching records in 2 incidents, .* ms$`));
   });
 
   it('a failed runbook reads as Failed with the execution\'s end, then Escalated with the cause', async () => {
@@ -174,7 +174,7 @@ describe('npm run audit', () => {
     expect(wide.lines[0]).toContain(first);
   });
 
-  it('stops at the scan bound with exit 3 and prints no partial timeline; a higher --max-pages reads to the end', async () => {
+  it('--scan stops at the scan bound with exit 3 and prints no partial timeline; a higher --max-pages reads to the end', async () => {
     // Prepare: one real incident, and enough other ledger bulk (not audit records: idempotency-sized
     // padding under its own pk family, which the filter never matches) that a scan takes 3 pages of 1 MB.
     const [instance] = await runInstances(1);
@@ -186,7 +186,7 @@ describe('npm run audit', () => {
       await aws().docs.send(new BatchWriteCommand({ RequestItems: { [TABLE]: items } }));
     }
     // Act
-    const [bounded, enough] = [await audit(['--table', TABLE, '--resource', instance, '--max-pages', '1']), await audit(['--table', TABLE, '--resource', instance, '--max-pages', '5'])];
+    const [bounded, enough] = [await audit(['--table', TABLE, '--resource', instance, '--scan', '--max-pages', '1']), await audit(['--table', TABLE, '--resource', instance, '--scan', '--max-pages', '5'])];
     // Assess
     expect(bounded.code).toBe(3);
     expect(bounded.out).toBe('');
