@@ -71,6 +71,24 @@ export async function runAudit(argv: string[], io: Io, now = Date.now()): Promis
   }
 }
 
+/** Incidents read at once at most: a group's hundred incidents are a hundred Queries, each a round trip. */
+const READ_AHEAD = 8;
+
+/**
+ * `read` of every id, up to READ_AHEAD in flight, results in the ids' order.
+ * Every read settles before the first failure is thrown (none left running).
+ */
+async function readAhead<T>(ids: string[], read: (id: string) => Promise<T>): Promise<T[]> {
+  const out: T[] = new Array(ids.length);
+  let next = 0;
+  const lane = async () => {
+    for (let i = next++; i < ids.length; i = next++) out[i] = await read(ids[i]);
+  };
+  const lanes = await Promise.allSettled(Array.from({ length: Math.min(READ_AHEAD, ids.length) }, lane));
+  for (const l of lanes) if (l.status === 'rejected') throw l.reason;
+  return out;
+}
+
 async function read(client: DynamoDBDocumentClient, args: AuditArgs, now: number, io: Io): Promise<IncidentTimeline[]> {
   const q = args.query;
   if (q.kind === 'incident') {
@@ -79,8 +97,7 @@ async function read(client: DynamoDBDocumentClient, args: AuditArgs, now: number
   }
   const started = Date.now();
   const incidentIds = await findIncidents(client, args.table, q, new Date(now - q.sinceMs).toISOString(), io, started);
-  const timelines: IncidentTimeline[] = [];
-  for (const incidentId of incidentIds) timelines.push({ incidentId, items: await incidentRecords(client, args.table, incidentId) });
+  const timelines = await readAhead(incidentIds, async (incidentId) => ({ incidentId, items: await incidentRecords(client, args.table, incidentId) }));
   // Incidents in the order they began; a record deleted between scan and query leaves an empty one out.
   return timelines.filter((t) => t.items.length).sort((a, b) => byTime(a.items[0], b.items[0]));
 }
