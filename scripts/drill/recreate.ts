@@ -163,7 +163,22 @@ export async function recreate(synth: SynthResult, c: Clients, stage: string, lo
     AttributeName: a.name,
     AttributeType: a.type as AttributeDefinition['AttributeType'],
   }));
-  const gsis = (table.inputs.globalSecondaryIndexes ?? []) as { name: string; hashKey: string; rangeKey?: string; projectionType: string }[];
+  // @pulumi/aws 7 names an index's keys in keySchemas (hashKey/rangeKey are the deprecated form): read both.
+  const gsis = (
+    (table.inputs.globalSecondaryIndexes ?? []) as {
+      name: string;
+      keySchemas?: { attributeName: string; keyType: 'HASH' | 'RANGE' }[];
+      hashKey?: string;
+      rangeKey?: string;
+      projectionType: string;
+    }[]
+  ).map((g) => ({
+    ...g,
+    keys: g.keySchemas?.length
+      ? g.keySchemas.map((k) => ({ AttributeName: k.attributeName, KeyType: k.keyType }))
+      : [{ AttributeName: g.hashKey!, KeyType: 'HASH' as const }, ...(g.rangeKey ? [{ AttributeName: g.rangeKey, KeyType: 'RANGE' as const }] : [])],
+  }));
+  for (const g of gsis) if (g.keys.some((k) => !k.AttributeName)) throw new Error(`ledger index ${g.name}: no key attribute in the synthesized table (${JSON.stringify(g)})`);
   await c.dynamodb.send(
     new CreateTableCommand({
       TableName: tableName,
@@ -174,7 +189,7 @@ export async function recreate(synth: SynthResult, c: Clients, stage: string, lo
         ? {
             GlobalSecondaryIndexes: gsis.map((g) => ({
               IndexName: g.name,
-              KeySchema: [{ AttributeName: g.hashKey, KeyType: 'HASH' as const }, ...(g.rangeKey ? [{ AttributeName: g.rangeKey, KeyType: 'RANGE' as const }] : [])],
+              KeySchema: g.keys,
               Projection: { ProjectionType: (g.projectionType ?? 'ALL') as 'ALL' },
             })),
           }
