@@ -1,3 +1,4 @@
+import { auditTrail } from '../audit-trail';
 import type { Fleet, SeededGroup } from '../fleet';
 import { DescribeVolumesCommand } from '@aws-sdk/client-ec2';
 import { group, instance, tagsOf, volume } from './fleet-state';
@@ -61,6 +62,8 @@ export const asgReplace: Scenario<Seed> = {
     const verified = eventsFor(env, [s.g.name, s.victim], 'Remediation Verified');
     const kept = await Promise.all(s.volumes.map((id) => volume(env.clients, id).catch(() => undefined)));
     const retained = kept.filter((v) => v && tagsOf(v)['recovery:state'] === 'retained' && tagsOf(v)['recovery:detached-from'] === s.victim);
+    const audit = await auditTrail(env.proxy.upstream, env.deployment.tableName, s.victim);
+    const told = ['Remediation Started', 'Remediation Succeeded', 'Remediation Verified'].filter((t) => audit.out.includes(t));
     const checks = [
       check('the failed member is terminated', ['shutting-down', 'terminated'].includes(victim?.State?.Name ?? ''), `${s.victim}: ${victim?.State?.Name}`),
       check('desired capacity unchanged', g?.DesiredCapacity === s.g.desiredCapacity, `desired ${g?.DesiredCapacity} (was ${s.g.desiredCapacity})`),
@@ -73,6 +76,11 @@ export const asgReplace: Scenario<Seed> = {
       ),
       check('exactly one termination', terminations.length === 1, `${terminations.length} TerminateInstanceInAutoScalingGroup call(s): ${terminations.map((t) => t.ids.join('/')).join('; ')}`),
       check('the fix was verified', verified.length >= 1, `${verified.length} Remediation Verified event(s)`),
+      check(
+        `npm run audit -- --resource ${s.victim} tells it through the ledger's audit indexes`,
+        audit.code === 0 && audit.err.includes('queried the audit indexes') && told.length === 3,
+        `exit ${audit.code}; ${told.length}/3 of Started, Succeeded, Verified listed; ${audit.err.trim().split('\n')[0] ?? ''}`,
+      ),
     ];
     return { outcome: fresh.length === 1 ? `replaced ${s.victim} with ${fresh[0]} (desired ${g?.DesiredCapacity})` : `not replaced (InService: ${members.length})`, checks };
   },
