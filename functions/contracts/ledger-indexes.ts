@@ -29,7 +29,7 @@ import type { RecoveryEventDetail } from './recovery-event';
  * record twice more for nothing.
  */
 export const LEDGER_INDEX_SORT_KEY = 'at';
-export const LEDGER_INDEX_PROJECTION = 'KEYS_ONLY';
+export const LEDGER_INDEX_PROJECTION = 'KEYS_ONLY' as const;
 
 export const LEDGER_INDEXES = [
   { name: 'audit-by-resource', key: 'resourceKey', about: "the alarm's resource (resource.id)" },
@@ -52,4 +52,32 @@ export function ledgerIndexKeys(detail: RecoveryEventDetail): Partial<Record<Led
   const instanceId = typeof instance === 'object' && instance !== null ? (instance as { instanceId?: unknown }).instanceId : undefined;
   if (typeof instanceId === 'string' && instanceId.length > 0 && instanceId !== resourceKey) keys.instanceKey = instanceId;
   return keys;
+}
+
+/**
+ * The ledger's key and index definitions in the shape DynamoDB's CreateTable
+ * takes them, for tables made outside Pulumi (the test stack, the audit
+ * measurement). `indexes: false`: a ledger from before the audit indexes.
+ */
+export function ledgerTableKeys(opts: { indexes?: boolean } = {}) {
+  const indexes = opts.indexes === false ? [] : LEDGER_INDEXES;
+  return {
+    AttributeDefinitions: ['pk', 'sk', ...indexes.map((i) => i.key), ...(indexes.length ? [LEDGER_INDEX_SORT_KEY] : [])].map((AttributeName) => ({ AttributeName, AttributeType: 'S' as const })),
+    KeySchema: [
+      { AttributeName: 'pk', KeyType: 'HASH' as const },
+      { AttributeName: 'sk', KeyType: 'RANGE' as const },
+    ],
+    ...(indexes.length
+      ? {
+          GlobalSecondaryIndexes: indexes.map((i) => ({
+            IndexName: i.name,
+            KeySchema: [
+              { AttributeName: i.key, KeyType: 'HASH' as const },
+              { AttributeName: LEDGER_INDEX_SORT_KEY, KeyType: 'RANGE' as const },
+            ],
+            Projection: { ProjectionType: LEDGER_INDEX_PROJECTION },
+          })),
+        }
+      : {}),
+  };
 }

@@ -12,7 +12,7 @@
  */
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { BatchWriteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { LEDGER_INDEX_PROJECTION, LEDGER_INDEX_SORT_KEY, LEDGER_INDEXES, ledgerIndexKeys } from '../../functions/contracts/ledger-indexes';
+import { ledgerIndexKeys, ledgerTableKeys } from '../../functions/contracts/ledger-indexes';
 import type { RecoveryEventDetail } from '../../functions/contracts/recovery-event';
 import { startMoto } from '../sandbox/moto';
 import { runAudit } from './run';
@@ -60,25 +60,7 @@ async function main(): Promise<void> {
     Object.assign(process.env, { AWS_ENDPOINT_URL: moto.endpoint, AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'testing', AWS_SECRET_ACCESS_KEY: 'testing' });
     const ddb = new DynamoDBClient({});
     const docs = DynamoDBDocumentClient.from(ddb);
-    await ddb.send(
-      new CreateTableCommand({
-        TableName: TABLE,
-        BillingMode: 'PAY_PER_REQUEST',
-        AttributeDefinitions: ['pk', 'sk', ...LEDGER_INDEXES.map((i) => i.key), LEDGER_INDEX_SORT_KEY].map((AttributeName) => ({ AttributeName, AttributeType: 'S' as const })),
-        KeySchema: [
-          { AttributeName: 'pk', KeyType: 'HASH' },
-          { AttributeName: 'sk', KeyType: 'RANGE' },
-        ],
-        GlobalSecondaryIndexes: LEDGER_INDEXES.map((i) => ({
-          IndexName: i.name,
-          KeySchema: [
-            { AttributeName: i.key, KeyType: 'HASH' as const },
-            { AttributeName: LEDGER_INDEX_SORT_KEY, KeyType: 'RANGE' as const },
-          ],
-          Projection: { ProjectionType: LEDGER_INDEX_PROJECTION },
-        })),
-      }),
-    );
+    await ddb.send(new CreateTableCommand({ TableName: TABLE, BillingMode: 'PAY_PER_REQUEST', ...ledgerTableKeys() }));
     const now = Date.now();
     const loadStarted = Date.now();
     for (let n = 0; n < RECORDS; n += 25) {

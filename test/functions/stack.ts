@@ -20,7 +20,7 @@ import { DynamoDBDocumentClient, QueryCommand, ScanCommand } from '@aws-sdk/lib-
 import type { AlarmStateChangeEvent } from '../../functions/contracts/alarm-event';
 import { ENV } from '../../functions/contracts/env';
 import type { Guardrails } from '../../functions/contracts/guardrails';
-import { LEDGER_INDEX_PROJECTION, LEDGER_INDEX_SORT_KEY, LEDGER_INDEXES } from '../../functions/contracts/ledger-indexes';
+import { ledgerTableKeys } from '../../functions/contracts/ledger-indexes';
 import { alarmName, modeParameterName } from '../../functions/contracts/naming';
 import { RECOVERY_SOURCE } from '../../functions/contracts/recovery-event';
 import type { FaultEvent, PlaybookParams, RemediationRequest } from '../../functions/contracts/remediation-request';
@@ -76,35 +76,7 @@ export async function createStack(
   const a = aws();
   // The audit indexes as infra/storage/ledger-table.ts declares them (one definition); without
   // them (ledgerIndexes: false), the table of a stack deployed before they existed.
-  const indexes = opts.ledgerIndexes === false ? [] : LEDGER_INDEXES;
-  await a.ddb.send(
-    new CreateTableCommand({
-      TableName: TABLE,
-      BillingMode: 'PAY_PER_REQUEST',
-      AttributeDefinitions: [
-        { AttributeName: 'pk', AttributeType: 'S' },
-        { AttributeName: 'sk', AttributeType: 'S' },
-        ...indexes.map((i) => ({ AttributeName: i.key, AttributeType: 'S' as const })),
-        ...(indexes.length ? [{ AttributeName: LEDGER_INDEX_SORT_KEY, AttributeType: 'S' as const }] : []),
-      ],
-      KeySchema: [
-        { AttributeName: 'pk', KeyType: 'HASH' },
-        { AttributeName: 'sk', KeyType: 'RANGE' },
-      ],
-      ...(indexes.length
-        ? {
-            GlobalSecondaryIndexes: indexes.map((i) => ({
-              IndexName: i.name,
-              KeySchema: [
-                { AttributeName: i.key, KeyType: 'HASH' as const },
-                { AttributeName: LEDGER_INDEX_SORT_KEY, KeyType: 'RANGE' as const },
-              ],
-              Projection: { ProjectionType: LEDGER_INDEX_PROJECTION },
-            })),
-          }
-        : {}),
-    }),
-  );
+  await a.ddb.send(new CreateTableCommand({ TableName: TABLE, BillingMode: 'PAY_PER_REQUEST', ...ledgerTableKeys({ indexes: opts.ledgerIndexes !== false }) }));
   await a.ddb.send(new UpdateTimeToLiveCommand({ TableName: TABLE, TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true } }));
   await a.events.send(new CreateEventBusCommand({ Name: BUS }));
   const verifyQueueUrl = (await a.sqs.send(new CreateQueueCommand({ QueueName: 'recovery-test-verify' }))).QueueUrl!;
