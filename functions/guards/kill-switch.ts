@@ -1,4 +1,5 @@
 import { ssm } from '../runtime/sdk';
+import { forgetSharedReadings, keptReading, sharedReading } from './shared-readings';
 
 /**
  * The kill switch: SSM parameter /recovery/<env>/mode = auto | dry-run | off,
@@ -13,23 +14,20 @@ export interface ModeReading {
   note?: string;
 }
 
-let cache: { name: string; at: number; value: ModeReading } | undefined;
+/** Shared by the container's faults for `cacheSeconds` (./shared-readings.ts); an unreadable switch (off) is kept too. */
+const key = (parameterName: string) => `mode|${parameterName}`;
 
 export function forgetMode(): void {
-  cache = undefined;
+  forgetSharedReadings('mode|');
 }
 
 /** The mode as last read, if that reading is still fresh: known without a call. */
 export function cachedMode(parameterName: string, cacheSeconds: number): ModeReading | undefined {
-  return cache && cache.name === parameterName && Date.now() - cache.at < cacheSeconds * 1000 ? cache.value : undefined;
+  return keptReading<ModeReading>(key(parameterName), cacheSeconds)?.value;
 }
 
 export async function readMode(parameterName: string, cacheSeconds: number): Promise<ModeReading> {
-  const known = cachedMode(parameterName, cacheSeconds);
-  if (known) return known;
-  const value = await fetchMode(parameterName);
-  cache = { name: parameterName, at: Date.now(), value };
-  return value;
+  return (await sharedReading(key(parameterName), cacheSeconds, () => fetchMode(parameterName), () => true)).value;
 }
 
 async function fetchMode(name: string): Promise<ModeReading> {

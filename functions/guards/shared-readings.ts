@@ -1,7 +1,7 @@
 /**
- * Readings every fault in a container shares (the region's open AWS Health
- * issues, the change calendar's state), kept for a few seconds, as the kill
- * switch is (MODE_CACHE_SECONDS, 10 s deployed).
+ * Readings every fault in a container shares (the kill switch, the region's
+ * open AWS Health issues, the change calendar's state), kept for a few
+ * seconds (MODE_CACHE_SECONDS, 10 s deployed).
  *
  * Why: an alarm storm sends the same read once per fault. AWS Health and SSM
  * throttle well below storm rates, and a throttled read makes the Health
@@ -25,8 +25,8 @@ const kept = new Map<string, { at: number; reading: Reading<unknown> }>();
  * `keep(value)` says whether a fresh value may be kept (false for "could not read").
  */
 export async function sharedReading<T>(key: string, maxAgeSeconds: number, read: () => Promise<T>, keep: (value: T) => boolean): Promise<Reading<T>> {
-  const hit = kept.get(key);
-  if (hit && Date.now() - hit.at < maxAgeSeconds * 1000) return hit.reading as Reading<T>;
+  const hit = keptReading<T>(key, maxAgeSeconds);
+  if (hit) return hit;
   const at = Date.now();
   const reading = { value: await read(), readAt: new Date(at).toISOString() };
   if (maxAgeSeconds > 0 && keep(reading.value)) kept.set(key, { at, reading });
@@ -34,7 +34,13 @@ export async function sharedReading<T>(key: string, maxAgeSeconds: number, read:
   return reading;
 }
 
-/** Drops every kept reading (tests, and a changed configuration). */
-export function forgetSharedReadings(): void {
-  kept.clear();
+/** The reading under `key` if read less than `maxAgeSeconds` ago: known without a call. */
+export function keptReading<T>(key: string, maxAgeSeconds: number): Reading<T> | undefined {
+  const hit = kept.get(key);
+  return hit && Date.now() - hit.at < maxAgeSeconds * 1000 ? (hit.reading as Reading<T>) : undefined;
+}
+
+/** Drops the kept readings whose key starts with `prefix` (all by default): tests, and a changed configuration. */
+export function forgetSharedReadings(prefix = ''): void {
+  for (const key of [...kept.keys()]) if (key.startsWith(prefix)) kept.delete(key);
 }
