@@ -4,7 +4,7 @@ import type { ActionContext, ActionResult } from '../runtime/action-context';
 import { autoscaling, ec2 } from '../runtime/sdk';
 import { waitFor } from '../runtime/poll';
 import type { InstanceFacts } from '../runtime/diagnosis';
-import { deletedWith, retain, RETAINED, undoRetention, type KeptVolume, type Retention } from '../runtime/retained-volumes';
+import { deletedWith, describeVolumes, retain, RETAINED, undoRetention, type Retention } from '../runtime/retained-volumes';
 import { tagList } from '../runtime/tags';
 
 export const replaceInstance = defineAction({
@@ -115,7 +115,7 @@ export const replaceInstance = defineAction({
       const kept = deletedWith(i);
       return [
         kept.length > 0
-          ? `ModifyInstanceAttribute ${i.instanceId}: DeleteOnTermination=false on ${describeKept(kept)}, and tag them recovery:state=${RETAINED} (kept after the termination)`
+          ? `ModifyInstanceAttribute ${i.instanceId}: DeleteOnTermination=false on ${describeVolumes(kept)}, and tag them recovery:state=${RETAINED} (kept after the termination)`
           : `keep volumes: none of ${i.instanceId}'s EBS volumes is deleted on termination`,
         `TerminateInstanceInAutoScalingGroup ${i.instanceId} in ${i.autoScalingGroupName} (ShouldDecrementDesiredCapacity=false)`,
         'wait for a replacement InService',
@@ -133,8 +133,6 @@ export const replaceInstance = defineAction({
     return i.autoScalingGroupName ? replaceInGroup(ctx, i, i.autoScalingGroupName, p.waitForReplacementSeconds ?? 300) : replaceStandalone(ctx, i.instanceId);
   },
 });
-
-const describeKept = (kept: KeptVolume[]) => kept.map((v) => `${v.volumeId} (${v.device})`).join(', ');
 
 async function replaceInGroup(ctx: ActionContext, instance: InstanceFacts, groupName: string, waitSeconds: number): Promise<ActionResult> {
   const instanceId = instance.instanceId;
@@ -159,7 +157,7 @@ async function replaceInGroup(ctx: ActionContext, instance: InstanceFacts, group
     const rollback = await undoRetention(ctx, instanceId, groupName, kept, progress);
     return {
       outcome: 'failed',
-      reason: `could not keep ${instanceId}'s volumes ${describeKept(kept)} before terminating it (${(e as Error).message}); not terminated, nothing lost${rollback.length ? `; rolled back: ${rollback.join('; ')}` : ''}`,
+      reason: `could not keep ${instanceId}'s volumes ${describeVolumes(kept)} before terminating it (${(e as Error).message}); not terminated, nothing lost${rollback.length ? `; rolled back: ${rollback.join('; ')}` : ''}`,
       detail: { instance: instanceId, group: groupName, notTerminated: true, volumes: kept, rollback },
     };
   }

@@ -21,6 +21,11 @@ export interface KeptVolume {
   device: string;
 }
 
+/** `vol-... (/dev/xvda), ...`: the volumes as plans, reasons and rollback notes name them. */
+export function describeVolumes(volumes: KeptVolume[]): string {
+  return volumes.map((v) => `${v.volumeId} (${v.device})`).join(', ');
+}
+
 /** Termination would delete these (as diagnosis read the instance moments ago). */
 export function deletedWith(instance: InstanceFacts): KeptVolume[] {
   return instance.volumes.filter((v) => v.deleteOnTermination === true).map((v) => ({ volumeId: v.volumeId, device: v.device }));
@@ -90,7 +95,7 @@ export async function undoRetention(ctx: ActionContext, instanceId: string, grou
   if (off.length > 0) {
     await client
       .send(new sdk.ModifyInstanceAttributeCommand({ InstanceId: instanceId, BlockDeviceMappings: off.map((v) => ({ DeviceName: v.device, Ebs: { DeleteOnTermination: true } })) }))
-      .then(() => done.push(`DeleteOnTermination back on for ${off.map((v) => `${v.volumeId} (${v.device})`).join(', ')}`))
+      .then(() => done.push(`DeleteOnTermination back on for ${describeVolumes(off)}`))
       .catch((e: Error) => done.push(`FAILED to put DeleteOnTermination back on for ${off.map((v) => v.volumeId).join(', ')} (left off: kept after a termination): ${e.message}`));
   }
   if (progress.tagsAttempted) {

@@ -25,11 +25,12 @@ export function readRecord(item: LedgerItem): ReadRecord {
 }
 
 /**
- * Where a detail-type falls in one rung's life. Decisions written together
- * share their `at`: a failure and the escalation it causes carry the same
- * time (functions/runtime/ladder.ts reuses the failure's detail), and the
- * sort key then puts `Remediation Escalated` before `Remediation Failed`
- * (alphabetical). Ties are ordered by cause and effect instead.
+ * Where a detail-type falls in one rung's life. Records written before
+ * functions/runtime/ladder.ts gave an escalation its own, later time share
+ * the `at` of the failure or skip that caused it, and the sort key then puts
+ * `Remediation Escalated` before `Remediation Failed` (alphabetical); such
+ * records stay in the ledger for its 90 days. Ties are ordered by cause and
+ * effect instead.
  */
 const LIFE: Record<string, number> = {
   'Remediation Started': 0,
