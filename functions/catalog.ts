@@ -69,7 +69,9 @@ const ACTION_RUNTIME: PermissionStatement[] = [
   },
   { sid: 'AlarmEvidence', actions: ['cloudwatch:DescribeAlarms'], resources: ['arn:{partition}:cloudwatch:{region}:{account}:alarm:recovery-{stage}-*'] },
 ];
-const ACTION_ENV: EnvKey[] = [ENV.stage, ENV.ledgerTable, ENV.eventBus, ENV.modeParameter, ENV.verifyQueueUrl, ENV.guardrails];
+// CHANGE_CALENDAR is listed although optional: infra/ passes only the keys a spec lists, and a calendar
+// configured but not passed is a freeze that is never read.
+const ACTION_ENV: EnvKey[] = [ENV.stage, ENV.account, ENV.ledgerTable, ENV.eventBus, ENV.modeParameter, ENV.verifyQueueUrl, ENV.guardrails, ENV.changeCalendar];
 
 function actionFunction(d: ActionDeclaration, extra: Partial<FunctionSpec> = {}): FunctionSpec {
   return {
@@ -115,7 +117,7 @@ export const FUNCTIONS: FunctionSpec[] = [
     timeoutSeconds: 60,
     memoryMb: 256,
     reservedConcurrency: 5,
-    env: [ENV.stage, ENV.ledgerTable, ENV.eventBus, ENV.modeParameter, ENV.guardrails],
+    env: [ENV.stage, ENV.account, ENV.ledgerTable, ENV.eventBus, ENV.modeParameter, ENV.guardrails],
     permissions: [
       LEDGER,
       PUT_RECOVERY_EVENTS,
@@ -137,7 +139,7 @@ export const FUNCTIONS: FunctionSpec[] = [
     timeoutSeconds: 30,
     memoryMb: 128,
     reservedConcurrency: 2,
-    env: [ENV.stage, ENV.topicArn, ENV.ledgerTable, ENV.eventBus, ENV.modeParameter],
+    env: [ENV.stage, ENV.account, ENV.topicArn, ENV.ledgerTable, ENV.eventBus, ENV.modeParameter],
     permissions: [
       { sid: 'Notify', actions: ['sns:Publish'], resources: ['{topicArn}'] },
       { sid: 'EncryptForTopic', actions: ['kms:GenerateDataKey', 'kms:Decrypt'], resources: ['{topicKeyArn}'] },

@@ -129,6 +129,7 @@ export class RecoveryStack extends pulumi.ComponentResource {
     const kube = kubernetesClusters(stage, config, region, child);
     const env: Partial<Record<EnvKey, pulumi.Input<string>>> = {
       [ENV.stage]: stage,
+      [ENV.account]: account,
       [ENV.ledgerTable]: table.name,
       [ENV.eventBus]: bus.name,
       [ENV.modeParameter]: mode.name,

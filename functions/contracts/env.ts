@@ -7,6 +7,12 @@
 export const ENV = {
   /** dev | staging | prod: the stack name, part of every alarm name. */
   stage: 'RECOVERY_ENV',
+  /**
+   * The 12-digit account the stack is deployed to: events claiming another
+   * account are not this stack's (functions/runtime/provenance.ts). The region
+   * is the Lambda runtime's own AWS_REGION.
+   */
+  account: 'RECOVERY_ACCOUNT',
   /** DynamoDB ledger table (pk/sk, TTL attribute `expiresAt`); also holds idempotency records. */
   ledgerTable: 'LEDGER_TABLE',
   /** Name of the stack's own EventBridge bus for recovery events. */

@@ -26,6 +26,9 @@ const Optional = <T extends z.ZodMiniType>(s: T) => z.pipe(z.transform((v: unkno
 
 const FunctionEnv = z.object({
   [ENV.stage]: Stage,
+  [ENV.account]: z.string().check(z.regex(/^\d{12}$/, 'a 12-digit AWS account id')),
+  /** Set by the Lambda runtime: the function's own region. */
+  AWS_REGION: z.string().check(z.regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'an AWS region such as us-east-1')),
   [ENV.ledgerTable]: z.string().check(z.minLength(3), z.maxLength(255)),
   [ENV.eventBus]: z.string().check(z.minLength(1), z.maxLength(256)),
   [ENV.modeParameter]: z.string().check(z.startsWith('/')),
@@ -43,6 +46,10 @@ type FunctionEnv = z.infer<typeof FunctionEnv>;
 
 export interface RuntimeEnv {
   stage: string;
+  /** The account the function runs in (RECOVERY_ACCOUNT, set by infra/ from the deploying identity). */
+  account: string;
+  /** The function's own region (AWS_REGION). */
+  region: string;
   ledgerTable: string;
   eventBus: string;
   modeParameter: string;
@@ -61,6 +68,8 @@ type Key = keyof FunctionEnv;
 export function loadEnv<K extends keyof RuntimeEnv>(required: readonly K[]): Pick<RuntimeEnv, K> & Partial<RuntimeEnv> {
   const names: Record<keyof RuntimeEnv, Key> = {
     stage: ENV.stage,
+    account: ENV.account,
+    region: 'AWS_REGION',
     ledgerTable: ENV.ledgerTable,
     eventBus: ENV.eventBus,
     modeParameter: ENV.modeParameter,

@@ -92,6 +92,7 @@ export async function createStack(
 
   Object.assign(process.env, {
     [ENV.stage]: STAGE,
+    [ENV.account]: ACCOUNT,
     [ENV.ledgerTable]: TABLE,
     [ENV.eventBus]: BUS,
     [ENV.modeParameter]: modeParameterName(STAGE),

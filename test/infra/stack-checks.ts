@@ -10,6 +10,9 @@ import { RUNGS, type RungName } from '../../functions/contracts/rungs';
 import { matchesPattern } from '../../infra/routing/pattern-match';
 import { alarmEvent, TYPES } from '../../infra/synth/plan';
 import type { SynthResource, SynthResult } from '../../infra/synth/types';
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { parse } from 'yaml';
 import { clientConfig, resetEmulator } from '../support/aws';
 
 /**
@@ -197,10 +200,30 @@ export function stackSuite(stack: string, load: () => SynthResult, extra: { chan
         if (key === ENV.stage) expect(value).toBe(stack);
         else if (key === ENV.guardrails) expect(() => Guardrails.parse(JSON.parse(value))).not.toThrow();
         else if (key === ENV.changeCalendar) expect(value).toMatch(/^[a-zA-Z0-9_.-]{3,128}$/);
+        else if (key === ENV.account) expect(value).toMatch(/^\d{12}$/);
         else if (key === ENV.kubeClusters) expect(() => ClusterMap.parse(JSON.parse(value))).not.toThrow();
         else expect({ key, value, created: created.has(value) }).toEqual({ key, value, created: true });
       }
     }
+  });
+
+  it('gives every function whose role may read the change calendar the calendar its stack file names', () => {
+    // Prepare: the expectation comes from Pulumi.<stack>.yaml and the synthesized role policies, not from the catalog.
+    const file = parse(readFileSync(path.join(__dirname, '..', '..', `Pulumi.${stack}.yaml`), 'utf8')) as { config?: Record<string, unknown> };
+    const calendar = file.config?.['recovery-stack:changeCalendar'];
+    const st = s();
+    const readers = iamDocuments(st)
+      .filter((d) => d.statements.some((x) => list(x.Action).includes('ssm:GetCalendarState') && list(x.Resource).some((r) => r.endsWith(`:document/${String(calendar)}`))))
+      .map((d) => d.where.replace(/^aws:iam\/rolePolicy:RolePolicy /, '').replace(/-role(-policy)?$/, ''));
+    // Act
+    const given = ofType(st, TYPES.fn).map((f) => ({ fn: nameOf(f), calendar: (f.inputs.environment as { variables: Record<string, string> }).variables[ENV.changeCalendar] }));
+    // Assess
+    if (typeof calendar !== 'string') {
+      expect(given.filter((g) => g.calendar !== undefined)).toEqual([]);
+      return;
+    }
+    expect(readers.length).toBeGreaterThan(0);
+    for (const fn of readers) expect(given.find((g) => g.fn === fn)).toEqual({ fn, calendar });
   });
 
   it('has no `*` action in any IAM document, and scopes every destructive statement', () => {
