@@ -34,8 +34,15 @@ export const ssmAutomation = defineAction({
       condition: { StringEquals: { 'iam:PassedToService': 'ssm.amazonaws.com' } },
     },
   ],
-  fits(d) {
+  fits(d, p) {
     if (!d.instance) return `no instance to run the runbook against (${d.resource.type} ${d.resource.id} has no identifiable target)`;
+    // The runbook stops the instance (its role may only stop and start), and Auto Scaling's EC2 health check
+    // counts a member in any state other than running as unhealthy and terminates it (EC2 Auto Scaling User
+    // Guide, "Health checks for instances in an Auto Scaling group"), deleting its DeleteOnTermination volumes.
+    // The next rung (replace-instance) keeps them. Membership comes from diagnosis (the aws:autoscaling:groupName
+    // tag or DescribeAutoScalingInstances), so an instance target selected by tags is covered too.
+    const group = d.instance.autoScalingGroupName;
+    if (group) return `instance ${d.instance.instanceId} is a member of Auto Scaling group ${group}: ${p.documentName} would stop it, and the group terminates a stopped member (deleting its DeleteOnTermination volumes)`;
     if (d.instance.state !== 'running') return `instance ${d.instance.instanceId} is ${d.instance.state}, not running: a restart runbook does not fit`;
     return undefined;
   },

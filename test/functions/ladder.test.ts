@@ -3,7 +3,7 @@ import { handler as ssmAutomation } from '../../functions/handlers/ssm-automatio
 import { handler as verifier, MAX_RECEIVES } from '../../functions/handlers/verifier';
 import { handler as notifier } from '../../functions/handlers/notifier';
 import { stubAutomation } from './sdk-probes';
-import { alarmEvent, aws, busEvents, createAsg, createStack, drain, incidentRecords, ledgerItems, playbook, putAlarm, request, runInstances, setAlarmState, verifyBatch, type TestStack } from './stack';
+import { alarmEvent, busEvents, createStack, drain, incidentRecords, ledgerItems, playbook, putAlarm, request, runInstances, setAlarmState, verifyBatch, type TestStack } from './stack';
 
 /**
  * Verify -> escalate -> page, with the real verify queue and bus in moto.
@@ -23,9 +23,8 @@ describe('verification and escalation', () => {
 
   it('escalates along the ladder while the alarm stays in ALARM, then pages', async () => {
     // Prepare
-    await createAsg('web', 2);
-    const { AutoScalingGroups } = await aws().asg.send(new (await import('@aws-sdk/client-auto-scaling')).DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: ['web'] }));
-    const victim = AutoScalingGroups![0].Instances![0].InstanceId!;
+    // A blast-radius group by tag, not an Auto Scaling group: the reboot rung never runs on a group member.
+    const [victim] = await runInstances(2, { 'recovery-group': 'web' });
     const name = await putAlarm('status', victim, 'InstanceId');
     const first = request(playbook('status', ['reboot', 'replace-instance']), alarmEvent(name, { InstanceId: victim }));
 
@@ -75,16 +74,14 @@ describe('verification and escalation', () => {
     const out = await ssmAutomation(request(playbook('status', ['reboot']), alarmEvent(name, { InstanceId: id })));
     // Assess: Query returns the incident's records by sort key (<at>#r<rung>#<detail-type>), as anyone reading the table sees them.
     expect(out.outcome).toBe('failed');
-    const records = await incidentRecords(out.incidentId);
+    const records = await incidentRecords(out.incidentId!);
     expect(records.map((r) => r.detailType)).toEqual(['Remediation Started', 'Remediation Failed', 'Remediation Escalated']);
     expect(records[2].at > records[1].at).toBe(true);
   });
 
   it('records Verified and releases the group slot when the alarm is OK', async () => {
     // Prepare
-    await createAsg('api', 2);
-    const { AutoScalingGroups } = await aws().asg.send(new (await import('@aws-sdk/client-auto-scaling')).DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: ['api'] }));
-    const id = AutoScalingGroups![0].Instances![0].InstanceId!;
+    const [id] = await runInstances(2, { 'recovery-group': 'api' });
     const name = await putAlarm('status', id, 'InstanceId');
     await ssmAutomation(request(playbook('status', ['reboot']), alarmEvent(name, { InstanceId: id })));
     expect((await ledgerItems('group#api'))[0].holders.size).toBe(1);
@@ -100,9 +97,7 @@ describe('verification and escalation', () => {
 
   it('INSUFFICIENT_DATA: takes no automated step, checks again, and pages after the last check', async () => {
     // Prepare
-    await createAsg('db', 2);
-    const { AutoScalingGroups } = await aws().asg.send(new (await import('@aws-sdk/client-auto-scaling')).DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: ['db'] }));
-    const id = AutoScalingGroups![0].Instances![0].InstanceId!;
+    const [id] = await runInstances(2, { 'recovery-group': 'db' });
     const name = await putAlarm('status', id, 'InstanceId');
     await ssmAutomation(request(playbook('status', ['reboot', 'replace-instance']), alarmEvent(name, { InstanceId: id })));
     await setAlarmState(name, 'INSUFFICIENT_DATA');

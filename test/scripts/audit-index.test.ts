@@ -1,6 +1,7 @@
 import { DescribeAutoScalingGroupsCommand } from '@aws-sdk/client-auto-scaling';
 import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { LEDGER_INDEXES } from '../../functions/contracts/ledger-indexes';
+import { handler as replaceInstance } from '../../functions/handlers/replace-instance';
 import { handler as restoreVolume } from '../../functions/handlers/restore-volume';
 import { handler as ssmAutomation } from '../../functions/handlers/ssm-automation';
 import { stubAutomation } from '../functions/sdk-probes';
@@ -17,6 +18,8 @@ import { audit } from './audit-run';
  */
 const status = playbook('status', ['reboot']);
 const stalled = playbook('ebs-stalled', ['restore-volume']);
+/** A group member is replaced, never rebooted (the group would terminate a stopped member). */
+const memberStatus = playbook('status', ['replace-instance']);
 
 type Sent = { command: string; indexName?: string };
 
@@ -44,16 +47,16 @@ describe('npm run audit --resource: the audit indexes', () => {
     await createAsg('web', 2);
     const { AutoScalingGroups } = await aws().asg.send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: ['web'] }));
     const member = AutoScalingGroups![0].Instances![0].InstanceId!;
-    const rebooted = await ssmAutomation(request(status, alarmEvent(await putAlarm('status', member, 'InstanceId'), { InstanceId: member })));
+    const replaced = await replaceInstance(request(memberStatus, alarmEvent(await putAlarm('status', member, 'InstanceId'), { InstanceId: member })));
     const [instance] = await runInstances(1);
     const { volumeId } = await dataVolumeWithSnapshots(instance, 1);
     const restored = await restoreVolume(request(stalled, alarmEvent(await putAlarm('ebs-stalled', volumeId, 'VolumeId'), { VolumeId: volumeId, InstanceId: instance })));
-    expect([rebooted.outcome, restored.outcome]).toEqual(['succeeded', 'succeeded']);
+    expect([replaced.outcome, restored.outcome]).toEqual(['succeeded', 'succeeded']);
     const expected: Array<[string, string]> = [
-      [member, rebooted.incidentId],
-      ['web', rebooted.incidentId],
-      [volumeId, restored.incidentId],
-      [instance, restored.incidentId],
+      [member, replaced.incidentId!],
+      ['web', replaced.incidentId!],
+      [volumeId, restored.incidentId!],
+      [instance, restored.incidentId!],
     ];
     for (const [id, incidentId] of expected) {
       // Act
@@ -78,11 +81,11 @@ describe('npm run audit --resource: the audit indexes', () => {
     expect(keyed.length).toBeGreaterThan(0);
     expect(keyed.every((i) => String(i.pk).startsWith('incident#'))).toBe(true);
     expect(items.filter((i) => !String(i.pk).startsWith('incident#')).length).toBeGreaterThan(0);
-    expect((await incidentRecords(rebooted.incidentId)).map((r) => [r.resourceKey, r.groupKey, r.instanceKey])).toEqual([
+    expect((await incidentRecords(replaced.incidentId!)).map((r) => [r.resourceKey, r.groupKey, r.instanceKey])).toEqual([
       [member, 'web', undefined],
       [member, 'web', undefined],
     ]);
-    expect((await incidentRecords(restored.incidentId)).map((r) => [r.resourceKey, r.groupKey, r.instanceKey])).toEqual([
+    expect((await incidentRecords(restored.incidentId!)).map((r) => [r.resourceKey, r.groupKey, r.instanceKey])).toEqual([
       [volumeId, undefined, instance],
       [volumeId, undefined, instance],
     ]);
@@ -99,7 +102,7 @@ describe('npm run audit --resource: the audit indexes', () => {
     // Assess
     expect(out.outcome).toBe('succeeded');
     expect(run.code).toBe(0);
-    expect(incidentsOf(run.lines)).toEqual([out.incidentId]);
+    expect(incidentsOf(run.lines)).toEqual([out.incidentId!]);
     const errs = run.err.split('\n');
     expect(errs[0]).toBe(
       `audit: ${TABLE} has no index audit-by-resource (a ledger deployed before the audit indexes; pulumi up adds them): scanning the whole table instead, bounded by --max-pages`,
@@ -116,7 +119,7 @@ describe('npm run audit --resource: the audit indexes', () => {
     // Prepare: an incident whose records lose their index keys, as records written before them have none
     const [instance] = await runInstances(1);
     const out = await ssmAutomation(request(status, alarmEvent(await putAlarm('status', instance, 'InstanceId'), { InstanceId: instance })));
-    for (const r of await incidentRecords(out.incidentId)) {
+    for (const r of await incidentRecords(out.incidentId!)) {
       await aws().docs.send(new UpdateCommand({ TableName: TABLE, Key: { pk: r.pk, sk: r.sk }, UpdateExpression: 'REMOVE resourceKey, groupKey, instanceKey' }));
     }
     // Act
@@ -126,6 +129,6 @@ describe('npm run audit --resource: the audit indexes', () => {
     expect(byIndex.err).toContain(`no decisions about ${instance}`);
     expect(byIndex.err).toContain('records written before the ledger had its audit indexes are found only with --scan');
     expect(byScan.code).toBe(0);
-    expect(incidentsOf(byScan.lines)).toEqual([out.incidentId]);
+    expect(incidentsOf(byScan.lines)).toEqual([out.incidentId!]);
   });
 });

@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
 import { DescribeAutoScalingGroupsCommand } from '@aws-sdk/client-auto-scaling';
 import { BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { handler as replaceInstance } from '../../functions/handlers/replace-instance';
 import { handler as ssmAutomation } from '../../functions/handlers/ssm-automation';
 import { handler as verifier } from '../../functions/handlers/verifier';
 import { stubAutomation } from '../functions/sdk-probes';
@@ -48,7 +49,7 @@ describe('npm run audit', () => {
     const otherName = await putAlarm('status', other, 'InstanceId');
     const third = await ssmAutomation(request(status, alarmEvent(otherName, { InstanceId: other })));
     expect([first.outcome, second.outcome, third.outcome]).toEqual(['succeeded', 'skipped', 'succeeded']);
-    return { instance, other, first: first.incidentId, second: second.incidentId, third: third.incidentId };
+    return { instance, other, first: first.incidentId!, second: second.incidentId!, third: third.incidentId! };
   }
 
   it('--incident prints one incident from alarm to outcome, oldest first: the plan it started, the result, the verification', async () => {
@@ -101,7 +102,7 @@ describe('npm run audit', () => {
     const name = await putAlarm('status', instance, 'InstanceId');
     const out = await ssmAutomation(request(status, alarmEvent(name, { InstanceId: instance })));
     // Act
-    const run = await audit(['--table', TABLE, '--incident', out.incidentId]);
+    const run = await audit(['--table', TABLE, '--incident', out.incidentId!]);
     // Assess
     expect(out.outcome).toBe('failed');
     expect(run.code).toBe(0);
@@ -127,7 +128,7 @@ describe('npm run audit', () => {
       `instance ${instance}`,
       `[dry-run] dry-run: guards passed; this is what would be done; plan: StartAutomationExecution AWS-RestartEC2Instance on ${instance}; GetAutomationExecution until Success | Failed | TimedOut | Cancelled`,
     ]);
-    expect(run.lines[0]).toContain(out.incidentId);
+    expect(run.lines[0]).toContain(out.incidentId!);
   });
 
   it('--json prints the ledger records themselves, in timeline order', async () => {
@@ -148,14 +149,15 @@ describe('npm run audit', () => {
     const { AutoScalingGroups } = await aws().asg.send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: ['web'] }));
     const member = AutoScalingGroups![0].Instances![0].InstanceId!;
     const name = await putAlarm('status', member, 'InstanceId');
-    const out = await ssmAutomation(request(status, alarmEvent(name, { InstanceId: member })));
+    // A group member is replaced, never rebooted (the group would terminate a stopped member).
+    const out = await replaceInstance(request(playbook('status', ['replace-instance']), alarmEvent(name, { InstanceId: member })));
     // Act
     const [byGroup, byMember] = [await audit(['--table', TABLE, '--resource', 'web']), await audit(['--table', TABLE, '--resource', member])];
     // Assess
     expect(out.outcome).toBe('succeeded');
     for (const run of [byGroup, byMember]) {
       expect(run.code).toBe(0);
-      expect(run.lines[0]).toMatch(new RegExp(`^incident ${out.incidentId} \\(playbook status, stage test, instance ${member}\\): 2 decisions`));
+      expect(run.lines[0]).toMatch(new RegExp(`^incident ${out.incidentId!} \\(playbook status, stage test, instance ${member}\\): 2 decisions`));
     }
   });
 
@@ -192,7 +194,7 @@ describe('npm run audit', () => {
     expect(bounded.out).toBe('');
     expect(bounded.err).toMatch(new RegExp(`^audit: stopped after 1 scan pages of ${TABLE} \\(\\d+ items read.*\\) without reaching the end of the table.*Raise --max-pages`));
     expect(enough.code).toBe(0);
-    expect(enough.lines[0]).toContain(acted.incidentId);
+    expect(enough.lines[0]).toContain(acted.incidentId!);
     expect(enough.err).toMatch(/scanned .*: 3 pages, /);
   });
 
