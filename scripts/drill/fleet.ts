@@ -156,6 +156,25 @@ export class Fleet {
   }
 
   /**
+   * `count` more members of a tagged group, in one RunInstances call: they only make up the
+   * group's size (no data volume, no address), e.g. for a blast-radius cap that needs a large group.
+   */
+  async groupMembers(scenario: string, group: string, count: number): Promise<string[]> {
+    const { subnet } = await this.base();
+    const launchTemplateId = await this.launchTemplate(`drill-${scenario}`);
+    const run = await this.c.ec2.send(
+      new RunInstancesCommand({
+        LaunchTemplate: { LaunchTemplateId: launchTemplateId, Version: '$Latest' },
+        MinCount: count,
+        MaxCount: count,
+        SubnetId: subnet.id,
+        TagSpecifications: [{ ResourceType: 'instance', Tags: tagList({ Name: `${group}-member`, [DRILL_TAG]: scenario, 'recovery-group': group }) }],
+      }),
+    );
+    return (run.Instances ?? []).map((i) => i.InstanceId!);
+  }
+
+  /**
    * A standalone instance from a launch template; optionally with a data
    * volume at DATA_DEVICE and `snapshots` completed snapshots of it (taken in
    * the background: see settled()), and an Elastic IP.

@@ -9,7 +9,7 @@ import { recreate } from './recreate';
 import { openSandbox, type Sandbox } from './sandbox';
 import { ALL_SCENARIOS, SCENARIOS } from './scenarios';
 import { check, fleetCalls, guardrailsOf, type Check, type Scenario, type ScenarioEnv } from './scenarios/scenario';
-import { synthesizeForDrill } from './stack-synth';
+import { stackConfig, synthesizeForDrill } from './stack-synth';
 import { Timeline, type TimelineEntry } from './timeline';
 
 /**
@@ -124,11 +124,18 @@ export async function runDrill(o: DrillOptions): Promise<DrillReport> {
 
     const guardrails = guardrailsOf(deployment);
     o.log(`  guardrails: ${JSON.stringify(guardrails)}`);
+    // The calendar the stack's config names exists in the account (the operator made it); any other name does not.
+    const calendar = stackConfig(o.stack)['recovery-stack:changeCalendar'];
+    const changeCalendar = typeof calendar === 'string' ? calendar : undefined;
+    if (changeCalendar) {
+      sandbox.proxy.calendar.declare(changeCalendar);
+      o.log(`  change calendar ${changeCalendar}: declared to the stand-in, OPEN`);
+    }
     const reports: ScenarioReport[] = [];
     for (const [i, s] of (scenarios as Scenario<unknown>[]).entries()) {
       reports.push(
         await step(`scenario ${i + 1}/${scenarios.length} ${s.name}`, () =>
-          runScenario(s, seeds[i], { stage: o.stack, clients: c, proxy: sandbox.proxy, deployment, cloudwatch, loop, observers, since: new Date(), guardrails, runner }, runner, o),
+          runScenario(s, seeds[i], { stage: o.stack, clients: c, proxy: sandbox.proxy, deployment, cloudwatch, loop, observers, since: new Date(), guardrails, runner, changeCalendar }, runner, o),
         ),
       );
       const r = reports[reports.length - 1];
@@ -165,11 +172,11 @@ async function runScenario(s: Scenario<unknown>, seed: unknown, env: ScenarioEnv
   let injectedAt: Date | undefined;
   try {
     injectedAt = new Date();
-    const alarms = await s.inject(env, seed, timeline);
+    const alarms = new Set(await s.inject(env, seed, timeline));
     timeline.add('fault', s.fault);
     const untilQuiet = () =>
       env.loop.untilQuiet({
-        alarms: new Set(alarms),
+        alarms,
         timeline,
         budgetMs: o.scenarioBudgetMs ?? 30_000,
         play: s.play ? () => s.play!(env, seed, timeline) : undefined,
@@ -181,7 +188,11 @@ async function runScenario(s: Scenario<unknown>, seed: unknown, env: ScenarioEnv
         },
       });
     let result = await untilQuiet();
-    // Settled = the stack decided about the fault; a later clearing (below) is a second episode.
+    if (result.settled && s.nextFault) {
+      for (const a of await s.nextFault(env, seed, timeline)) alarms.add(a);
+      result = await untilQuiet();
+    }
+    // Settled = the stack decided about the fault(s); a later clearing (below) is a second episode.
     settledAt = new Date();
     if (result.settled && s.clearFault) {
       await s.clearFault(env, seed, timeline);
@@ -204,6 +215,9 @@ async function runScenario(s: Scenario<unknown>, seed: unknown, env: ScenarioEnv
   } finally {
     await s.cleanup?.(env, seed).catch(() => undefined);
     env.proxy.apiFaults.clear();
+    // Whatever a scenario did to the calendar or the runbook, the next one starts from AWS as it was.
+    env.proxy.calendar.reset();
+    env.proxy.automation.clearFailures();
   }
   // Faults raised outside CloudWatch (an Alertmanager alert) count from the injection.
   const alarmAt = env.cloudwatch.transitions.find((t) => t.at >= env.since && t.to === 'ALARM')?.at ?? (s.play ? injectedAt : undefined);

@@ -16,6 +16,8 @@ import type { Clients } from './aws';
  *     resources that do not exist here);
  *   - mode: auto (a dry-run stack would only plan; the drill proves the actions);
  *   - playbooks.verifyAfterSeconds: short, so verification does not wait minutes;
+ *   - logDetectors, only when one acts on a resource of the stack's own (not seeded): that
+ *     one notify-only (ladder: []), since the drill's targets do not protect it;
  *   - alertmanager.webhookSecret, only when a scenario protects a
  *     kubernetes-deployment (the config requires it then): the stack's own
  *     when it is a plain value, else a random one for this run (a `secure:`
@@ -70,6 +72,15 @@ export async function synthesizeForDrill(o: {
     'recovery-stack:mode': 'auto',
     'recovery-stack:playbooks': { ...playbooks, verifyAfterSeconds: o.verifyAfterSeconds },
   };
+  // A log detector that acts on a resource of the stack's own (not seeded here) would act on a
+  // resource the drill's targets do not protect, which the config refuses: it stays, notify-only.
+  const seeded = new Set(o.targets.flatMap((t) => [t.id, t.name]).filter((x): x is string => typeof x === 'string'));
+  const logDetectors = current['recovery-stack:logDetectors'];
+  if (Array.isArray(logDetectors)) {
+    const acting = (d: { ladder?: unknown[]; resource?: { id?: string } }) => !!d.resource?.id && (d.ladder?.length ?? 0) > 0 && !seeded.has(d.resource.id);
+    const detectors = logDetectors as { ladder?: unknown[]; resource?: { id?: string } }[];
+    if (detectors.some(acting)) overrides['recovery-stack:logDetectors'] = detectors.map((d) => (acting(d) ? { ...d, ladder: [] } : d));
+  }
   const redacted: Record<string, unknown> = { ...overrides };
   if (o.targets.some((t) => t.kind === 'kubernetes-deployment')) {
     const own = (current['recovery-stack:alertmanager'] as { webhookSecret?: unknown } | undefined)?.webhookSecret;

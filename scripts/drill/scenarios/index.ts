@@ -1,9 +1,17 @@
 import { alarmMute } from './alarm-mute';
 import { alarmStorm } from './alarm-storm';
 import { asgReplace } from './asg-replace';
+import { attemptsPerDay } from './attempts-per-day';
+import { calendarClosed } from './calendar-closed';
+import { calendarUnreadable } from './calendar-unreadable';
+import { circuitBreaker } from './circuit-breaker';
+import { cooldown } from './cooldown';
+import { destructiveApproval } from './destructive-approval';
 import { dryRun } from './dry-run';
 import { duplicateDelivery } from './duplicate-delivery';
 import { escalate } from './escalate';
+import { groupCountCap } from './group-count-cap';
+import { groupPercentCap } from './group-percent-cap';
 import { healthStandDown } from './health-stand-down';
 import { killSwitch } from './kill-switch';
 import { kubernetesNotifyOnly } from './kubernetes-notify-only';
@@ -36,4 +44,26 @@ export const SCENARIOS: Scenario<never>[] = [
  */
 export const OPT_IN_SCENARIOS: Scenario<never>[] = [rdsRestore, lambdaRollback] as unknown as Scenario<never>[];
 
-export const ALL_SCENARIOS: Scenario<never>[] = [...SCENARIOS, ...OPT_IN_SCENARIOS];
+/**
+ * Each guard proven on a stack that enables it (`npm run drill -- --guards`: prod, whose config
+ * has the change calendar, approval and the strictest caps). The circuit breaker stays open for
+ * its playbook for the stack's window, so it runs last.
+ */
+export const GUARD_SCENARIOS: Scenario<never>[] = [
+  calendarClosed,
+  calendarUnreadable,
+  destructiveApproval,
+  cooldown,
+  attemptsPerDay,
+  groupCountCap,
+  circuitBreaker,
+] as unknown as Scenario<never>[];
+
+/**
+ * The percentage cap needs a stack whose count cap is above 1 (a cap is never below 1, so with a
+ * count cap of 1 the percentage is never the tighter one): dev, `--only group-percent-cap`.
+ */
+export const PERCENT_CAP_SCENARIOS: Scenario<never>[] = [groupPercentCap] as unknown as Scenario<never>[];
+
+// Guard scenarios last, the circuit breaker at the very end: --only keeps this order.
+export const ALL_SCENARIOS: Scenario<never>[] = [...SCENARIOS, ...OPT_IN_SCENARIOS, ...PERCENT_CAP_SCENARIOS, ...GUARD_SCENARIOS];

@@ -39,6 +39,8 @@ export interface ScenarioEnv {
   guardrails: Guardrails;
   /** Invokes built bundles directly (e.g. a function URL request, which no rule delivers). */
   runner: LambdaRunner;
+  /** The change calendar the stack's config names (Pulumi.<stack>.yaml), read apart from what the functions received. */
+  changeCalendar?: string;
 }
 
 export interface Judgement {
@@ -64,6 +66,12 @@ export interface Scenario<S = unknown> {
    * pass, as the played CloudWatch re-evaluates alarms; returns the changes it made.
    */
   play?(env: ScenarioEnv, seed: S, timeline: Timeline): Promise<number>;
+  /**
+   * Runs once the loop is quiet after the first fault: a further fault (the same one again within
+   * the cooldown, the next resource once the circuit breaker has counted the failures). Returns
+   * more alarms to watch, if any. The loop then runs until quiet again.
+   */
+  nextFault?(env: ScenarioEnv, seed: S, timeline: Timeline): Promise<string[]>;
   /** The fleet is healthy again (for time-to-recovered); absent when recovery is not the expected outcome. */
   recovered?(env: ScenarioEnv, seed: S): Promise<boolean>;
   /**

@@ -33,6 +33,8 @@ const epoch = (d: Date | undefined) => (d ? d.getTime() / 1000 : undefined);
 
 export class SsmAutomation {
   readonly executions = new Map<string, AutomationExecution>();
+  /** Instances whose restart fails at its first step (the instance does not stop), with AWS's step failure message. */
+  private readonly failing = new Map<string, string>();
 
   constructor(
     private readonly ec2: EC2Client,
@@ -60,6 +62,18 @@ export class SsmAutomation {
       default:
         return undefined;
     }
+  }
+
+  /**
+   * The runbook fails on this instance (as AWS-RestartEC2Instance does when its stopInstances
+   * step fails): the execution ends Failed and the instance is left as it was.
+   */
+  failOn(instanceId: string, message = 'Step fails when it is changing the state of the instance. The instance did not stop.'): void {
+    this.failing.set(instanceId, message);
+  }
+
+  clearFailures(): void {
+    this.failing.clear();
   }
 
   /** Wait until every execution has finished (the drill's "loop until quiet"). */
@@ -121,6 +135,11 @@ export class SsmAutomation {
     if (ids.length === 0) throw new Error('AWS-RestartEC2Instance: parameter InstanceId is required');
     // Same steps as the AWS-owned document: stopInstances, then startInstances (aws:changeInstanceState).
     ex.steps.push({ StepName: 'stopInstances', Action: 'aws:changeInstanceState', StepStatus: 'InProgress' });
+    const failure = ids.map((id) => this.failing.get(id)).find(Boolean);
+    if (failure) {
+      Object.assign(ex.steps[0], { StepStatus: 'Failed', FailureMessage: failure });
+      throw new Error(failure);
+    }
     await this.ec2.send(new StopInstancesCommand({ InstanceIds: ids }));
     await this.waitFor(ids, 'stopped');
     for (const id of ids) this.impairments.onInstance(id, 'stopped', `ssm:${ex.documentName}`);
