@@ -6,6 +6,7 @@ import { writeFileSync } from 'node:fs';
 import { parseArgs, USAGE } from './drill/cli';
 import { json, markdown, table } from './drill/report';
 import { runDrill } from './drill/run';
+import { GUARD_SCENARIOS } from './drill/scenarios';
 import type { Sandbox } from './drill/sandbox';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -34,7 +35,7 @@ async function main(): Promise<number> {
   const report = await runDrill({
     stack: args.stack,
     endpoint: process.env.AWS_ENDPOINT_URL || undefined,
-    only: args.only,
+    only: args.guards ? [...(args.only ?? []), ...GUARD_SCENARIOS.map((s) => s.name)] : args.only,
     log: (l) => console.log(l),
     onSandbox: (s) => (sandbox = s),
   });

@@ -1,5 +1,5 @@
 /**
- * `npm run drill [-- --stack dev] [--json file] [--report file] [--only a,b] [--verbose]`
+ * `npm run drill [-- --stack dev] [--json file] [--report file] [--only a,b] [--guards] [--verbose]`
  * Parsed strictly: a typo is an error with the usage, never silently ignored.
  */
 export interface DrillArgs {
@@ -7,18 +7,23 @@ export interface DrillArgs {
   json?: string;
   report?: string;
   only?: string[];
+  /** Run the guard scenarios (GUARD_SCENARIOS), on prod unless --stack says otherwise. */
+  guards: boolean;
   verbose: boolean;
   help: boolean;
 }
 
-export const USAGE = `usage: npm run drill -- [--stack dev|staging|prod] [--json <file>] [--report <file.md>] [--only <scenario,...>] [--verbose]
+export const USAGE = `usage: npm run drill -- [--stack dev|staging|prod] [--json <file>] [--report <file.md>] [--only <scenario,...>] [--guards] [--verbose]
 
 Replays faults end to end in a local AWS emulator: starts moto_server (or uses AWS_ENDPOINT_URL),
 synthesizes the stack, recreates it in the emulator, seeds a fleet, injects faults and runs the built
-functions. Exit 0 only when every scenario reached its expected outcome.`;
+functions. Exit 0 only when every scenario reached its expected outcome.
+--guards runs one scenario per guard (change calendar, approval, cooldown, attempts, caps,
+circuit breaker) on the prod stack, whose config enables them all (with --only: as well).`;
 
 export function parseArgs(argv: string[]): DrillArgs {
-  const out: DrillArgs = { stack: 'dev', verbose: false, help: false };
+  const out: DrillArgs = { stack: 'dev', guards: false, verbose: false, help: false };
+  let stackGiven = false;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const value = () => {
@@ -29,6 +34,10 @@ export function parseArgs(argv: string[]): DrillArgs {
     switch (a) {
       case '--stack':
         out.stack = value();
+        stackGiven = true;
+        break;
+      case '--guards':
+        out.guards = true;
         break;
       case '--json':
         out.json = value();
@@ -50,6 +59,7 @@ export function parseArgs(argv: string[]): DrillArgs {
         throw new Error(`unknown argument ${a}\n${USAGE}`);
     }
   }
+  if (out.guards && !stackGiven) out.stack = 'prod';
   if (!/^[a-z0-9][a-z0-9-]{0,30}$/.test(out.stack)) throw new Error(`--stack ${out.stack}: use a stack name such as dev, staging or prod`);
   return out;
 }

@@ -1,7 +1,7 @@
 import { AttachVolumeCommand, CreateVolumeCommand, DescribeInstanceStatusCommand, DescribeInstancesCommand, DescribeRegionsCommand, DescribeVolumeStatusCommand, DetachVolumeCommand, EC2Client, RunInstancesCommand, StartInstancesCommand, StopInstancesCommand } from '@aws-sdk/client-ec2';
 import { CloudWatchClient, DescribeAlarmsCommand, ListAlarmMuteRulesCommand } from '@aws-sdk/client-cloudwatch';
 import { DescribeEventsCommand, HealthClient } from '@aws-sdk/client-health';
-import { GetAutomationExecutionCommand, SSMClient, StartAutomationExecutionCommand } from '@aws-sdk/client-ssm';
+import { GetAutomationExecutionCommand, GetCalendarStateCommand, SSMClient, StartAutomationExecutionCommand } from '@aws-sdk/client-ssm';
 import { startAwsGaps, type GapProxy } from '../../scripts/sandbox/aws-gaps';
 import { clientConfig, motoEndpoint, resetEmulator } from '../support/aws';
 
@@ -106,6 +106,47 @@ describe('aws gap proxy', () => {
     const ex = await ssm.send(new GetAutomationExecutionCommand({ AutomationExecutionId }));
     // Assess
     expect(ex.AutomationExecution).toMatchObject({ AutomationExecutionStatus: 'Failed', FailureMessage: expect.stringContaining('AWS-RestartEC2Instance') });
+  });
+
+  it('fails AWS-RestartEC2Instance at its stop step on an instance set to fail, leaving the instance running', async () => {
+    // Prepare
+    const ec2 = new EC2Client(viaProxy());
+    const id = await launch(ec2);
+    proxy.automation.failOn(id);
+    const ssm = new SSMClient(viaProxy());
+    // Act
+    const { AutomationExecutionId } = await ssm.send(new StartAutomationExecutionCommand({ DocumentName: 'AWS-RestartEC2Instance', Parameters: { InstanceId: [id] } }));
+    await proxy.automation.settle();
+    const ex = await ssm.send(new GetAutomationExecutionCommand({ AutomationExecutionId }));
+    // Assess
+    expect(ex.AutomationExecution).toMatchObject({ AutomationExecutionStatus: 'Failed', StepExecutions: [expect.objectContaining({ StepName: 'stopInstances', StepStatus: 'Failed' })] });
+    const state = await new EC2Client(clientConfig()).send(new DescribeInstancesCommand({ InstanceIds: [id] }));
+    expect(state.Reservations?.[0].Instances?.[0].State?.Name).toBe('running');
+  });
+
+  it('answers GetCalendarState for declared calendars only (by name or document ARN), OPEN until closed, and fails as told', async () => {
+    // Prepare
+    const ssm = new SSMClient(viaProxy());
+    const state = (names: string[]) => ssm.send(new GetCalendarStateCommand({ CalendarNames: names }));
+    const errorOf = (p: Promise<unknown>) => p.then(() => 'no error', (e: { name?: string; $metadata?: { httpStatusCode?: number } }) => `${e.name} ${e.$metadata?.httpStatusCode}`);
+    proxy.calendar.declare('freeze');
+    proxy.calendar.declare('other');
+    // Act
+    const open = await state(['freeze']);
+    const unknown = await errorOf(state(['no-such-calendar']));
+    proxy.calendar.set('other', 'CLOSED', new Date('2030-01-01T00:00:00Z'));
+    const closed = await state(['arn:aws:ssm:us-east-1:123456789012:document/freeze', 'other']);
+    proxy.calendar.failWith('AccessDeniedException');
+    const denied = await errorOf(state(['freeze']));
+    proxy.calendar.reset();
+    const reopened = await state(['other']);
+    // Assess (API reference: CLOSED when any named calendar is; unknown document -> InvalidDocument, 400)
+    expect(open).toMatchObject({ State: 'OPEN', AtTime: expect.any(String) });
+    expect(open.NextTransitionTime).toBeUndefined();
+    expect(unknown).toBe('InvalidDocument 400');
+    expect(closed).toMatchObject({ State: 'CLOSED', NextTransitionTime: '2030-01-01T00:00:00.000Z' });
+    expect(denied).toBe('AccessDeniedException 400');
+    expect(reopened.State).toBe('OPEN');
   });
 
   it('answers AWS Health DescribeEvents: empty, then the open event for a filtered service', async () => {

@@ -15,6 +15,16 @@ describe('drill command line', () => {
     expect(args).toMatchObject({ stack: 'prod', json: 'out.json', report: 'r.md', only: ['alarm-storm', 'kill-switch-off'] });
   });
 
+  it('--guards runs on prod unless --stack names another stack', () => {
+    // Act
+    const plain = parseArgs(['--guards']);
+    const onStaging = parseArgs(['--stack', 'staging', '--guards']);
+    // Assess
+    expect(plain).toMatchObject({ stack: 'prod', guards: true });
+    expect(onStaging).toMatchObject({ stack: 'staging', guards: true });
+    expect(parseArgs([])).toMatchObject({ guards: false });
+  });
+
   it.each([
     [['--stak', 'dev'], /unknown argument --stak/],
     [['--json'], /--json needs a value/],
