@@ -70,6 +70,8 @@ export class DeliveryLoop {
         work += (await o.play?.()) ?? 0;
         work += await this.deliverFromQueue(src, o.timeline);
       }
+      // The group's own replacement of members its health check marked on an earlier pass (asg-health.ts).
+      work += await this.groupReplacements(o);
       const seen = await this.observers.poll();
       await o.afterPass?.();
       if (work > 0 || seen > 0) continue;
@@ -96,8 +98,8 @@ export class DeliveryLoop {
     if (world === this.lastWorld) return 0;
     this.lastWorld = world;
     let n = 0;
-    for (const id of await this.asgHealth.sync()) {
-      o.timeline.add('alarm', `Auto Scaling health check: ${id} marked Unhealthy (status checks impaired)`);
+    for (const m of await this.asgHealth.sync()) {
+      o.timeline.add('alarm', `Auto Scaling health check: ${m.instanceId} marked Unhealthy (${m.why})`);
       n++;
     }
     for (const t of await this.cloudwatch.evaluate(o.alarms)) {
@@ -105,6 +107,15 @@ export class DeliveryLoop {
       n++;
     }
     return n;
+  }
+
+  private async groupReplacements(o: LoopOptions): Promise<number> {
+    const done = await this.asgHealth.replace();
+    for (const r of done) {
+      const volumes = r.deletedVolumes.length ? `, deleting ${r.deletedVolumes.join(', ')} (DeleteOnTermination)` : '';
+      o.timeline.add('alarm', `Auto Scaling replaces unhealthy ${r.instanceId} (${r.why}): terminated in ${r.group}${volumes}`);
+    }
+    return done.length;
   }
 
   private async inFlight(): Promise<number> {

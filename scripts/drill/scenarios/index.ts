@@ -1,5 +1,6 @@
 import { alarmMute } from './alarm-mute';
 import { alarmStorm } from './alarm-storm';
+import { asgMemberReboot } from './asg-member-reboot';
 import { asgReplace } from './asg-replace';
 import { attemptsPerDay } from './attempts-per-day';
 import { calendarClosed } from './calendar-closed';
@@ -25,6 +26,7 @@ import type { Scenario } from './scenario';
 /** The default drill, in order. Each owns its resources, so any subset runs alone. */
 export const SCENARIOS: Scenario<never>[] = [
   asgReplace,
+  asgMemberReboot,
   escalate,
   restoreVolume,
   duplicateDelivery,

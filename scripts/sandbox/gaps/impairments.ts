@@ -37,6 +37,12 @@ export class Impairments {
   private readonly items: Impairment[] = [];
   /** Instances that stopped after being impaired: the next start lands on other hardware. */
   private readonly stoppedSince = new Set<string>();
+  /**
+   * Instances that stopped since takeStops() last read them, even if already started again: a restart
+   * runbook stops and starts within one call here, while in AWS the instance stays stopped for a minute
+   * or more, long enough for an Auto Scaling health check to see it (../../drill/asg-health.ts).
+   */
+  private readonly stops = new Set<string>();
   /** Bumped on every change, so observers re-read only when something happened. */
   version = 0;
 
@@ -72,7 +78,10 @@ export class Impairments {
     }
     // Any lifecycle change of an instance can change what its metrics report.
     this.version++;
-    if (event === 'stopped') this.stoppedSince.add(instanceId);
+    if (event === 'stopped') {
+      this.stoppedSince.add(instanceId);
+      this.stops.add(instanceId);
+    }
     if (event === 'started' || event === 'terminated') this.stoppedSince.delete(instanceId);
   }
 
@@ -87,9 +96,17 @@ export class Impairments {
     return healed;
   }
 
+  /** The instances that stopped since the last call. */
+  takeStops(): string[] {
+    const out = [...this.stops];
+    this.stops.clear();
+    return out;
+  }
+
   clear(): void {
     this.version++;
     this.items.length = 0;
     this.stoppedSince.clear();
+    this.stops.clear();
   }
 }
