@@ -1,3 +1,4 @@
+import { describeIssues } from '../runtime/validation';
 import * as z from 'zod/mini';
 import { defineAction } from './declaration';
 import type { ActionContext, ActionResult } from '../runtime/action-context';
@@ -28,7 +29,7 @@ export function configuredPlaybook(env: NodeJS.ProcessEnv = process.env): { play
     return { why: `${ENV.ansiblePlaybook} is not JSON: fix recovery-stack:ansible` };
   }
   const parsed = AnsiblePlaybook.safeParse(json);
-  return parsed.success ? { playbook: parsed.data } : { why: `${ENV.ansiblePlaybook} is invalid (${parsed.error.issues[0]?.message}): fix recovery-stack:ansible` };
+  return parsed.success ? { playbook: parsed.data } : { why: `${ENV.ansiblePlaybook} is invalid (${describeIssues(parsed.error.issues, json, { max: 3 })}): fix recovery-stack:ansible` };
 }
 
 export const ansible = defineAction({

@@ -40,9 +40,9 @@ export const AlarmStateChangeEvent = z.object({
   id: str(1, 128),
   'detail-type': z.literal('CloudWatch Alarm State Change'),
   source: z.literal('aws.cloudwatch'),
-  account: z.string().check(z.regex(/^\d{12}$/)),
-  time: z.string(),
-  region: z.string().check(z.regex(/^[a-z]{2}(-[a-z]+)+-\d$/)),
+  account: z.string().check(z.regex(/^\d{12}$/, 'a 12-digit account id')),
+  time: str(1, 64),
+  region: z.string().check(z.regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'an AWS region such as us-east-1')),
   resources: z.optional(z.array(z.string())),
   detail: z.object({
     alarmName: str(1, 255),

@@ -47,10 +47,10 @@ export const AlertDetail = z.object({
   version: z.literal(1),
   status: z.enum(['firing', 'resolved']),
   alertName: z.string().check(z.minLength(1), z.maxLength(256)),
-  fingerprint: z.string().check(z.regex(/^[0-9a-f]{16}$/)),
-  startsAt: z.string(),
+  fingerprint: z.string().check(z.regex(/^[0-9a-f]{16}$/, 'a 16-hex-digit alert fingerprint')),
+  startsAt: z.string().check(z.maxLength(64)),
   endsAt: z.optional(z.string()),
-  playbook: z.string().check(z.regex(/^[a-z0-9][a-z0-9.-]{0,62}$/)),
+  playbook: z.string().check(z.regex(/^[a-z0-9][a-z0-9.-]{0,62}$/, 'a playbook name: lowercase letters, digits, dots and dashes, at most 63')),
   /** The protected Deployment: `<cluster>/<namespace>/<name>`. */
   deployment: z.object({ cluster: z.string(), namespace: z.string(), name: z.string(), id: z.string() }),
   labels: Labels,
@@ -66,10 +66,10 @@ export const AlertFaultEvent = z.object({
   id: z.string(),
   'detail-type': z.literal(ALERT_DETAIL_TYPE),
   source: z.literal('recovery-stack'),
-  /** Always set by EventBridge; moto's bus->SQS delivery omits it. */
-  account: z.optional(z.string()),
-  time: z.string(),
-  region: z.string(),
+  /** Always set by EventBridge (the drill fills it in where moto's bus->SQS delivery omits it). */
+  account: z.string().check(z.regex(/^\d{12}$/, 'a 12-digit account id')),
+  time: z.string().check(z.maxLength(64)),
+  region: z.string().check(z.regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'an AWS region such as us-east-1')),
   resources: z._default(z.array(z.string()), []),
   detail: AlertDetail,
 });

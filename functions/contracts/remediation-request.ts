@@ -12,7 +12,7 @@ import { ACTION_KINDS, RUNG_NAMES } from './rungs';
  * recovery bus; the bus rule passes `$.detail` through unchanged.
  */
 export const PlaybookParams = z.object({
-  name: z.string().check(z.regex(/^[a-z0-9][a-z0-9.-]{0,62}$/)),
+  name: z.string().check(z.regex(/^[a-z0-9][a-z0-9.-]{0,62}$/, 'a playbook name: lowercase letters, digits, dots and dashes, at most 63')),
   /**
    * Rungs in order. Empty = notify-only playbook (no automated recovery for this
    * detector yet): its rule targets the notifier, which pages with the alarm.
@@ -35,12 +35,19 @@ export const RemediationRequest = z.object({
   version: z.literal(1),
   playbook: PlaybookParams,
   rung: z.int().check(z.minimum(0), z.maximum(4)),
-  incidentId: z.optional(z.string().check(z.regex(/^inc-[a-f0-9]{16}$/))),
+  incidentId: z.optional(z.string().check(z.regex(/^inc-[a-f0-9]{16}$/, 'an incident id like inc-0123456789abcdef'))),
   /**
    * Set on escalations so the recovery bus rule of each action kind can match
    * `detail.action`; when present it must equal RUNGS[ladder[rung]].action.
    */
   action: z.optional(z.enum(ACTION_KINDS)),
+  /**
+   * Set on escalations (functions/runtime/ladder.ts): when the next rung was
+   * requested. Bounds an escalation's age as `event.time` bounds a first
+   * delivery's (functions/runtime/provenance.ts); the event it carries is
+   * older by the rungs before it.
+   */
+  requestedAt: z.optional(z.string().check(z.maxLength(64))),
   event: FaultEvent,
 });
 export type RemediationRequest = z.infer<typeof RemediationRequest>;

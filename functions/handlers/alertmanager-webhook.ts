@@ -5,6 +5,7 @@ import { RECOVERY_SOURCE } from '../contracts/recovery-event';
 import { normalizeAlert } from '../kubernetes/alert-normalize';
 import { loadEnv } from '../runtime/env';
 import { AUDIT_RETENTION_DAYS, conditionalWrite, ttl } from '../runtime/ledger';
+import { describeIssues } from '../runtime/validation';
 import { logger } from '../runtime/logger';
 import { documentClient, events, ssm } from '../runtime/sdk';
 
@@ -86,10 +87,7 @@ export async function handler(event: FunctionUrlEvent): Promise<FunctionUrlResul
   }
   const parsed = AlertmanagerWebhook.safeParse(json);
   if (!parsed.success) {
-    const reason = parsed.error.issues
-      .slice(0, 8)
-      .map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`)
-      .join('; ');
+    const reason = describeIssues(parsed.error.issues, json);
     log.warn('webhook rejected: invalid payload', { reason });
     return reply(422, { error: `not an Alertmanager version 4 webhook payload: ${reason}` });
   }

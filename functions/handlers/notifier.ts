@@ -1,16 +1,20 @@
 import * as z from 'zod/mini';
 import { AlarmStateChangeEvent } from '../contracts/alarm-event';
-import { AlertFaultEvent } from '../contracts/alertmanager';
+import { ALERT_DETAIL_TYPE, AlertFaultEvent } from '../contracts/alertmanager';
 import { alarmNamePrefix } from '../contracts/naming';
 import { DETAIL_TYPES, NOTIFY_DETAIL_TYPES, RECOVERY_SOURCE, RecoveryEventDetail, type ResourceRef } from '../contracts/recovery-event';
 import { RemediationRequest } from '../contracts/remediation-request';
 import { readMode } from '../guards/kill-switch';
 import { loadEnv } from '../runtime/env';
-import { faultLabel, faultName, isAlert } from '../runtime/fault';
+import { faultLabel, faultName, faultState, isAlert } from '../runtime/fault';
 import { logger } from '../runtime/logger';
 import { pageHumans, resolveClearedFault, type ClearedFault } from '../runtime/paging';
-import { incidentIdOf } from '../runtime/request';
-import { resolveResource } from '../runtime/resource';
+import { printableDeep, shown } from '../runtime/printable';
+import { MAX_DELIVERY_AGE_MS, provenanceProblems, timeProblem, type Identity } from '../runtime/provenance';
+import { reject, type Rejection } from '../runtime/rejection';
+import { checkEnvelope, incidentIdOf, InvalidRequest, judgeRequest } from '../runtime/request';
+import { describeIssues } from '../runtime/validation';
+import { NoResource, resolveResource } from '../runtime/resource';
 import { sns } from '../runtime/sdk';
 import { snsSubject } from '../runtime/sns-subject';
 
@@ -47,10 +51,14 @@ import { snsSubject } from '../runtime/sns-subject';
  * Races between paging and the fault clearing: functions/runtime/paging.ts.
  */
 const RecoveryEvent = z.object({
+  id: z.optional(z.string().check(z.maxLength(128))),
   source: z.literal(RECOVERY_SOURCE),
   'detail-type': z.enum(NOTIFY_DETAIL_TYPES as [string, ...string[]]),
+  /** Set by EventBridge on every event; the recovery bus's are this stack's account and region. */
+  account: z.string().check(z.maxLength(32)),
+  region: z.string().check(z.maxLength(32)),
+  time: z.string().check(z.maxLength(64)),
   detail: RecoveryEventDetail,
-  time: z.optional(z.string()),
 });
 
 const PAGE = new Set<string>([DETAIL_TYPES.escalated, DETAIL_TYPES.failed]);
@@ -62,7 +70,8 @@ export type NotifierResult =
   | { outcome: 'published'; subject: string; messageId?: string }
   | { outcome: 'escalated'; incidentId: string; reason: string }
   | { outcome: 'resolved'; incidentIds: string[]; reason: string }
-  | { outcome: 'nothing-to-resolve' | 'already-escalated'; reason: string };
+  | { outcome: 'nothing-to-resolve' | 'already-escalated'; reason: string }
+  | Rejection;
 
 interface Message {
   subject: string;
@@ -76,11 +85,33 @@ type Input =
   | { kind: 'alarm-ok'; event: AlarmStateChangeEvent }
   | { kind: 'alert-resolved'; event: AlertFaultEvent };
 
-function classify(event: unknown): Input {
-  const asEvent = RecoveryEvent.safeParse(event);
-  if (asEvent.success) {
-    const { detail } = asEvent.data;
-    const type = asEvent.data['detail-type'];
+/** What the notifier judges its inputs against: its stage, account, region and clock. */
+interface Judge {
+  stage: string;
+  own: Identity;
+  now: number;
+}
+
+/**
+ * Which of the four inputs this is, checked as strictly as the actions check
+ * theirs: the shape, then that it is this stack's (account, region, recent,
+ * this stage's alarm or playbook, printable). Throws InvalidRequest naming the
+ * field, what was expected and what was seen.
+ */
+function classify(event: unknown, j: Judge): Input {
+  checkEnvelope(event, 'event');
+  const o = event as Record<string, unknown>;
+  const claims = o['detail-type'];
+  const source = o.source;
+  if (source === RECOVERY_SOURCE && claims !== ALERT_DETAIL_TYPE) {
+    const asEvent = RecoveryEvent.safeParse(event);
+    if (!asEvent.success) throw new InvalidRequest(`invalid recovery event: ${describeIssues(asEvent.error.issues, event, { prefix: 'event' })}`);
+    const e = asEvent.data;
+    const problems = envelopeProblems(e, j);
+    if (e.detail.stage !== j.stage) problems.push(`event.detail.stage: expected ${JSON.stringify(j.stage)} (this stack), got ${shown(e.detail.stage)}`);
+    if (problems.length) throw new InvalidRequest(`not this stack's recovery event: ${problems.join('; ')}`);
+    const detail = printableDeep(e.detail);
+    const type = e['detail-type'];
     return {
       kind: 'message',
       message: {
@@ -90,49 +121,74 @@ function classify(event: unknown): Input {
       },
     };
   }
-  const asAlarm = AlarmStateChangeEvent.safeParse(event);
-  if (asAlarm.success) {
-    if (asAlarm.data.detail.state.value !== 'OK') {
-      throw new Error(`notifier takes alarm state changes to OK only (to resolve escalated incidents); ${asAlarm.data.detail.alarmName} changed to ${asAlarm.data.detail.state.value}`);
+  if (claims === 'CloudWatch Alarm State Change') {
+    const asAlarm = AlarmStateChangeEvent.safeParse(event);
+    if (!asAlarm.success) throw new InvalidRequest(`invalid alarm state change: ${describeIssues(asAlarm.error.issues, event, { prefix: 'event' })}`);
+    const ev = asAlarm.data;
+    if (ev.detail.state.value !== 'OK') {
+      throw new InvalidRequest(`event.detail.state.value: expected "OK" (the notifier takes alarm state changes to OK only, to resolve escalated incidents), got ${shown(ev.detail.state.value)}`);
     }
-    return { kind: 'alarm-ok', event: asAlarm.data };
+    const problems = provenanceProblems(ev, j.own, j.now, MAX_DELIVERY_AGE_MS);
+    const ours = `recovery-${j.stage}-`;
+    if (!ev.detail.alarmName.startsWith(ours)) problems.push(`event.detail.alarmName: expected an alarm of stage ${j.stage} (prefix ${ours}), got ${shown(ev.detail.alarmName)}`);
+    if (problems.length) throw new InvalidRequest(`not this stack's alarm: ${problems.join('; ')}`);
+    return { kind: 'alarm-ok', event: ev };
   }
-  const asAlert = AlertFaultEvent.safeParse(event);
-  if (asAlert.success) {
-    if (asAlert.data.detail.status !== 'resolved') {
-      throw new Error(
-        `notifier takes resolved Alertmanager alerts only (to resolve escalated incidents); alert ${asAlert.data.detail.alertName} (${asAlert.data.detail.fingerprint}) is ${asAlert.data.detail.status}` +
-          ` (firing alerts of a notify-only playbook come as its rule's request, naming the empty ladder; those of a laddered playbook go to its first rung)`,
+  if (claims === ALERT_DETAIL_TYPE && source === RECOVERY_SOURCE) {
+    const asAlert = AlertFaultEvent.safeParse(event);
+    if (!asAlert.success) throw new InvalidRequest(`invalid Alertmanager alert event: ${describeIssues(asAlert.error.issues, event, { prefix: 'event' })}`);
+    const ev = asAlert.data;
+    if (ev.detail.status !== 'resolved') {
+      throw new InvalidRequest(
+        `event.detail.status: expected "resolved" (the notifier takes resolved Alertmanager alerts only, to resolve escalated incidents), got ${shown(ev.detail.status)}` +
+          ' (firing alerts of a notify-only playbook come as its rule\'s request, naming the empty ladder; those of a laddered playbook go to its first rung)',
       );
     }
-    return { kind: 'alert-resolved', event: asAlert.data };
+    const problems = provenanceProblems(ev, j.own, j.now, MAX_DELIVERY_AGE_MS);
+    if (problems.length) throw new InvalidRequest(`not this stack's alert: ${problems.join('; ')}`);
+    return { kind: 'alert-resolved', event: ev };
   }
-  const asRequest = RemediationRequest.safeParse(event);
-  if (asRequest.success && asRequest.data.playbook.ladder.length === 0) return { kind: 'notify-only', request: asRequest.data };
-  // Name the problems of the shape the input claims to be.
-  const claims = (event as Record<string, unknown> | null)?.['detail-type'];
-  const why = asRequest.success
-    ? `playbook ${asRequest.data.playbook.name} has a ladder; its requests go to the action functions`
-    : (claims === 'CloudWatch Alarm State Change' ? asAlarm.error! : claims === 'Alertmanager Alert' ? asAlert.error! : asEvent.error).issues
-        .slice(0, 5)
-        .map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`)
-        .join('; ');
-  throw new Error(
-    `notifier expects a recovery-stack event (${NOTIFY_DETAIL_TYPES.join(' | ')}), a notify-only RemediationRequest, a CloudWatch alarm state change to OK or a resolved Alertmanager alert: ${why}`,
+  if (o.version !== undefined && o.playbook !== undefined) {
+    const asRequest = RemediationRequest.safeParse(event);
+    if (!asRequest.success) throw new InvalidRequest(`invalid notify-only request: ${describeIssues(asRequest.error.issues, event)}`);
+    judgeRequest(asRequest.data, 'notify-only', j);
+    return { kind: 'notify-only', request: asRequest.data };
+  }
+  throw new InvalidRequest(
+    `event: expected a recovery-stack event (source "${RECOVERY_SOURCE}", detail-type ${NOTIFY_DETAIL_TYPES.map((t) => JSON.stringify(t)).join(' | ')}), a notify-only RemediationRequest, ` +
+      `a CloudWatch alarm state change to OK or a resolved Alertmanager alert; got source ${shown(source)}, detail-type ${shown(claims)}`,
   );
 }
 
+/** A recovery-bus event's envelope: this stack's account and region, a time within a delivery's window. */
+function envelopeProblems(e: { account: string; region: string; time: string }, j: Judge): string[] {
+  const problems: string[] = [];
+  if (e.account !== j.own.account) problems.push(`event.account: expected ${JSON.stringify(j.own.account)} (this function's account), got ${shown(e.account)}`);
+  if (e.region !== j.own.region) problems.push(`event.region: expected ${JSON.stringify(j.own.region)} (this function's region), got ${shown(e.region)}`);
+  const time = timeProblem('event.time', e.time, j.now, MAX_DELIVERY_AGE_MS);
+  if (time) problems.push(time);
+  return problems;
+}
+
 export async function handler(event: unknown): Promise<NotifierResult> {
-  const input = classify(event);
-  switch (input.kind) {
-    case 'message':
-      return publish(input.message);
-    case 'notify-only':
-      return escalateNotifyOnly(input.request);
-    case 'alarm-ok':
-      return resolveOnOk(input.event);
-    case 'alert-resolved':
-      return resolveAlert(input.event);
+  const env = loadEnv(['stage', 'account', 'region']);
+  try {
+    const input = classify(event, { stage: env.stage, own: { account: env.account, region: env.region }, now: Date.now() });
+    switch (input.kind) {
+      case 'message':
+        return await publish(input.message);
+      case 'notify-only':
+        return await escalateNotifyOnly(input.request, event);
+      case 'alarm-ok':
+        return await resolveOnOk(input.event);
+      case 'alert-resolved':
+        return await resolveAlert(input.event);
+    }
+  } catch (e) {
+    // Thrown before anything is told or paged (classify; a notify-only fault's resource, before its page).
+    if (!(e instanceof InvalidRequest)) throw e;
+    // Not ours: nobody is told or paged; logged, counted and kept once.
+    return reject({ fn: 'notifier', table: env.ledgerTable, raw: event, reason: e.message });
   }
 }
 
@@ -168,10 +224,17 @@ function ledgerEnv() {
  * Alertmanager's resolution handled first) pages and resolves at once
  * (functions/runtime/paging.ts re-read).
  */
-async function escalateNotifyOnly(request: RemediationRequest): Promise<NotifierResult> {
+async function escalateNotifyOnly(request: RemediationRequest, raw: unknown): Promise<NotifierResult> {
   const env = ledgerEnv();
   const ev = request.event;
   const fault = isAlert(ev) ? notifyOnlyAlert(request, ev) : notifyOnlyAlarm(env.stage, request, ev);
+  // The fault must exist (an event is a claim; the alarm, or the alert state the webhook recorded, is the
+  // fact): a page for a fault this stack does not have would wake people for nothing. One that already
+  // cleared still pages, and paging.ts resolves it at once.
+  const now = await faultState(env.ledgerTable, ev);
+  if (now.state === undefined) {
+    return reject({ fn: 'notifier', table: env.ledgerTable, raw, reason: `${now.label} does not exist (${now.reason ?? 'not found'}): not a fault of this stack; nobody paged` });
+  }
   const incidentId = incidentIdOf(request);
   const { mode } = await readMode(env.modeParameter, env.modeCacheSeconds ?? 10);
   const reason = `no automated remediation for this detector: playbook ${request.playbook.name} is notify-only (empty ladder); ${fault.label} is ${fault.state}; paging humans`;
@@ -222,6 +285,8 @@ function notifyOnlyAlarm(stage: string, request: RemediationRequest, ev: AlarmSt
   try {
     resource = resolveResource(ev);
   } catch (e) {
+    // A resource id that is not one is a hostile or foreign event: refused (handler).
+    if (!(e instanceof NoResource)) throw e;
     // Log detectors watch a metric, not a resource: the alarm itself is what people look at.
     log.info('notify-only alarm names no resource; the alarm stands for it', { alarmName, note: (e as Error).message });
     resource = { type: 'alarm', id: alarmName };

@@ -10,9 +10,14 @@ import { logger } from '../runtime/logger';
 import { recordOutcome } from '../runtime/metrics';
 import { putRecoveryEvent } from '../runtime/recovery-events';
 import { resolveResource } from '../runtime/resource';
-import { faultState } from '../runtime/fault';
+import { faultState, isAlarm } from '../runtime/fault';
 import { pageHumans } from '../runtime/paging';
 import { VerificationMessage } from '../runtime/verification';
+import { shown } from '../runtime/printable';
+import { MAX_DELIVERY_AGE_MS, timeProblem } from '../runtime/provenance';
+import { reject } from '../runtime/rejection';
+import { checkEnvelope, InvalidRequest, judgeRequest } from '../runtime/request';
+import { describeIssues } from '../runtime/validation';
 
 /**
  * Verify queue consumer: after the playbook's verifyAfterSeconds, re-read the alarm.
@@ -21,7 +26,8 @@ import { VerificationMessage } from '../runtime/verification';
  *   INSUFFICIENT_DATA -> no automated step on a guess: the message is handed back to SQS
  *                        (checked again after the visibility timeout) up to MAX_RECEIVES times,
  *                        then humans are paged (`Remediation Escalated`, no further rung);
- *   alarm missing     -> `Remediation Escalated` (cannot verify).
+ *   alarm missing     -> rejected (not this stack's alarm, or no longer protected): recorded, nobody paged;
+ *   alert state gone  -> `Remediation Escalated` (cannot verify).
  * Malformed messages are reported as batch item failures, so SQS moves them to the DLQ.
  */
 const SqsEvent = z.object({
@@ -38,12 +44,12 @@ const SqsEvent = z.object({
 
 export const MAX_RECEIVES = 3;
 const log = logger('verifier');
-let env: Pick<RuntimeEnv, 'stage' | 'ledgerTable' | 'eventBus' | 'modeParameter' | 'modeCacheSeconds'> | undefined;
+let env: Pick<RuntimeEnv, 'stage' | 'account' | 'region' | 'ledgerTable' | 'eventBus' | 'modeParameter' | 'modeCacheSeconds'> | undefined;
 
 export async function handler(event: unknown): Promise<{ batchItemFailures: Array<{ itemIdentifier: string }> }> {
-  env ??= loadEnv(['stage', 'ledgerTable', 'eventBus', 'modeParameter']) as NonNullable<typeof env>;
+  env ??= loadEnv(['stage', 'account', 'region', 'ledgerTable', 'eventBus', 'modeParameter']) as NonNullable<typeof env>;
   const parsed = SqsEvent.safeParse(event);
-  if (!parsed.success) throw new Error(`verifier expects an SQS event with Records: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  if (!parsed.success) throw new Error(`verifier expects an SQS event with Records: ${describeIssues(parsed.error.issues, event, { prefix: 'event' })}`);
   const failures: Array<{ itemIdentifier: string }> = [];
   for (const record of parsed.data.Records) {
     try {
@@ -57,26 +63,66 @@ export async function handler(event: unknown): Promise<{ batchItemFailures: Arra
   return { batchItemFailures: failures };
 }
 
-/** Returns false when the message should come back later. */
-async function verify(e: NonNullable<typeof env>, body: string, receiveCount: number): Promise<boolean> {
-  const started = Date.now();
+/**
+ * The message as the verifier acts on it, or InvalidRequest naming why it is not
+ * one of this stack's: as strict as the actions are with their requests (same
+ * request checks, any rung), and `actedAt` a real time within the verification's
+ * window (its delay, then SQS's redeliveries, bounded like any delivery).
+ */
+function parseMessage(e: NonNullable<typeof env>, body: string, now: number): VerificationMessage {
   let json: unknown;
   try {
     json = JSON.parse(body);
   } catch {
-    throw new Error('message body is not JSON');
+    throw new InvalidRequest(`body: expected JSON, got ${shown(body)}`);
   }
-  const msg = VerificationMessage.parse(json);
+  checkEnvelope(json, 'body');
+  const parsed = VerificationMessage.safeParse(json);
+  if (!parsed.success) throw new InvalidRequest(`invalid verification message: ${describeIssues(parsed.error.issues, json, { prefix: 'body' })}`);
+  const msg = parsed.data;
+  judgeRequest(msg.request, 'verifier', { stage: e.stage, own: { account: e.account, region: e.region }, now });
+  const acted = timeProblem('body.actedAt', msg.actedAt, now, msg.request.playbook.verifyAfterSeconds * 1000 + MAX_DELIVERY_AGE_MS);
+  if (acted) throw new InvalidRequest(`not this stack's verification: ${acted}`);
+  resolveResource(msg.request.event);
+  return msg;
+}
+
+function jsonOrText(body: string): unknown {
+  try {
+    return JSON.parse(body);
+  } catch {
+    return body;
+  }
+}
+
+/** Returns false when the message should come back later. */
+async function verify(e: NonNullable<typeof env>, body: string, receiveCount: number): Promise<boolean> {
+  const started = Date.now();
+  let msg: VerificationMessage;
+  try {
+    msg = parseMessage(e, body, started);
+  } catch (err) {
+    if (!(err instanceof InvalidRequest)) throw err;
+    // Not ours: nothing verified, nobody paged; logged, counted and kept once; the message is deleted.
+    await reject({ fn: 'verifier', table: e.ledgerTable, raw: jsonOrText(body), reason: err.message });
+    return true;
+  }
   const { request } = msg;
-  if (!request.incidentId) throw new Error('verification message without request.incidentId');
+  const incidentId = request.incidentId!;
   // The alarm as CloudWatch reports it, or the alert as the webhook last recorded it (functions/runtime/fault.ts).
   const fault = await faultState(e.ledgerTable, request.event);
   const state = fault.state;
+  if (state === undefined && isAlarm(request.event)) {
+    // An action of this stack only acts on an alarm it has read in ALARM: a message naming an alarm the
+    // account does not have is not a verification of ours (or its target was removed from the stack).
+    await reject({ fn: 'verifier', table: e.ledgerTable, raw: jsonOrText(body), reason: `${fault.label} does not exist (${fault.reason ?? 'not found'}): not a fault of this stack; nothing verified, nobody paged` });
+    return true;
+  }
   const alarmName = fault.label.replace(/^alarm /, '');
   const { mode } = await readMode(e.modeParameter, e.modeCacheSeconds);
   const resource = msg.resource ?? resolveResource(request.event);
   const base: RecoveryEventDetail = {
-    incidentId: request.incidentId,
+    incidentId,
     stage: e.stage,
     playbook: request.playbook.name,
     rung: request.rung,
@@ -93,8 +139,8 @@ async function verify(e: NonNullable<typeof env>, body: string, receiveCount: nu
     const detail = { ...base, reason: `${fault.label} is OK after rung ${request.rung} (${request.playbook.ladder[request.rung]})` };
     await putRecoveryEvent(e.eventBus, DETAIL_TYPES.verified, detail);
     await recordDecision(e.ledgerTable, DETAIL_TYPES.verified, detail);
-    if (resource.group && resource.group !== 'standalone') await releaseSlot(e.ledgerTable, resource.group, request.incidentId);
-    log.info('remediation verified', { incidentId: request.incidentId });
+    if (resource.group && resource.group !== 'standalone') await releaseSlot(e.ledgerTable, resource.group, incidentId);
+    log.info('remediation verified', { incidentId });
     metric('verified');
     return true;
   }
@@ -112,7 +158,7 @@ async function verify(e: NonNullable<typeof env>, body: string, receiveCount: nu
   const detail = { ...base, reason: `${why}: cannot verify rung ${request.rung}; paging humans instead of acting further` };
   // Filed under the alarm and the alarm re-read after paging: its recovery resolves the page however they interleave.
   await pageHumans(e, request.event, detail);
-  if (resource.group && resource.group !== 'standalone') await releaseSlot(e.ledgerTable, resource.group, request.incidentId);
+  if (resource.group && resource.group !== 'standalone') await releaseSlot(e.ledgerTable, resource.group, incidentId);
   metric('escalated');
   return true;
 }

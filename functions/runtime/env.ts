@@ -1,6 +1,7 @@
 import * as z from 'zod/mini';
 import { ENV } from '../contracts/env';
 import { Guardrails } from '../contracts/guardrails';
+import { describeIssues } from './validation';
 
 /**
  * The function's environment, validated once per cold start (lazily, at the
@@ -91,7 +92,7 @@ export function loadEnv<K extends keyof RuntimeEnv>(required: readonly K[]): Pic
       continue;
     }
     const parsed = FunctionEnv.shape[name].safeParse(raw);
-    if (!parsed.success) problems.push(`${name} is invalid: ${parsed.error.issues.map((i) => i.message).join('; ')}`);
+    if (!parsed.success) problems.push(`${name} is invalid: ${describeIssues(parsed.error.issues, raw, { prefix: name })}`);
     else (out as Record<string, unknown>)[field] = parsed.data;
   }
   if (problems.length > 0) {

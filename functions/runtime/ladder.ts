@@ -22,7 +22,7 @@ export interface LadderEnv {
 export function nextRequest(request: RemediationRequest, incidentId: string): RemediationRequest | undefined {
   const rung = request.rung + 1;
   if (rung >= request.playbook.ladder.length) return undefined;
-  return { ...request, rung, incidentId, action: RUNGS[request.playbook.ladder[rung] as RungName].action };
+  return { ...request, rung, incidentId, action: RUNGS[request.playbook.ladder[rung] as RungName].action, requestedAt: new Date().toISOString() };
 }
 
 /**

@@ -1,5 +1,6 @@
 import { ledgerIndexKeys } from '../contracts/ledger-indexes';
 import type { RecoveryEventDetail } from '../contracts/recovery-event';
+import { printableDeep } from './printable';
 import { documentClient } from './sdk';
 
 /**
@@ -26,14 +27,15 @@ export async function recordDecision(table: string, detailType: string, detail: 
   await client.send(
     new sdk.PutCommand({
       TableName: table,
-      Item: {
+      // Strings from events (reasons, evidence) made printable: what people read is what was sent, minus control characters.
+      Item: printableDeep({
         pk: `incident#${detail.incidentId}`,
         sk: `${detail.at}#r${detail.rung}#${detailType}`,
         detailType,
         ...detail,
         ...ledgerIndexKeys(detail),
         expiresAt: ttl(AUDIT_RETENTION_DAYS * 86400),
-      },
+      }),
       // An audit record is written once; a retry must not overwrite it.
       ConditionExpression: 'attribute_not_exists(pk)',
     }),

@@ -31,3 +31,14 @@ export function recordOutcome(service: string, o: { outcome: Outcome; action: st
   m.addMetric('Remediations', MetricUnit.Count, 1);
   m.publishStoredMetrics();
 }
+
+/**
+ * One input rejected as malformed, foreign or not this stack's (functions/runtime/rejection.ts):
+ * `Rejections` by function. Nobody is paged for these; an alarm on a rising count may be.
+ */
+export function recordRejection(service: string): void {
+  const m = metrics(service);
+  m.addDimension('function', service);
+  m.addMetric('Rejections', MetricUnit.Count, 1);
+  m.publishStoredMetrics();
+}

@@ -1,5 +1,6 @@
 import type { RecoveryEventDetail } from '../contracts/recovery-event';
 import { AUDIT_RETENTION_DAYS, conditionalWrite, isConditionFailure, ttl } from './ledger';
+import { printableDeep } from './printable';
 import { documentClient } from './sdk';
 
 /**
@@ -67,7 +68,7 @@ export async function recordEscalation(table: string, fault: FaultRef, detail: R
     client.send(
       new sdk.PutCommand({
         TableName: table,
-        Item: { ...key(fault.name, detail.incidentId), ...item, expiresAt: ttl(AUDIT_RETENTION_DAYS * 86400) },
+        Item: printableDeep({ ...key(fault.name, detail.incidentId), ...item, expiresAt: ttl(AUDIT_RETENTION_DAYS * 86400) }),
         ConditionExpression: 'attribute_not_exists(pk)',
       }),
     ),

@@ -1,14 +1,15 @@
 import { RECOVERY_SOURCE, type DetailType, type RecoveryEventDetail } from '../contracts/recovery-event';
 import type { RemediationRequest } from '../contracts/remediation-request';
 import { DETAIL_TYPES } from '../contracts/recovery-event';
+import { printableDeep } from './printable';
 import { events } from './sdk';
 
-/** Puts recovery events on the stack's own bus (source `recovery-stack`). */
+/** Puts recovery events on the stack's own bus (source `recovery-stack`); strings from events made printable. */
 async function put(bus: string, detailType: string, detail: unknown): Promise<void> {
   const { client, sdk } = await events();
   const out = await client.send(
     new sdk.PutEventsCommand({
-      Entries: [{ EventBusName: bus, Source: RECOVERY_SOURCE, DetailType: detailType, Detail: JSON.stringify(detail) }],
+      Entries: [{ EventBusName: bus, Source: RECOVERY_SOURCE, DetailType: detailType, Detail: JSON.stringify(printableDeep(detail)) }],
     }),
   );
   if ((out.FailedEntryCount ?? 0) > 0) {

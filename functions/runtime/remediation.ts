@@ -20,6 +20,7 @@ import { recordDecision } from './ledger';
 import { logger } from './logger';
 import { recordOutcome, type Outcome } from './metrics';
 import { putRecoveryEvent } from './recovery-events';
+import { reject, type Rejection } from './rejection';
 import { clientToken, incidentIdOf, InvalidRequest, parseRequest, rungOf } from './request';
 import { resolveResource } from './resource';
 import { faultName, faultState, faultTimestamp, isAlarm, type FaultState } from './fault';
@@ -47,7 +48,7 @@ export interface RemediationOutcome {
   duplicate?: true | 'in-progress';
 }
 
-type ActionEnv = Pick<RuntimeEnv, 'stage' | 'ledgerTable' | 'eventBus' | 'modeParameter' | 'verifyQueueUrl' | 'guardrails' | 'pollIntervalMs' | 'modeCacheSeconds'> &
+type ActionEnv = Pick<RuntimeEnv, 'stage' | 'account' | 'region' | 'ledgerTable' | 'eventBus' | 'modeParameter' | 'verifyQueueUrl' | 'guardrails' | 'pollIntervalMs' | 'modeCacheSeconds'> &
   Partial<RuntimeEnv>;
 
 /**
@@ -81,18 +82,19 @@ export function actionHandler(decl: ActionDeclaration, diagnosers: Diagnosers) {
     },
   );
 
-  return async function handler(event: unknown, context?: LambdaContextLike): Promise<RemediationOutcome> {
+  return async function handler(event: unknown, context?: LambdaContextLike): Promise<RemediationOutcome | Rejection> {
     // Read per invocation (cheap): a changed environment is never half-applied.
-    env = loadEnv(['stage', 'ledgerTable', 'eventBus', 'modeParameter', 'verifyQueueUrl', 'guardrails']) as ActionEnv;
+    env = loadEnv(['stage', 'account', 'region', 'ledgerTable', 'eventBus', 'modeParameter', 'verifyQueueUrl', 'guardrails']) as ActionEnv;
     let request: RemediationRequest;
     try {
-      request = parseRequest(event, decl.name, env.stage);
+      request = parseRequest(event, decl.name, { stage: env.stage, own: { account: env.account, region: env.region }, now: Date.now() });
       const params = decl.input.safeParse(RUNGS[rungOf(request)].params);
       if (!params.success) throw new InvalidRequest(`rung ${rungOf(request)} has invalid params for ${decl.name}: ${params.error.message}`);
       resolveResource(request.event);
     } catch (e) {
-      log.error('rejected remediation request', { error: (e as Error).message });
-      throw e;
+      if (!(e instanceof InvalidRequest)) throw e;
+      // Malformed, foreign or not this stack's: nothing done, nobody paged; logged, counted and kept once.
+      return reject({ fn: decl.name, table: env.ledgerTable, raw: event, reason: e.message });
     }
     const incidentId = incidentIdOf(request);
     // The diagnosis's first read (the lookup the rest of it depends on) starts now, alongside the
@@ -177,7 +179,7 @@ interface GuardReads {
   alarmMute: () => Promise<Verdict>;
   breaker: () => Promise<Verdict>;
   diagnosis: () => Promise<Diagnosis>;
-  fault: () => Promise<FaultState | undefined>;
+  fault: () => Promise<FaultState>;
   health: () => Promise<Verdict>;
 }
 
@@ -203,7 +205,7 @@ function startGuardReads(reads: ConcurrentReads, env: ActionEnv, request: Remedi
   const diagnosis = reads.start(() => diagnose(resource, diagnosers, recorded));
   const whenRecorded = <T>(read: () => Promise<T>) => reads.start(() => recorded.then(read));
   const healthIssues = whenRecorded(() =>
-    readHealthIssues({ enabled: env.guardrails.standDownOnHealthEvents, service: healthService(resource.type), region: request.event.region, maxAgeSeconds: env.modeCacheSeconds }),
+    readHealthIssues({ enabled: env.guardrails.standDownOnHealthEvents, service: healthService(resource.type), region: env.region, maxAgeSeconds: env.modeCacheSeconds }),
   );
   return {
     mode: whenRecorded(() => readMode(env.modeParameter, env.modeCacheSeconds)),
@@ -211,7 +213,8 @@ function startGuardReads(reads: ConcurrentReads, env: ActionEnv, request: Remedi
     alarmMute: whenRecorded(() => checkAlarmMuteRules(isAlarm(request.event) ? request.event.detail.alarmName : undefined)),
     breaker: whenRecorded(() => checkBreaker(env.ledgerTable, request.playbook.name)),
     diagnosis,
-    fault: whenRecorded(() => faultState(env.ledgerTable, request.event).catch(() => undefined)),
+    // A read that fails is thrown (decide): the delivery is retried, never acted on without knowing the alarm.
+    fault: whenRecorded(() => faultState(env.ledgerTable, request.event)),
     // Which of the region's open issues count waits for the diagnosis to name the AZ.
     health: reads.start(async () => {
       const d = await diagnosis();
@@ -260,6 +263,13 @@ async function decide(
   let stop = (await gate(await reads.changeCalendar())) ?? (await gate(await reads.alarmMute())) ?? (await gate(await reads.breaker()));
   if (stop) return stop;
 
+  // The fault as it is now: it must exist and still be failing (an event is a claim; the alarm is the fact).
+  const now = await reads.fault();
+  evidence.alarmStateNow = now.state ?? 'missing';
+  if (now.state === undefined) return skip(`${now.label} does not exist (${now.reason ?? 'not found'}): not a fault of this stack; not acting`);
+  if (now.state === 'OK') return skip(`${now.label} is already OK: recovered without us`);
+  if (now.state !== 'ALARM') return skip(`${now.label} is ${now.state} now: the fault cannot be confirmed; not acting on a guess`);
+
   // Diagnose: evidence first, then does this rung fit what we see?
   let diagnosis: Diagnosis;
   try {
@@ -269,10 +279,6 @@ async function decide(
   }
   detail = { ...detail, resource: diagnosis.resource };
   Object.assign(evidence, diagnosis.evidence);
-  const now = await reads.fault();
-  const state = now?.state;
-  evidence.alarmStateNow = state ?? 'unknown';
-  if (state === 'OK') return skip(`${now!.label} is already OK: recovered without us`);
 
   stop = await gate(await reads.health());
   if (stop) return stop;

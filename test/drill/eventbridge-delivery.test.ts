@@ -18,6 +18,17 @@ describe('EventBridge delivery fidelity (moto -> what Lambda would receive)', ()
     expect(delivered).toMatchObject({ version: 1, rung: 0 });
   });
 
+  it("sets the emulated account on an event whose rule target copy lost it (EventBridge sets it on every event), and keeps one that is there", () => {
+    // Prepare: moto's rule -> SQS copy of a PutEvents entry has region but no account
+    const fromMoto = { id: 'e2', 'detail-type': 'Remediation Escalated', source: 'recovery-stack', time: '2026-12-07T22:25:51Z', region: 'us-east-1', resources: [], detail: {} };
+    // Act
+    const delivered = asEventBridgeDelivered(fromMoto) as Record<string, unknown>;
+    const kept = asEventBridgeDelivered({ ...fromMoto, account: '210987654321' }) as Record<string, unknown>;
+    // Assess: moto's DEFAULT_ACCOUNT_ID
+    expect(delivered.account).toBe('123456789012');
+    expect(kept.account).toBe('210987654321');
+  });
+
   it('leaves payloads that are not rendered events alone', () => {
     // Prepare
     const detailOnly = { version: 1, time: 12, action: 'ssm-automation' };

@@ -133,7 +133,7 @@ describe('guards', () => {
       // Assess
       expect(out.outcome).toBe('succeeded');
       const [slots] = await ledgerItems('group#batch');
-      expect([...slots.holders].sort()).toEqual(['inc-00000000000000bb', out.incidentId].sort());
+      expect([...slots.holders].sort()).toEqual(['inc-00000000000000bb', out.incidentId!].sort());
       const started = (await busEvents(stack)).find((e) => e.detailType === 'Remediation Started')!;
       expect(started.detail.evidence.groupCap).toMatchObject({ slot: 'acquired', reclaimedExpiredSlots: ['inc-00000000000000aa'] });
     });
@@ -148,16 +148,16 @@ describe('guards', () => {
       const refused = await handler(await instanceAlarm(ids[1], '2026-11-25T10:01:00.000+0000'));
       const { releaseSlot } = await import('../../functions/guards/group-cap');
       const { TABLE } = await import('./stack');
-      await releaseSlot(TABLE, 'api', first.incidentId);
+      await releaseSlot(TABLE, 'api', first.incidentId!);
       const later = await handler(await instanceAlarm(ids[1], '2026-11-25T10:02:00.000+0000'));
       // Assess
       expect(first.outcome).toBe('succeeded');
       expect(refused).toMatchObject({ outcome: 'skipped', reason: expect.stringMatching(/^group cap: 1 of api's 5 members/) });
-      const skipped = (await busEvents(stack)).find((e) => e.detailType === 'Remediation Skipped' && e.detail.incidentId === refused.incidentId)!;
+      const skipped = (await busEvents(stack)).find((e) => e.detailType === 'Remediation Skipped' && e.detail.incidentId === refused.incidentId!)!;
       expect(skipped.detail.evidence.attemptReturned).toBe(true);
       expect(later.outcome).toBe('succeeded');
       const [attempts] = await ledgerItems(`resource#${ids[1]}`);
-      expect(attempts).toMatchObject({ count: 1, lastIncident: later.incidentId });
+      expect(attempts).toMatchObject({ count: 1, lastIncident: later.incidentId! });
       expect(automation.started).toHaveLength(2);
     });
 

@@ -50,7 +50,7 @@ describe('verification and escalation', () => {
     expect(slots.holders).toBeUndefined();
 
     // Act 3: the notifier pages through SNS.
-    const sent = await notifier({ source: 'recovery-stack', 'detail-type': 'Remediation Escalated', detail: escalated[0].detail });
+    const sent = await notifier(escalated[0].event);
     // Assess 3
     const inbox = await drain(stack.topicQueueUrl, (b) => JSON.parse(b));
     expect(inbox).toHaveLength(1);
@@ -116,12 +116,12 @@ describe('verification and escalation', () => {
 
   it('a notify-only playbook: the notifier escalates to humans on the bus (once), the email follows from that event; anything else is refused', async () => {
     // Prepare
-    const req = request(playbook('rds-storage', []), alarmEvent('recovery-test-rds-storage-db1', { DBInstanceIdentifier: 'db1' }));
+    const req = request(playbook('rds-storage', []), alarmEvent(await putAlarm('rds-storage', 'db1', 'DBInstanceIdentifier'), { DBInstanceIdentifier: 'db1' }));
     // Act
     const out = await notifier(req);
     const again = await notifier(req); // at-least-once delivery of the alarm event
     const events = await busEvents(stack);
-    const emailed = await notifier({ source: 'recovery-stack', 'detail-type': events[0].detailType, detail: events[0].detail });
+    const emailed = await notifier(events[0].event);
     // Assess
     expect(out).toMatchObject({ outcome: 'escalated', incidentId: expect.stringMatching(/^inc-[0-9a-f]{16}$/) });
     expect(again).toMatchObject({ outcome: 'already-escalated', reason: expect.stringMatching(/already escalated \(redelivered alarm event\): not paging twice/) });
@@ -142,14 +142,25 @@ describe('verification and escalation', () => {
     expect(msg.MessageAttributes.severity.Value).toBe('page');
     expect((await ledgerItems('incident#')).map((i) => i.detailType)).toEqual(['Remediation Escalated']);
     expect((await ledgerItems('fault#recovery-test-rds-storage-db1')).map((i) => i.status)).toEqual(['open']);
-    await expect(notifier({ source: 'someone-else', 'detail-type': 'Remediation Escalated', detail: {} })).rejects.toThrow(/notifier expects a recovery-stack event/);
-    await expect(notifier(request(playbook('status', ['reboot']), req.event))).rejects.toThrow(/has a ladder; its requests go to the action functions/);
-    await expect(notifier(request(playbook('other', []), req.event))).rejects.toThrow(/does not belong to playbook other of stage test/);
+    expect(await notifier({ source: 'someone-else', 'detail-type': 'Remediation Escalated', detail: {} })).toEqual({
+      outcome: 'rejected',
+      reason: expect.stringMatching(/^event: expected a recovery-stack event .*; got source "someone-else", detail-type "Remediation Escalated"$/),
+    });
+    expect(await notifier(request(playbook('status', ['reboot']), req.event))).toEqual({
+      outcome: 'rejected',
+      reason: 'playbook.ladder: expected an empty ladder (notify-only playbook), got 1 rung(s); its requests go to the action functions',
+    });
+    expect(await notifier(request(playbook('other', []), req.event))).toEqual({
+      outcome: 'rejected',
+      reason: 'event.detail.alarmName: expected an alarm of playbook other of stage test (prefix recovery-test-other-), got "recovery-test-rds-storage-db1"',
+    });
+    // Nothing more was paged or told for those.
+    expect(await busEvents(stack)).toEqual([]);
   });
 
   it('a notify-only log detector names no resource: the alarm stands for it', async () => {
     // Prepare
-    const ev = alarmEvent('recovery-test-logs-panic', {});
+    const ev = alarmEvent(await putAlarm('logs', 'panic', 'None'), {});
     // Act
     const out = await notifier(request(playbook('logs', []), ev));
     // Assess

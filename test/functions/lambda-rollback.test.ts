@@ -86,6 +86,6 @@ describe('lambda-rollback', () => {
     const { req } = await seed(2);
     const bad = { ...req, event: { ...req.event, detail: { ...req.event.detail, configuration: { metrics: [{ id: 'm1', metricStat: { metric: { namespace: 'AWS/Lambda', name: 'Errors', dimensions: { FunctionName: FN } }, period: 60, stat: 'Sum' }, returnData: true }] } } } };
     // Act / Assess
-    await expect(handler(bad)).rejects.toThrow(/names no resource.*FunctionName=checkout without an alias/);
+    expect(await handler(bad)).toEqual({ outcome: 'rejected', reason: expect.stringMatching(/names no resource.*FunctionName=checkout without an alias/) });
   });
 });

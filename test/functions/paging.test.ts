@@ -91,7 +91,7 @@ describe('pages resolve when the fault clears, however paging and the clearing i
     Records: [
       {
         messageId,
-        body: JSON.stringify({ request: { version: 1, playbook, rung: playbook.ladder.length - 1, incidentId, event }, actedAt: ALARM_AT }),
+        body: JSON.stringify({ request: { version: 1, playbook, rung: playbook.ladder.length - 1, incidentId, event }, actedAt: new Date().toISOString() }),
         attributes: { ApproximateReceiveCount: '1' },
       },
     ],
@@ -287,9 +287,12 @@ describe('pages resolve when the fault clears, however paging and the clearing i
     // Prepare: a firing alert event as the bus carries it.
     const req = await firingAlert();
     // Act
-    const out = notifier(req.event);
+    const out = await notifier(req.event);
     // Assess
-    await expect(out).rejects.toThrow('notifier takes resolved Alertmanager alerts only (to resolve escalated incidents); alert RecoveryDeploymentUnavailable (0f3b6c1d2e4a5b69) is firing');
+    expect(out).toEqual({
+      outcome: 'rejected',
+      reason: expect.stringContaining('event.detail.status: expected "resolved" (the notifier takes resolved Alertmanager alerts only, to resolve escalated incidents), got "firing"'),
+    });
     expect(await escalationRecords()).toEqual([]);
     expect(await received(queues.notify)).toEqual([]);
   });
@@ -463,14 +466,17 @@ describe('pages resolve when the fault clears, however paging and the clearing i
     const resolvedInside = { ...firing, event: { ...firing.event, detail: { ...firing.event.detail, status: 'resolved', endsAt: SEARCH.endsAt } } };
     const otherPlaybook = { ...firing, playbook: { ...firing.playbook, name: 'k8s-deployment.other' } };
     // Act
-    const outs = await Promise.allSettled([notifier(firing.event), notifier(resolvedInside), notifier(otherPlaybook), notifier(laddered)]);
-    // Assess
-    expect(outs.map((o) => (o.status === 'rejected' ? (o.reason as Error).message : o.value))).toEqual([
-      expect.stringContaining(`alert RecoveryDeploymentUnavailable (5a7c9e1b3d5f7a92) is firing (firing alerts of a notify-only playbook come as its rule's request`),
-      'event.detail.status is resolved; notify-only playbooks page on firing alerts (resolved ones resolve the page through rule alert-resolved)',
-      'alert RecoveryDeploymentUnavailable (5a7c9e1b3d5f7a92) belongs to playbook k8s-deployment.notify, not k8s-deployment.other',
-      expect.stringContaining('playbook k8s-deployment.rollout-undo has a ladder; its requests go to the action functions'),
+    const outs = await Promise.all([notifier(firing.event), notifier(resolvedInside), notifier(otherPlaybook), notifier(laddered)]);
+    // Assess: each refused, none acted on, each with its reason.
+    expect(outs.map((o) => o.outcome)).toEqual(['rejected', 'rejected', 'rejected', 'rejected']);
+    expect(outs.map((o) => (o as { reason: string }).reason)).toEqual([
+      expect.stringContaining(`event.detail.status: expected "resolved" (the notifier takes resolved Alertmanager alerts only, to resolve escalated incidents), got "firing" (firing alerts of a notify-only playbook come as its rule's request`),
+      'event.detail.status: expected "firing" (only firing alerts are remediated or paged), got "resolved"',
+      'event.detail.playbook: expected "k8s-deployment.other" (the request\'s playbook), got "k8s-deployment.notify"',
+      expect.stringContaining('playbook.ladder: expected an empty ladder (notify-only playbook), got 1 rung(s); its requests go to the action functions'),
     ]);
+    // Each kept once in the ledger, under the notifier.
+    expect((await ledgerItems('rejected#notifier')).map((i) => i.reason).sort()).toEqual(outs.map((o) => (o as { reason: string }).reason).sort());
     expect(await escalationRecords()).toEqual([]);
     expect(await received(queues.trigger)).toEqual([]);
     expect(await received(queues.notify)).toEqual([]);

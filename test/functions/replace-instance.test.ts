@@ -179,7 +179,7 @@ describe('replace-instance', () => {
       expect(kept!.tags).toEqual({
         'recovery:state': 'retained',
         'recovery:detached-from': victim,
-        'recovery:incident': out.incidentId,
+        'recovery:incident': out.incidentId!,
         'recovery:stage': 'test',
         'recovery:playbook': 'status',
       });

@@ -36,7 +36,7 @@ describe('restore-db', () => {
     const all = await instances();
     expect(all).toHaveLength(2); // nothing deleted
     const current = all.find((d) => d.DBInstanceIdentifier === DB)!;
-    expect(tags(current)).toMatchObject({ 'recovery:replaces': DB, 'recovery:state': 'restored', 'recovery:incident': out.incidentId });
+    expect(tags(current)).toMatchObject({ 'recovery:replaces': DB, 'recovery:state': 'restored', 'recovery:incident': out.incidentId! });
     const old = all.find((d) => d.DBInstanceIdentifier !== DB)!;
     expect(old.DBInstanceIdentifier).toMatch(/^orders-db-replaced-\d{14}$/);
     expect(tags(old)).toMatchObject({ team: 'payments', 'recovery:state': 'replaced', 'recovery:replaced-by': DB });

@@ -27,6 +27,7 @@ import type { FaultEvent, PlaybookParams, RemediationRequest } from '../../funct
 import { forgetMode } from '../../functions/guards/kill-switch';
 import { forgetSharedReadings } from '../../functions/guards/shared-readings';
 import * as sdk from '../../functions/runtime/sdk';
+import { asEventBridgeDelivered } from '../../scripts/drill/eventbridge-delivery';
 import { ACCOUNT, REGION, clientConfig, resetEmulator, useEmulatorEnv } from '../support/aws';
 
 /**
@@ -291,20 +292,33 @@ export async function setAlarmState(name: string, state: 'ALARM' | 'OK' | 'INSUF
   await aws().cw.send(new SetAlarmStateCommand({ AlarmName: name, StateValue: state, StateReason: 'test' }));
 }
 
-export function alarmEvent(name: string, dimensions: Record<string, string>, timestamp = '2026-11-25T10:00:00.000+0000'): AlarmStateChangeEvent {
+/** CloudWatch's state timestamp format (2019-10-02T17:04:40.989+0000) for `at`. */
+export function cloudWatchTime(at = new Date()): string {
+  return at.toISOString().replace('Z', '+0000');
+}
+
+/**
+ * One moment per test file (when it loaded), as the fixed default transition time: two events built
+ * with the default timestamp are deliveries of the same transition. Recent, as an event of ours must be
+ * (functions/runtime/provenance.ts bounds an event's age).
+ */
+const LOADED_AT = new Date();
+
+/** As EventBridge delivers it; `timestamp` (the alarm's state timestamp) tells one transition from another. */
+export function alarmEvent(name: string, dimensions: Record<string, string>, timestamp = cloudWatchTime(LOADED_AT)): AlarmStateChangeEvent {
   return {
     version: '0',
     id: 'c4c1c1c9-6542-e61b-6ef0-8c4d36933a92',
     'detail-type': 'CloudWatch Alarm State Change',
     source: 'aws.cloudwatch',
     account: ACCOUNT,
-    time: '2026-11-25T10:00:00Z',
+    time: LOADED_AT.toISOString().replace(/\.\d{3}Z$/, 'Z'),
     region: REGION,
     resources: [`arn:aws:cloudwatch:${REGION}:${ACCOUNT}:alarm:${name}`],
     detail: {
       alarmName: name,
       state: { value: 'ALARM', reason: 'Threshold Crossed', timestamp },
-      previousState: { value: 'OK', timestamp: '2026-11-25T09:00:00.000+0000' },
+      previousState: { value: 'OK', timestamp: cloudWatchTime(new Date(Date.parse(timestamp.replace('+0000', 'Z')) - 3600_000)) },
       configuration: {
         metrics: [{ id: 'm1', metricStat: { metric: { namespace: 'AWS/EC2', name: 'StatusCheckFailed', dimensions }, period: 60, stat: 'Maximum' }, returnData: true }],
       },
@@ -325,13 +339,15 @@ export function request(p: PlaybookParams, event: FaultEvent, rung = 0): Remedia
 export interface SeenEvent {
   detailType: string;
   detail: Record<string, any>;
+  /** The whole event as the bus delivered it (what a rule hands a target). */
+  event: Record<string, any>;
 }
 
 /** Everything put on the recovery bus so far (through the bus rule -> SQS). */
 export async function busEvents(stack: TestStack): Promise<SeenEvent[]> {
   return drain(stack.eventsQueueUrl, (body) => {
-    const e = JSON.parse(body);
-    return { detailType: e['detail-type'], detail: e.detail };
+    const e = asEventBridgeDelivered(JSON.parse(body)) as Record<string, any>;
+    return { detailType: e['detail-type'], detail: e.detail, event: e };
   });
 }
 

@@ -1,3 +1,4 @@
+import { asEventBridgeDelivered } from '../../scripts/drill/eventbridge-delivery';
 import { CreateQueueCommand, GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { PutRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
 import { PutParameterCommand } from '@aws-sdk/client-ssm';
@@ -86,7 +87,7 @@ describe('alertmanager-webhook', () => {
     // Assess
     expect(res.statusCode).toBe(202);
     expect(JSON.parse(res.body)).toMatchObject({ accepted: 1, rejected: [] });
-    const routed = await drain(playbookQueue, (b) => AlertFaultEvent.parse(JSON.parse(b)));
+    const routed = await drain(playbookQueue, (b) => AlertFaultEvent.parse(asEventBridgeDelivered(JSON.parse(b))));
     expect(routed).toHaveLength(1);
     expect(routed[0].detail).toMatchObject({ status: 'firing', playbook: 'k8s-cart', fingerprint: '5c1a4f0e2b7d9a31', deployment: { id: 'prod-eks/shop/cart' } });
     const state = await ledgerItems('alert#5c1a4f0e2b7d9a31');

@@ -1,3 +1,4 @@
+import { asEventBridgeDelivered } from '../../scripts/drill/eventbridge-delivery';
 import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { PutRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
 import { PutParameterCommand } from '@aws-sdk/client-ssm';
@@ -57,9 +58,9 @@ describe('Alertmanager alert -> k8s-rollout through the shared remediation path'
 
   /** What the playbook rule delivers: the routed event wrapped in the alarm rules' envelope. */
   async function routedRequest(): Promise<RemediationRequest> {
-    const [event] = await drain(playbookQueue, (b) => AlertFaultEvent.parse(JSON.parse(b)));
-    // moto's bus->SQS delivery omits `account`; EventBridge sets it.
-    return RemediationRequest.parse({ version: 1, playbook: PLAYBOOK, rung: 0, event: { account: '123456789012', ...event } });
+    // As EventBridge delivers it (moto's rule -> SQS copy omits `account`).
+    const [event] = await drain(playbookQueue, (b) => AlertFaultEvent.parse(asEventBridgeDelivered(JSON.parse(b))));
+    return RemediationRequest.parse({ version: 1, playbook: PLAYBOOK, rung: 0, event });
   }
 
   beforeEach(async () => {
@@ -101,7 +102,7 @@ describe('Alertmanager alert -> k8s-rollout through the shared remediation path'
     // An alert has no CloudWatch alarm: no mute rules asked for, none recorded.
     expect(muteRules.requests).toEqual([]);
     expect(seen[1].detail.evidence.alarmMuteRules).toBeUndefined();
-    const records = await incidentRecords(out.incidentId);
+    const records = await incidentRecords(out.incidentId!);
     expect(records.map((r) => r.detailType)).toEqual(expect.arrayContaining(['Remediation Started', 'Remediation Succeeded']));
 
     // Act: the alert resolves, then the verifier reads the verification message
@@ -161,7 +162,7 @@ describe('Alertmanager alert -> k8s-rollout through the shared remediation path'
     // Act
     const run = rollout({ ...req, playbook: { ...PLAYBOOK, name: 'k8s-deployment' } });
     // Assess
-    await expect(run).rejects.toThrow(/belongs to playbook k8s-deployment.rollout-undo, not k8s-deployment/);
+    expect(await run).toEqual({ outcome: 'rejected', reason: 'event.detail.playbook: expected "k8s-deployment" (the request\'s playbook), got "k8s-deployment.rollout-undo"' });
     expect(api.requests).toHaveLength(0);
   });
 });

@@ -49,7 +49,8 @@ describe('notification channels and log features are config switches', () => {
             filterPattern: '{ $.msg = "OOM" }',
             threshold: 3,
             periodSeconds: 300,
-            ladder: ['reboot'],
+            // Not reboot: a group terminates a stopped member (infra/ladder-fit.ts refuses reboot on groups).
+            ladder: ['replace-instance'],
             resource: { dimension: 'AutoScalingGroupName', field: '$.asg', id: 'web-dev' },
           },
         ],
@@ -166,13 +167,13 @@ describe('notification channels and log features are config switches', () => {
     expect((filters['recovery-dev-oom'] as any).metricTransformation).toMatchObject({ namespace: 'RecoveryStack/Logs', name: 'dev-oom', value: '1', dimensions: { AutoScalingGroupName: '$.asg' } });
     expect((filters['recovery-dev-panic'] as any).metricTransformation.dimensions).toBeUndefined();
     const alarms = Object.fromEntries(of(all, TYPES.alarm).map((a) => [a.name, a.inputs]));
-    expect(alarms['recovery-dev-logs.reboot-oom']).toMatchObject({ metricName: 'dev-oom', period: 300, threshold: 3, treatMissingData: 'notBreaching', dimensions: { AutoScalingGroupName: 'web-dev' } });
+    expect(alarms['recovery-dev-logs.replace-instance-oom']).toMatchObject({ metricName: 'dev-oom', period: 300, threshold: 3, treatMissingData: 'notBreaching', dimensions: { AutoScalingGroupName: 'web-dev' } });
     expect(alarms['recovery-dev-logs-panic']).toMatchObject({ metricName: 'dev-panic', treatMissingData: 'notBreaching' });
     // Routing: each alarm's ALARM event matches exactly one rule: its playbook's, whose target is the rung's function.
     const rules = of(all, TYPES.rule).filter((r) => !r.inputs.eventBusName);
     for (const [alarm, fn] of [
       ['recovery-dev-logs-panic', 'notifier'],
-      ['recovery-dev-logs.reboot-oom', 'ssm-automation'],
+      ['recovery-dev-logs.replace-instance-oom', 'replace-instance'],
     ]) {
       const event = { source: 'aws.cloudwatch', 'detail-type': 'CloudWatch Alarm State Change', detail: { alarmName: alarm, state: { value: 'ALARM' } } };
       const hits = rules.filter((r) => matchesPattern(JSON.parse(r.inputs.eventPattern as string), event));
@@ -180,7 +181,7 @@ describe('notification channels and log features are config switches', () => {
       const target = of(all, TYPES.target).find((t) => t.name === hits[0].name)!;
       expect(String(target.inputs.arn)).toContain(`recovery-dev-${fn}`);
     }
-    expect(matchesPattern(alarmPattern('dev', 'logs'), { source: 'aws.cloudwatch', 'detail-type': 'CloudWatch Alarm State Change', detail: { alarmName: 'recovery-dev-logs.reboot-oom', state: { value: 'ALARM' } } })).toBe(false);
+    expect(matchesPattern(alarmPattern('dev', 'logs'), { source: 'aws.cloudwatch', 'detail-type': 'CloudWatch Alarm State Change', detail: { alarmName: 'recovery-dev-logs.replace-instance-oom', state: { value: 'ALARM' } } })).toBe(false);
   });
 
   it('audit logs: one subscription filter per function log group into the created, encrypted Firehose -> S3', () => {

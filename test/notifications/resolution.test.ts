@@ -68,7 +68,7 @@ describe('escalated incidents are resolved when their alarm is OK again', () => 
     const { alarmName, dims, playbook, event } = alarmRoutedTo(false);
     await createAlarm(alarmName, dims);
     const last = playbook.ladder.length - 1;
-    const body = JSON.stringify({ request: { version: 1, playbook, rung: last, incidentId: 'inc-00000000000000e1', event }, actedAt: ALARM_AT });
+    const body = JSON.stringify({ request: { version: 1, playbook, rung: last, incidentId: 'inc-00000000000000e1', event }, actedAt: new Date().toISOString() });
     expect(await verifier({ Records: [{ messageId: 'm1', body, attributes: { ApproximateReceiveCount: '1' } }] })).toEqual({ batchItemFailures: [] });
     const [trigger] = await received(queues.trigger);
     expect(trigger).toMatchObject({ event_action: 'trigger', dedup_key: 'inc-00000000000000e1' });
