@@ -492,7 +492,12 @@ function readCache(entry: string): CacheEntry | undefined {
   }
 }
 
-function writeCache(entry: string, workDir: string, metafile: esbuild.Metafile, code: string, sha256: string): void {
+/**
+ * `startedAt`: when the build began. An input modified since may have been read
+ * before or after the change: its stamp now would vouch for code built from the
+ * old text, so nothing is cached (the next build reads it again).
+ */
+function writeCache(entry: string, workDir: string, metafile: esbuild.Metafile, code: string, sha256: string, startedAt: number): void {
   if (process.env.RECOVERY_BUNDLE_CACHE === 'off') return;
   const inputs: Record<string, [number, number]> = {};
   for (const rel of Object.keys(metafile.inputs)) {
@@ -502,6 +507,7 @@ function writeCache(entry: string, workDir: string, metafile: esbuild.Metafile, 
     const file = path.resolve(workDir, rel.replace(/\?[^/\\]*$/, ''));
     const st = stamp(file);
     if (!st) return; // an input we cannot validate later: do not cache
+    if (st[1] >= startedAt) return; // changed while (or just before) it was built: do not vouch for it
     inputs[file] = st;
   }
   try {
@@ -528,6 +534,8 @@ async function build(name: string, entry: string): Promise<FunctionBundle> {
   const cached = readCache(entry);
   if (cached) return { name, entry, code: cached.code, bytes: Buffer.byteLength(cached.code), sha256: cached.sha256 };
   const workDir = path.dirname(entry);
+  // Whole milliseconds back: filesystems keep coarser mtimes than the clock.
+  const startedAt = Date.now() - 1000;
   let result: { code: string; metafile: esbuild.Metafile };
   try {
     result = await twoPass(entry, workDir);
@@ -538,7 +546,7 @@ async function build(name: string, entry: string): Promise<FunctionBundle> {
   }
   const code = result.code;
   const sha256 = createHash('sha256').update(code).digest('hex');
-  writeCache(entry, workDir, result.metafile, code, sha256);
+  writeCache(entry, workDir, result.metafile, code, sha256, startedAt);
   return { name, entry, code, bytes: Buffer.byteLength(code), sha256 };
 }
 

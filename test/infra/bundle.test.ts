@@ -1,4 +1,4 @@
-import { mkdtempSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readdirSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { execFileSync } from 'node:child_process';
 import * as path from 'node:path';
@@ -70,6 +70,9 @@ describe('bundleFunction', () => {
     const file = path.join(root, 'h', 'handler.ts');
     writeFileSync(file, "import { answer } from './answer';\nexport const handler = async () => answer;\n");
     writeFileSync(path.join(root, 'h', 'answer.ts'), 'export const answer = "first-answer";\n');
+    // Written a minute ago: a file changed while its bundle was built is not cached (next test).
+    const past = new Date(Date.now() - 60_000);
+    for (const f of ['handler.ts', 'answer.ts']) utimesSync(path.join(root, 'h', f), past, past);
     const spec = { name: 'verifier' as const, entry: 'h/handler.ts' };
     // Act
     const first = await bundleFunction(spec, { rootDir: root, memo: false });
@@ -80,6 +83,26 @@ describe('bundleFunction', () => {
     expect(first.code).toContain('first-answer');
     expect(again.sha256).toBe(first.sha256);
     expect(changed.code).toContain('second-answer, longer');
+  });
+
+  it('does not cache a bundle whose input changed while it was built (its stamp would vouch for the old text)', async () => {
+    // Prepare: an input stamped during the build (here: ahead of it), then edited to the same size and stamp.
+    const root = mkdtempSync(path.join(tmpdir(), 'bundle-cache-'));
+    mkdirSync(path.join(root, 'h'));
+    writeFileSync(path.join(root, 'h', 'handler.ts'), "import { answer } from './answer';\nexport const handler = async () => answer;\n");
+    const answer = path.join(root, 'h', 'answer.ts');
+    writeFileSync(answer, 'export const answer = "old-text";\n');
+    const during = new Date(Date.now() + 30_000);
+    utimesSync(answer, during, during);
+    const spec = { name: 'verifier' as const, entry: 'h/handler.ts' };
+    // Act
+    const first = await bundleFunction(spec, { rootDir: root, memo: false });
+    writeFileSync(answer, 'export const answer = "new-text";\n');
+    utimesSync(answer, during, during);
+    const second = await bundleFunction(spec, { rootDir: root, memo: false });
+    // Assess: same size and mtime as when first was built, yet the new text is served.
+    expect(first.code).toContain('old-text');
+    expect(second.code).toContain('new-text');
   });
 
   it('compacts SDK error classes without changing what an error looks like', async () => {
