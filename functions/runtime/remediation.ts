@@ -15,7 +15,8 @@ import type { Verdict } from '../guards/verdict';
 import type { ActionContext } from './action-context';
 import { diagnose, type Diagnosers, type Diagnosis } from './diagnosis';
 import { loadEnv, type RuntimeEnv } from './env';
-import { escalate } from './ladder';
+import { after, escalate } from './ladder';
+import { pageHumans } from './paging';
 import { recordDecision } from './ledger';
 import { logger } from './logger';
 import { recordOutcome, type Outcome } from './metrics';
@@ -257,10 +258,28 @@ async function decide(
     Object.assign(evidence, v.evidence ?? {});
     return v.ok ? undefined : skip(v.reason);
   };
+  /**
+   * A guard that gives up on a fault that is still failing (the circuit breaker, cooldown, attempts per
+   * day): automation will not try again for it, so people must know: the skip is recorded, then humans
+   * are paged (Escalated, filed under the fault: its recovery resolves the page). Stand-downs that people
+   * or AWS chose (kill switch, calendar, mute rule, Health) and the group cap (others are being fixed)
+   * page nobody. Not in dry-run: nothing would have been done.
+   */
+  const giveUp = async (v: Verdict): Promise<RemediationOutcome | undefined> => {
+    if (v.ok) return gate(v);
+    if (mode === 'dry-run') return gate(v);
+    Object.assign(evidence, v.evidence ?? {});
+    detail = { ...detail, reason: v.reason, evidence: { ...evidence } };
+    await skipRecord(env, detail, log);
+    await pageHumans(env, request.event, { ...detail, at: after(detail.at), reason: `${v.reason}; automation stands down on a fault still failing: paging humans` });
+    if (detail.resource.group && detail.resource.group !== 'standalone') await releaseSlot(env.ledgerTable, detail.resource.group, incidentId);
+    return finish('skipped', v.reason);
+  };
 
-  // Judged in this order (the reads already run): kill switch, change calendar, alarm mute rules, circuit breaker.
+  // Judged in this order (the reads already run): kill switch, change calendar, alarm mute rules; then the fault itself,
+  // the diagnosis, AWS Health, the circuit breaker, the rung's fit, approval, the reservations.
   if (mode === 'off') return skip(modeReading.note ?? `kill switch ${env.modeParameter} is off`, { release: false });
-  let stop = (await gate(await reads.changeCalendar())) ?? (await gate(await reads.alarmMute())) ?? (await gate(await reads.breaker()));
+  let stop = (await gate(await reads.changeCalendar())) ?? (await gate(await reads.alarmMute()));
   if (stop) return stop;
 
   // The fault as it is now: it must exist and still be failing (an event is a claim; the alarm is the fact).
@@ -281,6 +300,9 @@ async function decide(
   Object.assign(evidence, diagnosis.evidence);
 
   stop = await gate(await reads.health());
+  if (stop) return stop;
+  // The breaker is judged once the fault is known to be real and still failing (it pages when it stands down).
+  stop = await giveUp(await reads.breaker());
   if (stop) return stop;
 
   const handled = decl.standDown?.(diagnosis, params);
@@ -311,7 +333,7 @@ async function decide(
   // Reservations (conditional writes; evaluated read-only in dry-run).
   const target = diagnosis.instance?.instanceId ?? resource.id;
   const attempt = await reserveAttempt({ table: env.ledgerTable, resourceId: target, incidentId, guardrails: env.guardrails, dryRun });
-  stop = await gate(attempt);
+  stop = await giveUp(attempt);
   if (stop) return stop;
   if (diagnosis.resource.group !== 'standalone') {
     const slot = await acquireSlot({

@@ -173,6 +173,9 @@ describe('guards', () => {
       expect(out.outcome).toBe('skipped');
       expect(out.reason).toMatch(/^cooldown: .* cooldown of 30 min lasts until/);
       expect(automation.started).toHaveLength(1);
+      // The fault is still failing and automation will not try again: humans are paged, once, for this incident.
+      const paged = (await busEvents(stack)).filter((e) => e.detailType === 'Remediation Escalated');
+      expect(paged.map((e) => [e.detail.incidentId, e.detail.reason])).toEqual([[out.incidentId, expect.stringMatching(/^cooldown: .*; automation stands down on a fault still failing: paging humans$/)]]);
     });
 
     it('stops after the maximum attempts per day', async () => {
@@ -187,6 +190,8 @@ describe('guards', () => {
       expect(outs.map((o) => o.outcome)).toEqual(['succeeded', 'succeeded', 'skipped']);
       expect(outs[2].reason).toMatch(/max attempts: .* already had 2 remediation attempts .* \(limit 2 per day\)/);
       expect(automation.started).toHaveLength(2);
+      const paged = (await busEvents(stack)).filter((e) => e.detailType === 'Remediation Escalated');
+      expect(paged.map((e) => [e.detail.incidentId, e.detail.reason])).toEqual([[outs[2].incidentId, expect.stringMatching(/^max attempts: .*; automation stands down on a fault still failing: paging humans$/)]]);
     });
   });
 
@@ -197,14 +202,16 @@ describe('guards', () => {
       automation = await stubAutomation('Failed');
       const ids = await runInstances(3);
       // Act
-      const outs = [];
+      const outs: Array<Awaited<ReturnType<typeof handler>>> = [];
       for (const id of ids) outs.push(await handler(await instanceAlarm(id)));
       // Assess
       expect(outs.map((o) => o.outcome)).toEqual(['failed', 'failed', 'skipped']);
       expect(outs[2].reason).toMatch(/circuit breaker open for playbook status: 2 failures/);
       expect(automation.started).toHaveLength(2);
-      const types = (await busEvents(stack)).map((e) => e.detailType);
-      expect(types.filter((t) => t === 'Remediation Escalated')).toHaveLength(2);
+      // The two failures exhausted their ladders (paged); the third fault, stood down by the open breaker, pages too.
+      const paged = (await busEvents(stack)).filter((e) => e.detailType === 'Remediation Escalated');
+      expect(paged.map((e) => e.detail.incidentId).sort()).toEqual(outs.map((o) => o.incidentId).sort());
+      expect(paged.find((e) => e.detail.incidentId === outs[2].incidentId)!.detail.reason).toMatch(/^circuit breaker open .*; automation stands down on a fault still failing: paging humans$/);
     });
   });
 
