@@ -1,6 +1,5 @@
 import { DescribeAutoScalingGroupsCommand } from '@aws-sdk/client-auto-scaling';
 import { DescribeInstancesCommand, DescribeVolumesCommand } from '@aws-sdk/client-ec2';
-import type { AlarmStateChangeEvent } from '../../functions/contracts/alarm-event';
 import { handler as replaceInstance } from '../../functions/handlers/replace-instance';
 import { handler as ssmAutomation } from '../../functions/handlers/ssm-automation';
 import { countMutations, stubAutomation } from './sdk-probes';
@@ -16,12 +15,6 @@ import { alarmEvent, aws, busEvents, createAsg, createStack, playbook, putAlarm,
  */
 async function group(name: string) {
   return (await aws().asg.send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [name] }))).AutoScalingGroups![0];
-}
-
-/** A current alarm event (an event of ours is recent; the functions bound its age). */
-function currentAlarmEvent(name: string, dimensions: Record<string, string>): AlarmStateChangeEvent {
-  const now = new Date();
-  return { ...alarmEvent(name, dimensions, now.toISOString().replace('Z', '+0000')), time: now.toISOString().replace(/\.\d{3}Z$/, 'Z') };
 }
 
 describe('the reboot rung on an Auto Scaling group member', () => {
@@ -43,7 +36,7 @@ describe('the reboot rung on an Auto Scaling group member', () => {
     let out: Awaited<ReturnType<typeof ssmAutomation>>;
     try {
       // Act
-      out = await ssmAutomation(request(playbook('status', ['reboot', 'replace-instance']), currentAlarmEvent(name, { InstanceId: victim })));
+      out = await ssmAutomation(request(playbook('status', ['reboot', 'replace-instance']), alarmEvent(name, { InstanceId: victim })));
     } finally {
       await counter.detach();
     }
