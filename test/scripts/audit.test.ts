@@ -35,7 +35,8 @@ describe('npm run audit', () => {
 
   /**
    * Fault 1 on `instance`: rebooted, then verified once its alarm is OK. The fault comes back
-   * five minutes later (a new alarm transition = a new incident): skipped by the 30-minute cooldown.
+   * five minutes later (a new alarm transition = a new incident): skipped by the 30-minute cooldown,
+   * and, the fault still failing with automation standing down, paged to humans.
    * Meanwhile another instance has its own incident.
    */
   async function rebootThenCooldown() {
@@ -86,12 +87,12 @@ describe('npm run audit', () => {
     const headers = run.lines.filter((l) => l.startsWith('incident '));
     expect(headers.map((h) => h.split(' ')[1])).toEqual([first, second]);
     const decisions = run.lines.filter((l) => !l.startsWith('incident ')).map(cells);
-    expect(decisions.map((d) => d[3])).toEqual(['Remediation Started', 'Remediation Succeeded', 'Remediation Verified', 'Remediation Skipped']);
+    expect(decisions.map((d) => d[3])).toEqual(['Remediation Started', 'Remediation Succeeded', 'Remediation Verified', 'Remediation Skipped', 'Remediation Escalated']);
     expect(decisions[3][5]).toMatch(
       new RegExp(`^cooldown: ${instance} was remediated at \\S+ \\(incident ${first}\\); cooldown of 30 min lasts until \\S+$`),
     );
-    // The cost is said, on stderr (stdout stays the timeline): one query per audit index, the 4 records of the instance.
-    expect(run.err).toMatch(new RegExp(`^audit: queried the audit indexes of ${TABLE}: 3 queries, 4 matching records in 2 incidents, .* ms$`));
+    // The cost is said, on stderr (stdout stays the timeline): one query per audit index, the 5 records of the instance.
+    expect(run.err).toMatch(new RegExp(`^audit: queried the audit indexes of ${TABLE}: 3 queries, 5 matching records in 2 incidents, .* ms$`));
   });
 
   it('a failed runbook reads as Failed with the execution\'s end, then Escalated with the cause', async () => {
@@ -140,7 +141,7 @@ describe('npm run audit', () => {
     expect(run.code).toBe(0);
     const records = JSON.parse(run.out);
     expect(records).toEqual([...(await incidentRecords(first)), ...(await incidentRecords(second))]);
-    expect(records.map((r: { detailType: string }) => r.detailType)).toEqual(['Remediation Started', 'Remediation Succeeded', 'Remediation Verified', 'Remediation Skipped']);
+    expect(records.map((r: { detailType: string }) => r.detailType)).toEqual(['Remediation Started', 'Remediation Succeeded', 'Remediation Verified', 'Remediation Skipped', 'Remediation Escalated']);
   });
 
   it('--resource with an Auto Scaling group name finds its members\' incidents, as does the member id', async () => {
