@@ -13,12 +13,19 @@ const Stage = z.string().check(z.regex(/^[a-z0-9][a-z0-9-]{0,30}$/, 'lowercase l
 const GuardrailsJson = z.pipe(
   z.string(),
   z.transform((raw: string, ctx) => {
+    let json: unknown;
     try {
-      return Guardrails.parse(JSON.parse(raw));
+      json = JSON.parse(raw);
     } catch (e) {
-      ctx.issues.push({ code: 'custom', message: `not valid guardrails JSON: ${e instanceof Error ? e.message : String(e)}`, input: raw });
+      ctx.issues.push({ code: 'custom', message: `guardrails JSON (${e instanceof Error ? e.message : String(e)})`, input: raw });
       return z.NEVER;
     }
+    const parsed = Guardrails.safeParse(json);
+    if (!parsed.success) {
+      ctx.issues.push({ code: 'custom', message: `guardrails JSON (${describeIssues(parsed.error.issues, json)})`, input: raw });
+      return z.NEVER;
+    }
+    return parsed.data;
   }),
 );
 
@@ -92,7 +99,7 @@ export function loadEnv<K extends keyof RuntimeEnv>(required: readonly K[]): Pic
       continue;
     }
     const parsed = FunctionEnv.shape[name].safeParse(raw);
-    if (!parsed.success) problems.push(`${name} is invalid: ${describeIssues(parsed.error.issues, raw, { prefix: name })}`);
+    if (!parsed.success) problems.push(describeIssues(parsed.error.issues, raw, { prefix: name }));
     else (out as Record<string, unknown>)[field] = parsed.data;
   }
   if (problems.length > 0) {

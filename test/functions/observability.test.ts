@@ -20,7 +20,7 @@ describe('environment and metrics', () => {
     // Act
     const result = handler(req);
     // Assess
-    await expect(result).rejects.toThrow(/LEDGER_TABLE is not set.*GUARDRAILS is invalid: not valid guardrails JSON/);
+    await expect(result).rejects.toThrow(/LEDGER_TABLE is not set.*GUARDRAILS: expected guardrails JSON \(cooldownMinutes: expected at least 0, got -5\), got "\{\\"cooldownMinutes\\": -5\}"/);
     await counter.detach();
     expect(counter.all).toEqual([]);
   });
