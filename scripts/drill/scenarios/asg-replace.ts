@@ -45,11 +45,15 @@ export const asgReplace: Scenario<Seed> = {
       const g = await group(env.clients, s.g.name);
       const victim = await instance(env.clients, s.victim);
       const members = (g?.Instances ?? []).map((i) => i.InstanceId!);
+      // The stack changes nothing; the group's own EC2 health check may still replace the impaired member
+      // (as AWS does, scripts/drill/asg-health.ts), which is AWS acting, not the stack.
+      const healthy = s.g.instanceIds.filter((i) => i !== s.victim);
       return {
-        outcome: 'handed to humans for approval; group unchanged',
+        outcome: `handed to humans for approval; the stack changed nothing (the impaired member is ${victim?.State?.Name ?? 'gone'}: the group's own health check)`,
         checks: [
           ...handedToHumansChecks(env, [s.g.name, s.victim]),
-          check('the group is unchanged', members.length === s.g.desiredCapacity && s.g.instanceIds.every((i) => members.includes(i)) && victim?.State?.Name === 'running', `members: ${members.join(', ')}`),
+          check('healthy members untouched', healthy.every((h) => members.includes(h)), `members: ${members.join(', ')}`),
+          check('desired capacity unchanged', g?.DesiredCapacity === s.g.desiredCapacity, `desired ${g?.DesiredCapacity} (was ${s.g.desiredCapacity})`),
         ],
       };
     }

@@ -142,7 +142,8 @@ export function isFleetMutation(service: string, operation: string): boolean {
 
 /** Guardrails of the deployed functions (all action functions get the same JSON). */
 export function guardrailsOf(d: Deployment): Guardrails {
-  const raw = d.functions.get('ssm-automation')?.env.GUARDRAILS;
+  // Any deployed function that has them: a stack (or an --only run) need not deploy ssm-automation.
+  const raw = [...d.functions.values()].map((f) => f.env.GUARDRAILS).find((g) => g !== undefined);
   return Guardrails.parse(raw ? JSON.parse(raw) : {});
 }
 
