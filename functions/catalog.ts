@@ -60,6 +60,8 @@ const ACTION_RUNTIME: PermissionStatement[] = [
     actions: [
       'ec2:DescribeInstances',
       'ec2:DescribeInstanceStatus',
+      // Whether the instance type supports EC2 simplified automatic recovery (functions/guards/ec2-auto-recovery.ts).
+      'ec2:DescribeInstanceTypes',
       'ec2:DescribeVolumes',
       'ec2:DescribeVolumeStatus',
       'autoscaling:DescribeAutoScalingGroups',

@@ -28,6 +28,12 @@ export const Guardrails = z.strictObject({
   requireApprovalForDestructive: z._default(z.boolean(), false),
   /** Stand down when an open AWS Health event covers the resource's service/AZ. */
   standDownOnHealthEvents: z._default(z.boolean(), true),
+  /**
+   * System status faults EC2 recovers itself (simplified automatic recovery): how long the first rung waits
+   * for EC2's outcome (its AWS Health event) before acting (functions/guards/ec2-auto-recovery.ts). At most
+   * 600 s, so the rung keeps time to act within the action functions' 900 s timeout.
+   */
+  awaitEc2AutoRecoverySeconds: z._default(int(0, 600), 300),
 });
 
 export type Guardrails = z.infer<typeof Guardrails>;

@@ -1,4 +1,5 @@
 import { health } from '../runtime/sdk';
+import { isEc2RecoveryOutcome } from './ec2-auto-recovery';
 import { sharedReading } from './shared-readings';
 import { allow, deny, type Verdict } from './verdict';
 
@@ -15,6 +16,11 @@ import { allow, deny, type Verdict } from './verdict';
  * AZ, the scope the AZ filter of DescribeEvents gave: an issue in another AZ,
  * or one without an AZ, does not stand an instance in a known AZ down; with
  * no AZ known every open issue in the region does.
+ *
+ * EC2's simplified automatic recovery outcomes (AWS_EC2_SIMPLIFIED_AUTO_RECOVERY_SUCCESS / _FAILURE) are
+ * account-specific events about one instance, not provider issues: they never stand anything down (an
+ * open one would otherwise stand down every fault in its AZ until it closes). Their meaning for the
+ * instance they name is judged by ./ec2-auto-recovery.ts.
  *
  * The region's reading is shared by the container's faults for `maxAgeSeconds`
  * (./shared-readings.ts: a storm reads Health once, not once per fault).
@@ -66,7 +72,10 @@ async function fetchHealthIssues(opts: { service: string; region: string }): Pro
 /** The verdict for a resource in `availabilityZone` (undefined: not known, the whole region counts). */
 export function judgeHealth(reading: HealthReading, availabilityZone: string | undefined): Verdict {
   if (!reading.checked) return allow(reading.evidence);
-  const open = reading.issues.filter((e) => availabilityZone === undefined || e.availabilityZone === availabilityZone).slice(0, MAX_REPORTED);
+  const open = reading.issues
+    .filter((e) => !isEc2RecoveryOutcome(e.eventTypeCode))
+    .filter((e) => availabilityZone === undefined || e.availabilityZone === availabilityZone)
+    .slice(0, MAX_REPORTED);
   if (open.length > 0) {
     return deny(`AWS Health reports ${open.length} open ${reading.service} issue(s) in ${availabilityZone ?? reading.region}: ${open[0].eventTypeCode}`, { healthEvents: open, healthReadAt: reading.readAt });
   }

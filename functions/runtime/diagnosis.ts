@@ -24,6 +24,11 @@ export interface InstanceFacts {
   instanceId: string;
   state: string;
   availabilityZone?: string;
+  instanceType?: string;
+  /** Placement.Tenancy: default, dedicated or host. */
+  tenancy?: string;
+  /** MaintenanceOptions.AutoRecovery: default or disabled (EC2 simplified automatic recovery). */
+  autoRecovery?: string;
   subnetId?: string;
   rootDeviceName?: string;
   autoScalingGroupName?: string;

@@ -8,6 +8,7 @@ import { checkBreaker, recordFailure } from '../guards/circuit-breaker';
 import { checkChangeCalendar } from '../guards/change-calendar';
 import { reserveAttempt } from '../guards/cooldown';
 import { acquireSlot, releaseSlot } from '../guards/group-cap';
+import { awaitEc2AutoRecovery } from '../guards/ec2-auto-recovery';
 import { judgeHealth, readHealthIssues } from '../guards/health';
 import { idempotentByTransition } from '../guards/idempotency';
 import { cachedMode, readMode, type Mode, type ModeReading } from '../guards/kill-switch';
@@ -277,7 +278,7 @@ async function decide(
   };
 
   // Judged in this order (the reads already run): kill switch, change calendar, alarm mute rules; then the fault itself,
-  // the diagnosis, AWS Health, the circuit breaker, the rung's fit, approval, the reservations.
+  // the diagnosis, AWS Health, the circuit breaker, the rung's fit, EC2's own recovery, approval, the reservations.
   if (mode === 'off') return skip(modeReading.note ?? `kill switch ${env.modeParameter} is off`, { release: false });
   let stop = (await gate(await reads.changeCalendar())) ?? (await gate(await reads.alarmMute()));
   if (stop) return stop;
@@ -318,6 +319,17 @@ async function decide(
   }
 
   const dryRun = mode === 'dry-run';
+  // A system status fault EC2 recovers itself: wait for its outcome before racing it (the first rung only;
+  // later rungs, and dry-run, read it once). EC2 succeeded = skip without escalation; else act as before.
+  const waitMs =
+    request.rung === 0 && !dryRun
+      ? Math.min(env.guardrails.awaitEc2AutoRecoverySeconds * 1000, Math.max(0, ((lambdaContext?.getRemainingTimeInMillis?.() ?? 10 * 60_000) - SAFETY_MARGIN_MS) / 2))
+      : 0;
+  stop = await gate(
+    await awaitEc2AutoRecovery({ playbook: request.playbook.name, instance: diagnosis.instance, region: env.region, faultAt: faultTimestamp(request.event), waitMs, pollIntervalMs: env.pollIntervalMs }),
+  );
+  if (stop) return stop;
+
   const plan = decl.plan?.(diagnosis, params) ?? [];
   if (decl.destructive && env.guardrails.requireApprovalForDestructive) {
     // No approval workflow runs inside the function: a destructive rung is handed to humans with its plan.

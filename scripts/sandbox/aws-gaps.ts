@@ -2,11 +2,13 @@ import { createServer, request as httpRequest, type IncomingMessage, type Server
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { AlarmMuteRules } from './gaps/alarm-mute-rules';
 import { ApiFaults } from './gaps/api-faults';
+import { Ec2AutoRecovery } from './gaps/auto-recovery';
 import { ChangeCalendar } from './gaps/change-calendar';
 import { completeDetachVolume } from './gaps/detach-volume';
 import { describeInstanceStatus, describeVolumeStatus } from './gaps/ec2-status';
 import { HealthEvents } from './gaps/health';
 import { Impairments, type LifecycleEvent } from './gaps/impairments';
+import { MaintenanceOptions } from './gaps/maintenance-options';
 import { ec2Error, jsonError, parseAwsRequest, queryError, queryList, type AwsRequest, type StandInResponse } from './gaps/protocol';
 import { SsmAutomation } from './gaps/ssm-automation';
 
@@ -22,6 +24,8 @@ import { SsmAutomation } from './gaps/ssm-automation';
  *   - EC2 DescribeInstanceStatus / DescribeVolumeStatus with injected impairments;
  *   - AWS Health DescribeEvents;
  *   - CloudWatch ListAlarmMuteRules (alarm mute rules; none unless a scenario mutes an alarm);
+ *   - EC2 MaintenanceOptions (AutoRecovery) and EC2 simplified automatic recovery, which recovers a
+ *     supported instance with a system status impairment in place and reports it to AWS Health;
  * plus API failures a scenario injects on purpose (ApiFaults), and one
  * fidelity fix (DetachVolume without InstanceId, which AWS accepts and moto does not).
  * Every request is recorded (service, operation, resource ids, status), so the
@@ -48,6 +52,8 @@ export interface GapProxy {
   calendar: ChangeCalendar;
   muteRules: AlarmMuteRules;
   automation: SsmAutomation;
+  maintenance: MaintenanceOptions;
+  autoRecovery: Ec2AutoRecovery;
   calls: CallRecord[];
   /** Count of fleet-changing requests that reached moto (EC2, Auto Scaling): a cheap "did anything change?". */
   fleetChanges(): number;
@@ -112,6 +118,11 @@ export async function startAwsGaps(opts: { upstream: string; region?: string; lo
   const calendar = new ChangeCalendar();
   const muteRules = new AlarmMuteRules(opts.region ?? 'us-east-1');
   const automation = new SsmAutomation(ec2, impairments);
+  const maintenance = new MaintenanceOptions();
+  const autoRecovery = new Ec2AutoRecovery(ec2, impairments, health, maintenance, opts.region ?? 'us-east-1');
+  // EC2 acts on its own time, not on a request: a short timer, as the played CloudWatch re-evaluates.
+  const recoveryTimer = setInterval(() => void autoRecovery.tick().catch((e: unknown) => opts.log?.(`ec2 auto recovery: ${String(e)}`)), 200);
+  recoveryTimer.unref();
   const calls: CallRecord[] = [];
   let fleetChanges = 0;
 
@@ -121,6 +132,7 @@ export async function startAwsGaps(opts: { upstream: string; region?: string; lo
     if (req.service === 'monitoring') return muteRules.handle(req);
     if (req.service === 'ec2' && req.operation === 'DescribeInstanceStatus') return describeInstanceStatus(ec2, req, impairments);
     if (req.service === 'ec2' && req.operation === 'DescribeVolumeStatus') return describeVolumeStatus(ec2, req, impairments);
+    if (req.service === 'ec2') return maintenance.handle(req);
     return undefined;
   }
 
@@ -164,6 +176,7 @@ export async function startAwsGaps(opts: { upstream: string; region?: string; lo
           answer = stood;
         } else {
           answer = await forward(inbound, await completeDetachVolume(ec2, req, body));
+          if (req.service === 'ec2' && req.operation === 'DescribeInstances' && answer.status < 300) answer = { ...answer, body: maintenance.overlay(answer.body) };
           if (['ec2', 'autoscaling', 'rds', 'ecs'].includes(req.service) && !/^(Describe|Get|List)/.test(req.operation)) fleetChanges++;
           // Lambda's REST API has no operation name in the request: any write (alias update, publish) counts.
           if (req.service === 'lambda' && inbound.method !== 'GET') fleetChanges++;
@@ -200,10 +213,13 @@ export async function startAwsGaps(opts: { upstream: string; region?: string; lo
     calendar,
     muteRules,
     automation,
+    maintenance,
+    autoRecovery,
     calls,
     fleetChanges: () => fleetChanges,
     stop: () =>
       new Promise<void>((resolve) => {
+        clearInterval(recoveryTimer);
         ec2.destroy();
         server.closeAllConnections();
         server.close(() => resolve());

@@ -1,4 +1,4 @@
 // One lazily imported module per AWS client (functions/runtime/sdk.ts imports it on first use).
 // Only the commands the functions send are exported, so esbuild keeps just their serializers:
 // when code needs another command, add it here (tsc names the missing export).
-export { EC2Client, AssociateAddressCommand, AttachVolumeCommand, CreateTagsCommand, CreateVolumeCommand, DescribeAddressesCommand, DescribeInstanceStatusCommand, DescribeInstancesCommand, DescribeSnapshotsCommand, DescribeVolumeStatusCommand, DescribeVolumesCommand, DetachVolumeCommand, ModifyInstanceAttributeCommand, RunInstancesCommand, StartInstancesCommand, StopInstancesCommand } from '@aws-sdk/client-ec2';
+export { EC2Client, AssociateAddressCommand, AttachVolumeCommand, CreateTagsCommand, CreateVolumeCommand, DescribeAddressesCommand, DescribeInstanceStatusCommand, DescribeInstanceTypesCommand, DescribeInstancesCommand, DescribeSnapshotsCommand, DescribeVolumeStatusCommand, DescribeVolumesCommand, DetachVolumeCommand, ModifyInstanceAttributeCommand, RunInstancesCommand, StartInstancesCommand, StopInstancesCommand } from '@aws-sdk/client-ec2';

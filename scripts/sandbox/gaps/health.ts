@@ -4,8 +4,9 @@ import { jsonResponse, type AwsRequest, type StandInResponse } from './protocol'
  * STAND-IN for AWS Health DescribeEvents (moto has no Health API). Empty by
  * default; a scenario can open an event (e.g. an EC2 issue in one AZ) to check
  * that the automation stands down while AWS is already working on it.
+ * EC2's simplified automatic recovery publishes its outcomes here (./auto-recovery.ts).
  * Filters honoured: services, regions, availabilityZones, eventStatusCodes,
- * eventTypeCategories, entityValues; maxResults and nextToken page the answer
+ * eventTypeCategories, eventTypeCodes, entityValues, startTimes (from/to); maxResults and nextToken page the answer
  * (the functions read a region's open issues page by page).
  */
 export interface HealthEvent {
@@ -21,7 +22,9 @@ export interface HealthEvent {
   entities: string[];
 }
 
-type Filter = Partial<Record<'services' | 'regions' | 'availabilityZones' | 'eventStatusCodes' | 'eventTypeCategories' | 'entityValues', string[]>>;
+type Filter = Partial<Record<'services' | 'regions' | 'availabilityZones' | 'eventStatusCodes' | 'eventTypeCategories' | 'eventTypeCodes' | 'entityValues', string[]>> & {
+  startTimes?: Array<{ from?: number; to?: number }>;
+};
 
 export class HealthEvents {
   private readonly events: HealthEvent[] = [];
@@ -35,6 +38,17 @@ export class HealthEvents {
     };
     this.events.push(ev);
     return ev;
+  }
+
+  /** An event in any state (e.g. an account-specific outcome about one instance). */
+  publish(e: Omit<HealthEvent, 'arn' | 'startTime'>): HealthEvent {
+    const ev = this.open(e);
+    ev.statusCode = e.statusCode;
+    return ev;
+  }
+
+  all(): readonly HealthEvent[] {
+    return this.events;
   }
 
   closeAll(): void {
@@ -56,6 +70,9 @@ export class HealthEvents {
         ok(f.availabilityZones, e.availabilityZone) &&
         ok(f.eventStatusCodes, e.statusCode) &&
         ok(f.eventTypeCategories, e.eventTypeCategory) &&
+        ok(f.eventTypeCodes, e.eventTypeCode) &&
+        // startTimes: epoch seconds on the wire (JSON protocol timestamps).
+        (!f.startTimes || f.startTimes.length === 0 || f.startTimes.some((r) => (r.from === undefined || e.startTime.getTime() >= r.from * 1000) && (r.to === undefined || e.startTime.getTime() <= r.to * 1000))) &&
         (!f.entityValues || f.entityValues.length === 0 || e.entities.some((x) => f.entityValues!.includes(x))),
     );
     // nextToken: where the next page starts (opaque to callers, as AWS's is). Without maxResults, one page.
