@@ -1,4 +1,5 @@
-import { ssmAutomation, automationRolePermissions } from './actions/ssm-automation';
+import { ssmAutomation, automationRolePermissions as restartPermissions } from './actions/ssm-automation';
+import { EBS_KMS_KEY_PERMISSIONS } from './actions/ebs-kms-keys';
 import { replaceInstance } from './actions/replace-instance';
 import { restoreVolume } from './actions/restore-volume';
 import { k8sRollout } from './actions/k8s-rollout';
@@ -179,4 +180,9 @@ export const ALERTMANAGER_WEBHOOK: FunctionSpec = {
   destructive: false,
 };
 
-export { automationRolePermissions };
+/**
+ * The role SSM Automation assumes: the runbook's stop/start, and the configured EBS keys, since
+ * StartInstances of an instance whose volumes use a customer managed key needs kms:CreateGrant
+ * (functions/actions/ebs-kms-keys.ts).
+ */
+export const automationRolePermissions: PermissionStatement[] = [...restartPermissions, ...EBS_KMS_KEY_PERMISSIONS];

@@ -8,6 +8,7 @@ import { AlertmanagerSettings, KubernetesDeploymentTarget, kubernetesProblems } 
 import { logDetectorProblems } from './logs/scope';
 import { AuditLogs, LogDetectors } from './logs/config';
 import { NotificationsConfig, secretProblems } from './notifications/config';
+import { EbsKmsKeys } from './iam/ebs-kms-keys';
 
 /**
  * The stack's typed configuration (keys under `recovery-stack:` in
@@ -130,6 +131,8 @@ export const StackConfig = z
     auditLogs: AuditLogs,
     /** Playbook source of the `ansible` rung (AWS-ApplyAnsiblePlaybooks through SSM Run Command). */
     ansible: z.optional(AnsiblePlaybook),
+    /** Customer managed KMS keys of the protected EBS volumes and snapshots (infra/iam/ebs-kms-keys.ts). */
+    ebsKmsKeys: EbsKmsKeys,
   })
   .strict();
 export type StackConfig = z.infer<typeof StackConfig>;

@@ -4,7 +4,7 @@ import { ALERTMANAGER_WEBHOOK, type FunctionSpec } from '../functions/catalog';
 import { ENV, type EnvKey } from '../functions/contracts/env';
 import { detectorsFor } from './alarms/catalog';
 import { alarmNameFor, metricAlarm } from './alarms/metric-alarm';
-import type { StackConfig } from './config';
+import { ConfigError, type StackConfig } from './config';
 import { dashboard } from './dashboard';
 import { lambdaFunction } from './functions/lambda-function';
 import { ALWAYS_DEPLOYED, assertLaddersDeployed, deployedSpecs, functionFor, type StackFunctions } from './functions/stack-functions';
@@ -12,6 +12,7 @@ import { kubernetesClusters, kubernetesWorkloads } from './kubernetes';
 import { planKubernetesPlaybooks } from './kubernetes/playbooks';
 import { notificationChannels } from './notifications';
 import { automationRole } from './iam/automation-role';
+import { ebsKmsKeyProblems } from './iam/ebs-kms-keys';
 import type { Placeholders } from './iam/policy-document';
 import { protectedScope } from './iam/protected-scope';
 import { assertNoPrefixOverlap, planPlaybooks } from './playbooks';
@@ -81,7 +82,14 @@ export class RecoveryStack extends pulumi.ComponentResource {
     const identity = pulumi.output(aws.getCallerIdentity({}, invokeOpts));
     const account = identity.accountId;
     const region = pulumi.output(aws.getRegion({}, invokeOpts)).region;
-    const partition = pulumi.output(aws.getPartition({}, invokeOpts)).partition;
+    const partitionInfo = pulumi.output(aws.getPartition({}, invokeOpts));
+    const partition = partitionInfo.partition;
+    // The configured EBS keys, once they are known to be of this partition and region.
+    const ebsKmsKeyArns = pulumi.all([partition, region]).apply(([p, r]) => {
+      const problems = ebsKmsKeyProblems(config.ebsKmsKeys, { partition: p, region: r });
+      if (problems.length > 0) throw new ConfigError(problems);
+      return config.ebsKmsKeys;
+    });
 
     // Storage and plumbing every function refers to.
     const table = ledgerTable(`recovery-${stage}-ledger`, child);
@@ -104,7 +112,7 @@ export class RecoveryStack extends pulumi.ComponentResource {
       ? pulumi.interpolate`arn:${partition}:ssm:${region}:${account}:document/${config.changeCalendar}`
       : undefined;
 
-    const basePlaceholders = pulumi.all({
+    const scalarPlaceholders = pulumi.all({
       partition,
       region,
       account,
@@ -116,14 +124,18 @@ export class RecoveryStack extends pulumi.ComponentResource {
       topicArn: notify.topic.arn,
       topicKeyArn: notify.key.arn,
       changeCalendarArn: changeCalendarArn ?? '',
+      dnsSuffix: partitionInfo.dnsSuffix,
     });
+    const basePlaceholders: pulumi.Output<Placeholders> = pulumi
+      .all([scalarPlaceholders, ebsKmsKeyArns])
+      .apply(([scalars, keys]): Placeholders => ({ ...scalars, ebsKmsKeyArns: keys }));
     // The role SSM Automation assumes (stop/start protected instances) exists only for the ssm-automation function.
     const automation = deploysSsmAutomation
-      ? automationRole(`recovery-${stage}-automation`, { placeholders: basePlaceholders as pulumi.Output<Placeholders>, scope, account }, child)
+      ? automationRole(`recovery-${stage}-automation`, { placeholders: basePlaceholders, scope, account }, child)
       : undefined;
     const placeholders: pulumi.Output<Placeholders> = pulumi
       .all([basePlaceholders, automation?.role.arn])
-      .apply(([base, automationRoleArn]): Placeholders => ({ ...(base as Placeholders), automationRoleArn, changeCalendarArn: base.changeCalendarArn || undefined }));
+      .apply(([base, automationRoleArn]): Placeholders => ({ ...base, automationRoleArn, changeCalendarArn: base.changeCalendarArn || undefined }));
 
     // Kubernetes clusters first: the k8s-rollout function reads their endpoints from KUBE_CLUSTERS.
     const kube = kubernetesClusters(stage, config, region, child);

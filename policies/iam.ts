@@ -124,4 +124,45 @@ export const iamScopedDestructiveActions: ResourceValidationPolicy = {
   },
 };
 
-export const iamPolicies: ResourceValidationPolicy[] = [iamNoWildcardActions, iamScopedDestructiveActions];
+/** KMS actions that use a key's material, or hand its use to someone else (a grant). */
+export const KEY_USE_ACTIONS = [
+  'kms:Decrypt',
+  'kms:Encrypt',
+  'kms:ReEncryptFrom',
+  'kms:ReEncryptTo',
+  'kms:GenerateDataKey',
+  'kms:GenerateDataKeyWithoutPlaintext',
+  'kms:GenerateDataKeyPair',
+  'kms:GenerateDataKeyPairWithoutPlaintext',
+  'kms:CreateGrant',
+];
+
+/** Every key of an account (`key/*`): as wide as `*` for key use. */
+const ANY_KEY = /^arn:[^:]*:kms:[^:]*:[^:]*:key\/\*$/;
+
+export const iamScopedKeyUse: ResourceValidationPolicy = {
+  name: 'iam-scoped-key-use',
+  description:
+    'KMS key use (Decrypt, Encrypt, ReEncrypt*, GenerateDataKey*, CreateGrant) names its keys: key ARNs, never `*` or `key/*`. Key policies (on the key itself) are not identity policies and are not checked.',
+  enforcementLevel: 'mandatory',
+  validateResource: (args, reportViolation) => {
+    for (const doc of documentsOf(args)) {
+      for (const s of allowStatements(doc, reportViolation)) {
+        const granted =
+          s.notActions.length > 0
+            ? KEY_USE_ACTIONS.filter((k) => !s.notActions.some((n) => actionMatches(n, k)))
+            : KEY_USE_ACTIONS.filter((k) => s.actions.some((a) => actionMatches(a, k)));
+        if (granted.length === 0) continue;
+        // A condition (kms:ViaService, a tag) still leaves every key of the account usable through it.
+        const wide = s.notResources.length > 0 || s.resources.length === 0 || s.resources.some((r) => isUnscopedResource(r) || ANY_KEY.test(r.trim()));
+        if (!wide) continue;
+        reportViolation(
+          `${doc.where} statement ${s.label} allows ${granted.join(', ')} on ${s.notResources.length > 0 ? 'NotResource (everything else)' : s.resources.join(', ') || 'no Resource'}. ` +
+            'Fix: list the key ARNs (arn:aws:kms:<region>:<account>:key/<key id>); for EBS keys, set recovery-stack:ebsKmsKeys.',
+        );
+      }
+    }
+  },
+};
+
+export const iamPolicies: ResourceValidationPolicy[] = [iamNoWildcardActions, iamScopedDestructiveActions, iamScopedKeyUse];

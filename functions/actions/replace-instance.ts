@@ -6,6 +6,7 @@ import { waitFor } from '../runtime/poll';
 import type { InstanceFacts } from '../runtime/diagnosis';
 import { deletedWith, describeVolumes, retain, RETAINED, undoRetention, type Retention } from '../runtime/retained-volumes';
 import { tagList } from '../runtime/tags';
+import { EBS_KMS_KEY_PERMISSIONS } from './ebs-kms-keys';
 
 export const replaceInstance = defineAction({
   name: 'replace-instance',
@@ -93,6 +94,10 @@ export const replaceInstance = defineAction({
       resources: ['arn:{partition}:iam::{account}:role/*'],
       condition: { StringEquals: { 'iam:PassedToService': 'ec2.amazonaws.com' } },
     },
+    // Standalone: RunInstances with block devices under a customer managed key, and StartInstances of the old
+    // instance in rollback. (A group member's replacement is launched by the group's service-linked role,
+    // whose access to the key is the key policy's business.)
+    ...EBS_KMS_KEY_PERMISSIONS,
   ],
   standDown(d) {
     // The group's own health checks got there first: it is replacing the member. A second termination

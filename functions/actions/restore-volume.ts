@@ -6,6 +6,7 @@ import { ec2 } from '../runtime/sdk';
 import { waitFor } from '../runtime/poll';
 import { tagList } from '../runtime/tags';
 import { rollbackSteps } from '../runtime/rollback-steps';
+import { EBS_KMS_KEY_PERMISSIONS } from './ebs-kms-keys';
 
 /**
  * Which attached volume to restore: the one the alarm names, else the one
@@ -58,6 +59,8 @@ export const restoreVolume = defineAction({
       actions: ['ec2:DetachVolume', 'ec2:AttachVolume'],
       resources: ['arn:{partition}:ec2:{region}:{account}:volume/*'],
     },
+    // CreateVolume from a snapshot under a customer managed key, AttachVolume and StartInstances of its instance.
+    ...EBS_KMS_KEY_PERMISSIONS,
   ],
   fits(d) {
     if (!d.instance) return `no instance found for ${d.resource.type} ${d.resource.id}`;
@@ -122,6 +125,12 @@ async function restore(ctx: ActionContext, volumeType: string | undefined): Prom
         // Provisioned performance carries over only where the type supports it.
         Iops: ['io1', 'io2', 'gp3'].includes(type ?? '') && old.VolumeType === type ? old.Iops : undefined,
         Throughput: type === 'gp3' && old.VolumeType === 'gp3' ? old.Throughput : undefined,
+        // The snapshot's own key, asked for by name: a volume from an encrypted snapshot you own gets the
+        // snapshot's key when none is given ("Amazon EBS encryption examples", Encryption outcomes,
+        // https://docs.aws.amazon.com/ebs/latest/userguide/encryption-examples.html), and naming it keeps the
+        // restored volume on the key the role is granted (recovery-stack:ebsKmsKeys) whatever the account's
+        // default key for encryption by default is.
+        ...(latest.Encrypted && latest.KmsKeyId ? { Encrypted: true, KmsKeyId: latest.KmsKeyId } : {}),
         // Same incident + rung = same token: a retried create returns the same volume.
         ClientToken: ctx.clientToken('create-volume'),
         TagSpecifications: [{ ResourceType: 'volume', Tags: tagList({ ...ctx.recoveryTags, 'recovery:restored-from': latest.SnapshotId, 'recovery:replaces': oldId }) }],

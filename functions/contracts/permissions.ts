@@ -5,7 +5,9 @@
  * Resource strings are ARN templates. infra/ substitutes these placeholders:
  *   {partition} {region} {account} {stage}
  *   {ledgerTableArn} {busArn} {modeParameterArn} {verifyQueueArn} {topicArn}
- *   {topicKeyArn} {automationRoleArn} {changeCalendarArn}
+ *   {topicKeyArn} {automationRoleArn} {changeCalendarArn} {dnsSuffix}
+ * and one list placeholder, {ebsKmsKeyArns} (recovery-stack:ebsKmsKeys): a
+ * resource naming it becomes one resource per key; no keys, no statement.
  * `*` is allowed in the resource part (never in `actions`); describe/list
  * calls that AWS does not scope take resource `*`.
  */

@@ -6,6 +6,8 @@ import type { ProtectedScope } from './protected-scope';
  * policy statements:
  *  - `{placeholders}` are substituted; a statement whose placeholder is unset
  *    (e.g. {changeCalendarArn} without a change calendar) is dropped;
+ *  - a list placeholder (e.g. {ebsKmsKeyArns}) in a resource gives one
+ *    resource per value; an empty list drops the statement, like unset;
  *  - `scope: 'protected'` statements are narrowed to the protected targets;
  *    with nothing to narrow to, they are dropped (no target, no permission);
  *  - a `*` or `service:*` action is a bug, never rendered.
@@ -23,7 +25,7 @@ export interface PolicyDocument {
   Statement: IamStatement[];
 }
 
-export type Placeholders = Record<string, string | undefined>;
+export type Placeholders = Record<string, string | readonly string[] | undefined>;
 
 const PLACEHOLDER = /\{([A-Za-z]+)\}/g;
 
@@ -31,13 +33,33 @@ export function substitute(template: string, values: Placeholders): string | und
   let missing = false;
   const out = template.replace(PLACEHOLDER, (_, key: string) => {
     const v = values[key];
+    // A list where one string goes (a condition value, or beside another list) is a declaration bug.
+    if (Array.isArray(v)) throw new Error(`placeholder {${key}} is a list: only a resource may use it, and at most one list per resource ("${template}")`);
     if (v === undefined || v === '') {
       missing = true;
       return '';
     }
-    return v;
+    return v as string;
   });
   return missing ? undefined : out;
+}
+
+/** A resource template: one ARN per value of its list placeholder, if it has one; undefined if a placeholder is unset or empty. */
+export function expandResource(template: string, values: Placeholders): string[] | undefined {
+  const listKey = [...template.matchAll(PLACEHOLDER)].map((m) => m[1]).find((k) => Array.isArray(values[k]));
+  if (listKey === undefined) {
+    const one = substitute(template, values);
+    return one === undefined ? undefined : [one];
+  }
+  const items = values[listKey] as readonly string[];
+  if (items.length === 0) return undefined;
+  const out: string[] = [];
+  for (const item of items) {
+    const one = substitute(template, { ...values, [listKey]: item });
+    if (one === undefined) return undefined;
+    out.push(one);
+  }
+  return out;
 }
 
 export function assertNoWildcardActions(where: string, actions: string[]): void {
@@ -168,16 +190,17 @@ export function renderStatements(where: string, perms: PermissionStatement[], va
     if (condition === null) continue;
     const st: PermissionStatement = { ...declared, condition };
     assertNoWildcardActions(`${where}: ${st.sid}`, st.actions);
-    const resources = st.resources.map((r) => substitute(r, values));
-    if (resources.some((r) => r === undefined)) continue;
+    const expanded = st.resources.map((r) => expandResource(r, values));
+    if (expanded.some((r) => r === undefined)) continue;
+    const resources = (expanded as string[][]).flat();
     if (st.scope === 'protected') {
-      out.push(...narrow(st, resources as string[], scope));
+      out.push(...narrow(st, resources, scope));
     } else {
       out.push({
         Sid: sid(st.sid),
         Effect: 'Allow',
         Action: st.actions,
-        Resource: resources as string[],
+        Resource: resources,
         ...(st.condition ? { Condition: st.condition } : {}),
       });
     }

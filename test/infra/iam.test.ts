@@ -22,6 +22,22 @@ describe('IAM rendering from declared permissions', () => {
     expect(out[1].Condition).toEqual({ StringEquals: { 'aws:ResourceTag/stage': 'prod' } });
   });
 
+  it('expands a list placeholder to one resource per value, and drops the statement when the list is empty', () => {
+    // Prepare
+    const keys = ['arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab', 'arn:aws:kms:us-east-1:111122223333:key/mrk-1234abcd12ab34cd56ef1234567890ab'];
+    const perms: PermissionStatement[] = [
+      { sid: 'Keys', actions: ['kms:Decrypt'], resources: ['{ebsKmsKeyArns}'], condition: { StringEquals: { 'kms:ViaService': 'ec2.{region}.amazonaws.com' } } },
+    ];
+    // Act
+    const some = renderStatements('t', perms, { ...values, ebsKmsKeyArns: keys }, scope);
+    const none = renderStatements('t', perms, { ...values, ebsKmsKeyArns: [] }, scope);
+    // Assess
+    expect(some).toEqual([{ Sid: 'Keys', Effect: 'Allow', Action: ['kms:Decrypt'], Resource: keys, Condition: { StringEquals: { 'kms:ViaService': 'ec2.us-east-1.amazonaws.com' } } }]);
+    expect(none).toEqual([]);
+    // A list where one string goes is a declaration bug, not a silent drop.
+    expect(() => renderStatements('t', [{ ...perms[0], condition: { StringEquals: { 'kms:ViaService': '{ebsKmsKeyArns}' } } }], { ...values, ebsKmsKeyArns: keys }, scope)).toThrow(/is a list/);
+  });
+
   it('narrows protected statements to explicit ARNs, tag conditions and group members', () => {
     // Prepare
     const perms: PermissionStatement[] = [

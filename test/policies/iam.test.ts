@@ -1,4 +1,4 @@
-import { iamNoWildcardActions, iamScopedDestructiveActions } from '../../policies/iam';
+import { iamNoWildcardActions, iamScopedDestructiveActions, iamScopedKeyUse } from '../../policies/iam';
 import { check, resource, T, violators, type Fixture } from './fixtures';
 
 const doc = (...Statement: object[]) => ({ Version: '2012-10-17', Statement });
@@ -87,6 +87,48 @@ const cases: Array<{ policy: typeof iamNoWildcardActions; fixtures: Fixture[] }>
       {
         title: 'fails: a condition that is not a tag condition does not scope',
         resources: [resource(T.iamPolicy, 'p', { policy: JSON.stringify(doc(allow('ec2:TerminateInstances', '*', { Condition: { StringEquals: { 'aws:RequestedRegion': 'us-east-1' } } }))) })],
+        violators: ['p'],
+      },
+    ],
+  },
+  {
+    policy: iamScopedKeyUse,
+    fixtures: [
+      {
+        title: 'passes: EBS key use on key ARNs through EC2 (what ebsKmsKeys renders)',
+        resources: [
+          resource(T.rolePolicy, 'rp', {
+            role: 'r',
+            policy: doc(
+              allow(['kms:Decrypt', 'kms:GenerateDataKeyWithoutPlaintext', 'kms:ReEncryptFrom', 'kms:ReEncryptTo', 'kms:DescribeKey'], ['arn:aws:kms:us-east-1:1:key/1234abcd-12ab-34cd-56ef-1234567890ab'], {
+                Condition: { StringEquals: { 'kms:ViaService': 'ec2.us-east-1.amazonaws.com' } },
+              }),
+              allow('kms:CreateGrant', 'arn:aws:kms:us-east-1:1:key/1234abcd-12ab-34cd-56ef-1234567890ab', { Condition: { Bool: { 'kms:GrantIsForAWSResource': 'true' } } }),
+            ),
+          }),
+        ],
+        violators: [],
+      },
+      {
+        title: 'passes: DescribeKey and ListAliases on * (no key use)',
+        resources: [resource(T.iamPolicy, 'p', { policy: JSON.stringify(doc(allow(['kms:DescribeKey', 'kms:ListAliases'], '*'))) })],
+        violators: [],
+      },
+      {
+        title: 'fails: Decrypt on * even through EC2 only',
+        resources: [resource(T.rolePolicy, 'rp', { role: 'r', policy: doc(allow('kms:Decrypt', '*', { Condition: { StringEquals: { 'kms:ViaService': 'ec2.us-east-1.amazonaws.com' } } })) })],
+        violators: ['rp'],
+        says: 'list the key ARNs',
+      },
+      {
+        title: "fails: a wildcard action covering CreateGrant on every key of an account (key/*)",
+        resources: [resource(T.role, 'r', { assumeRolePolicy: '{}', inlinePolicies: [{ name: 'ebs', policy: doc(allow('kms:Create*', 'arn:aws:kms:us-east-1:1:key/*')) }] })],
+        violators: ['r'],
+        says: 'kms:CreateGrant',
+      },
+      {
+        title: 'fails: GenerateDataKey* with NotResource',
+        resources: [resource(T.iamPolicy, 'p', { policy: JSON.stringify(doc({ Effect: 'Allow', Action: 'kms:GenerateDataKey*', NotResource: 'arn:aws:kms:us-east-1:1:key/keep' })) })],
         violators: ['p'],
       },
     ],

@@ -21,6 +21,7 @@ describe("this project's stacks pass the pack (synthesized under the mock engine
     expect(applied('eventbridge-target-dlq-retry')).toBeGreaterThan(0);
     expect(applied('alarm-missing-data-explicit')).toBeGreaterThan(0);
     expect(applied('iam-scoped-destructive-actions')).toBeGreaterThan(0);
+    expect(applied('iam-scoped-key-use')).toBeGreaterThan(0);
   });
 });
 
@@ -61,7 +62,7 @@ describe('examples/bad-program fails with the expected violations', () => {
     expect(out.status).toBe(1);
     expect(out.stdout).toContain("[mandatory] iam-no-wildcard-actions (1):");
     expect(out.stdout).toContain("  - ec2-admin (aws:iam/policy:Policy): policy statement #0 allows 'ec2:*'.");
-    expect(out.stdout).toMatch(/Summary: 12 mandatory, 0 advisory violation\(s\) in 10 policies; \d+ resources, 15 policies \(0 disabled\) -> FAIL/);
+    expect(out.stdout).toMatch(/Summary: 12 mandatory, 0 advisory violation\(s\) in 10 policies; \d+ resources, 16 policies \(0 disabled\) -> FAIL/);
   });
 
   it('in dev the same program only warns about coverage (advisory), per config.dev.json', async () => {
