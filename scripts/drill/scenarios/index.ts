@@ -10,6 +10,8 @@ import { cooldown } from './cooldown';
 import { destructiveApproval } from './destructive-approval';
 import { dryRun } from './dry-run';
 import { duplicateDelivery } from './duplicate-delivery';
+import { ec2Recovers } from './ec2-recovers';
+import { ec2RecoveryFails } from './ec2-recovery-fails';
 import { escalate } from './escalate';
 import { groupCountCap } from './group-count-cap';
 import { groupPercentCap } from './group-percent-cap';
@@ -38,6 +40,8 @@ export const SCENARIOS: Scenario<never>[] = [
   restoreRollback,
   kubernetesRolloutUndo,
   kubernetesNotifyOnly,
+  ec2Recovers,
+  ec2RecoveryFails,
 ] as unknown as Scenario<never>[];
 
 /**
