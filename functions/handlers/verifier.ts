@@ -14,6 +14,7 @@ import { faultState, isAlarm } from '../runtime/fault';
 import { pageHumans } from '../runtime/paging';
 import { VerificationMessage } from '../runtime/verification';
 import { shown } from '../runtime/printable';
+import { documentClient } from '../runtime/sdk';
 import { MAX_DELIVERY_AGE_MS, timeProblem } from '../runtime/provenance';
 import { reject } from '../runtime/rejection';
 import { checkEnvelope, InvalidRequest, judgeRequest } from '../runtime/request';
@@ -28,7 +29,8 @@ import { describeIssues } from '../runtime/validation';
  *                        then humans are paged (`Remediation Escalated`, no further rung);
  *   alarm missing     -> rejected (not this stack's alarm, or no longer protected): recorded, nobody paged;
  *   alert state gone  -> `Remediation Escalated` (cannot verify).
- * Malformed messages are reported as batch item failures, so SQS moves them to the DLQ.
+ * Messages that are malformed, foreign, or whose incident has no recorded action are rejected (kept once in the
+ * ledger, deleted from the queue, nobody paged); one whose action record is not there yet comes back (MAX_RECEIVES).
  */
 const SqsEvent = z.object({
   Records: z
@@ -87,6 +89,21 @@ function parseMessage(e: NonNullable<typeof env>, body: string, now: number): Ve
   return msg;
 }
 
+/** Whether the incident's ledger holds the action's Succeeded record for `rung` (strongly consistent). */
+async function actedAt(table: string, incidentId: string, rung: number): Promise<boolean> {
+  const { client, sdk } = await documentClient();
+  const out = await client.send(
+    new sdk.QueryCommand({
+      TableName: table,
+      KeyConditionExpression: 'pk = :pk',
+      FilterExpression: 'detailType = :succeeded AND rung = :rung',
+      ExpressionAttributeValues: { ':pk': `incident#${incidentId}`, ':succeeded': DETAIL_TYPES.succeeded, ':rung': rung },
+      ConsistentRead: true,
+    }),
+  );
+  return (out.Items ?? []).length > 0;
+}
+
 function jsonOrText(body: string): unknown {
   try {
     return JSON.parse(body);
@@ -109,6 +126,18 @@ async function verify(e: NonNullable<typeof env>, body: string, receiveCount: nu
   }
   const { request } = msg;
   const incidentId = request.incidentId!;
+  // Only an action of this stack asks for a verification, after recording that it acted: a message
+  // whose incident has no such record was not sent by one. The two are sent together, so a message may
+  // arrive first: it comes back (MAX_RECEIVES) before it is refused.
+  if (!(await actedAt(e.ledgerTable, incidentId, request.rung))) {
+    if (receiveCount < MAX_RECEIVES) {
+      log.info('no action recorded yet for this verification; checking again later', { incidentId, rung: request.rung, receiveCount });
+      return false;
+    }
+    const why = `incident ${incidentId} has no ${DETAIL_TYPES.succeeded} record at rung ${request.rung} after ${receiveCount} receives: not a verification of this stack's action; nothing verified, nobody paged`;
+    await reject({ fn: 'verifier', table: e.ledgerTable, raw: jsonOrText(body), reason: why });
+    return true;
+  }
   // The alarm as CloudWatch reports it, or the alert as the webhook last recorded it (functions/runtime/fault.ts).
   const fault = await faultState(e.ledgerTable, request.event);
   const state = fault.state;

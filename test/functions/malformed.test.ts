@@ -13,7 +13,7 @@ import { alarmName } from '../../functions/contracts/naming';
 import { ACCOUNT, REGION } from '../support/aws';
 import { countMutations, stubAutomation } from './sdk-probes';
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { alarmEvent, aws, busEvents, cloudWatchTime, createStack, playbook, putAlarm, request, setMode, STAGE, TABLE, type TestStack } from './stack';
+import { alarmEvent, aws, busEvents, cloudWatchTime, createStack, playbook, putAlarm, recordActed, request, setMode, STAGE, TABLE, type TestStack } from './stack';
 
 /**
  * Malformed, foreign and hostile inputs, against every function that takes
@@ -313,9 +313,37 @@ describe('malformed, foreign and hostile inputs, against every function that tak
     process.env.ANSIBLE_PLAYBOOK = JSON.stringify({ source: 'S3', path: 's3://runbooks/web.yml' });
     // The alarms exist and are in ALARM (a valid event's fault is real); their resources need not.
     for (const j of [...ALARM_JUDGES, NOTIFIER, VERIFIER]) await putAlarm(j.playbook, Object.values(j.dims).join('_'), Object.keys(j.dims)[0]);
+    // The verifier's incident: its action recorded that it acted (what an action writes before asking for verification).
+    await recordActed(validRequest(VERIFIER).incidentId, 0);
     automation = await stubAutomation();
   });
   afterAll(() => automation.restore());
+
+  it('verifier: a message whose incident has no recorded action comes back, then is refused; nothing verified, nobody paged', async () => {
+    // Prepare: well-formed, this stack's alarm in ALARM, but no action of incident inc-...f2 ever ran.
+    await busEvents(stack);
+    const v = { ...validRequest(VERIFIER), incidentId: 'inc-00000000000000f2' };
+    const delivered = (count: number) => {
+      const m = input(VERIFIER, v) as { Records: Array<{ attributes: { ApproximateReceiveCount: string } }> };
+      m.Records[0].attributes.ApproximateReceiveCount = String(count);
+      return m;
+    };
+    const before = await keysOf('verifier');
+    const counter = await countMutations();
+    // Act: the first receives (the action's record may still be on its way), then the last.
+    const early = await verifier(delivered(1));
+    const last = await verifier(delivered(3));
+    // Assess
+    await counter.detach();
+    expect(early).toEqual({ batchItemFailures: [{ itemIdentifier: 'm-1' }] });
+    expect(last).toEqual({ batchItemFailures: [] });
+    const kept = await newSince('verifier', before);
+    expect(kept.map((r) => r.reason)).toEqual([
+      'incident inc-00000000000000f2 has no Remediation Succeeded record at rung 0 after 3 receives: not a verification of this stack\'s action; nothing verified, nobody paged',
+    ]);
+    expect(counter.all).toEqual(['dynamodb:PutItemCommand']);
+    expect(await busEvents(stack)).toEqual([]);
+  });
 
   it('has at least 30 kinds of input, and every function that takes events judges them', () => {
     expect(new Set(cases.map((c) => c.name)).size).toBeGreaterThanOrEqual(30);

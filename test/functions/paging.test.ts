@@ -10,7 +10,7 @@ import { logger } from '../../functions/runtime/logger';
 import * as sdk from '../../functions/runtime/sdk';
 import { synthesize } from '../../infra/synth/synthesize';
 import type { SynthResult } from '../../infra/synth/types';
-import { aws, createStack, incidentRecords, ledgerItems, setAlarmState } from './stack';
+import { aws, createStack, incidentRecords, ledgerItems, recordActed, setAlarmState } from './stack';
 import { createAlarmInAlarm, emit, nameOf, okTransition, received, recreateRule, routedAlarm, T } from './synthesized-routes';
 
 /**
@@ -86,8 +86,13 @@ describe('pages resolve when the fault clears, however paging and the clearing i
   const alarmOf = (notifyOnly: boolean) => routedAlarm(stack, notifyOnly, ALARM_AT);
   const createAlarm = createAlarmInAlarm;
 
-  /** The verifier's message for the last rung of `playbook` (verification finds the fault still bad -> ladder exhausted). */
-  const lastRung = (playbook: PlaybookParams, event: unknown, incidentId: string, messageId = 'm1') => ({
+  /**
+   * The verifier's message for the last rung of `playbook` (verification finds the fault still bad -> ladder exhausted),
+   * once that rung's action has recorded that it acted.
+   */
+  const lastRung = async (playbook: PlaybookParams, event: unknown, incidentId: string, messageId = 'm1') => (
+    await recordActed(incidentId, playbook.ladder.length - 1),
+    {
     Records: [
       {
         messageId,
@@ -210,7 +215,7 @@ describe('pages resolve when the fault clears, however paging and the clearing i
   it('alert: ladder exhausted -> trigger; Alertmanager resolves the alert -> resolve with the same dedup key, once', async () => {
     // Prepare: the alert fires; after the last rung the verifier still sees it firing -> Escalated.
     const req = await firingAlert();
-    expect(await verifier(lastRung(req.playbook, req.event, 'inc-00000000000000a1'))).toEqual({ batchItemFailures: [] });
+    expect(await verifier(await lastRung(req.playbook, req.event, 'inc-00000000000000a1'))).toEqual({ batchItemFailures: [] });
     const [trigger] = await received(queues.trigger);
     expect(trigger).toMatchObject({ event_action: 'trigger', dedup_key: 'inc-00000000000000a1' });
 
@@ -240,7 +245,7 @@ describe('pages resolve when the fault clears, however paging and the clearing i
       evidence: expect.objectContaining({ alertStatus: 'resolved', fingerprint: '0f3b6c1d2e4a5b69' }),
     });
     expect(await escalationRecords()).toEqual([{ fault: ALERT_FAULT, incidentId: 'inc-00000000000000a1', status: 'resolved' }]);
-    expect((await incidentRecords('inc-00000000000000a1')).map((r) => r.detailType).sort()).toEqual([DETAIL_TYPES.escalated, DETAIL_TYPES.resolved]);
+    expect((await incidentRecords('inc-00000000000000a1')).map((r) => r.detailType).sort()).toEqual([DETAIL_TYPES.escalated, DETAIL_TYPES.resolved, DETAIL_TYPES.succeeded]);
   });
 
   it('alert: a resolution with no escalated incident sends nothing', async () => {
@@ -270,7 +275,7 @@ describe('pages resolve when the fault clears, however paging and the clearing i
       for (const d of await received(queues.alertResolved)) notifierSaw.push(await notifier(d));
     });
     // Act
-    const out = await verifier(lastRung(req.playbook, req.event, 'inc-00000000000000a2'));
+    const out = await verifier(await lastRung(req.playbook, req.event, 'inc-00000000000000a2'));
     // Assess: the notifier had nothing to resolve; the verifier's re-read after paging resolved it; one trigger, one resolve, same key.
     expect(out).toEqual({ batchItemFailures: [] });
     expect(fired.fired).toBe(true);
@@ -496,7 +501,7 @@ describe('pages resolve when the fault clears, however paging and the clearing i
     const notifierSaw: unknown[] = [];
     const fired = hook(docs, 'before', (i) => String(i?.Item?.sk ?? '').startsWith('escalation#'), () => alarmClears(alarmName, event, notifierSaw));
     // Act
-    const out = await verifier(lastRung(playbook, event, 'inc-00000000000000b1'));
+    const out = await verifier(await lastRung(playbook, event, 'inc-00000000000000b1'));
     // Assess
     expect(out).toEqual({ batchItemFailures: [] });
     expect(fired.fired).toBe(true);
@@ -507,7 +512,7 @@ describe('pages resolve when the fault clears, however paging and the clearing i
     expect(notified.map((e) => e['detail-type'])).toEqual([DETAIL_TYPES.escalated, DETAIL_TYPES.resolved]);
     expect(notified[1].detail).toMatchObject({ reason: expect.stringMatching(new RegExp(`^alarm ${alarmName} cleared while incident inc-00000000000000b1 was being escalated`)), evidence: { resolvedBy: 'paging re-read' } });
     expect(await escalationRecords()).toEqual([{ fault: alarmName, incidentId: 'inc-00000000000000b1', status: 'resolved' }]);
-    expect((await incidentRecords('inc-00000000000000b1')).map((r) => r.detailType).sort()).toEqual([DETAIL_TYPES.escalated, DETAIL_TYPES.resolved]);
+    expect((await incidentRecords('inc-00000000000000b1')).map((r) => r.detailType).sort()).toEqual([DETAIL_TYPES.escalated, DETAIL_TYPES.resolved, DETAIL_TYPES.succeeded]);
   });
 
   it('alarm OK while the page is being sent (filed, not yet open): the notifier resolves the pending filing; the pager, finding it resolved, resolves again after its trigger', async () => {
@@ -517,7 +522,7 @@ describe('pages resolve when the fault clears, however paging and the clearing i
     const notifierSaw: unknown[] = [];
     const fired = hook(bus, 'after', escalatedPut, () => alarmClears(alarmName, event, notifierSaw));
     // Act
-    await verifier(lastRung(playbook, event, 'inc-00000000000000b2'));
+    await verifier(await lastRung(playbook, event, 'inc-00000000000000b2'));
     // Assess: the notifier cannot tell whether the page is out, so it resolves; the pager resolves once more (its trigger may have followed that resolve).
     expect(fired.fired).toBe(true);
     expect(puts).toEqual([
@@ -552,7 +557,7 @@ describe('pages resolve when the fault clears, however paging and the clearing i
       await setAlarmState(alarmName, 'ALARM');
     });
     // Act
-    const out = await verifier(lastRung(playbook, event, 'inc-00000000000000b5'));
+    const out = await verifier(await lastRung(playbook, event, 'inc-00000000000000b5'));
     // Assess: a Resolved put after the Escalated put, so the page does not stay open.
     expect(out).toEqual({ batchItemFailures: [] });
     expect(fired.fired).toBe(true);
@@ -572,7 +577,7 @@ describe('pages resolve when the fault clears, however paging and the clearing i
     const { alarmName, playbook, event } = await laddered();
     const puts = busLog();
     const died = hook(docs, 'before', opening, dies);
-    const out = await verifier(lastRung(playbook, event, 'inc-00000000000000c1'));
+    const out = await verifier(await lastRung(playbook, event, 'inc-00000000000000c1'));
     const stuck = await escalationRecords();
     // Act: the alarm goes OK; CloudWatch's OK event is delivered twice (EventBridge at-least-once).
     const outcomes: unknown[] = [];
@@ -594,7 +599,7 @@ describe('pages resolve when the fault clears, however paging and the clearing i
     expect(await received(queues.resolve)).toEqual([{ event_action: 'resolve', dedup_key: 'inc-00000000000000c1' }]);
     expect(await escalationRecords()).toEqual([{ fault: alarmName, incidentId: 'inc-00000000000000c1', status: 'cleared-while-pending' }]);
     // The audit trail has the page although the verifier died at `open`: its record goes with that write.
-    expect((await incidentRecords('inc-00000000000000c1')).map((r) => r.detailType).sort()).toEqual([DETAIL_TYPES.escalated, DETAIL_TYPES.resolved]);
+    expect((await incidentRecords('inc-00000000000000c1')).map((r) => r.detailType).sort()).toEqual([DETAIL_TYPES.escalated, DETAIL_TYPES.resolved, DETAIL_TYPES.succeeded]);
   });
 
   it('alarm: the verifier dies after paging; the OK resolves the pending filing; ALARM again and the verification redelivered: no second page, none left open', async () => {
@@ -603,12 +608,12 @@ describe('pages resolve when the fault clears, however paging and the clearing i
     const { alarmName, playbook, event } = await laddered();
     const puts = busLog();
     const died = hook(docs, 'before', opening, dies);
-    const first = await verifier(lastRung(playbook, event, 'inc-00000000000000c2'));
+    const first = await verifier(await lastRung(playbook, event, 'inc-00000000000000c2'));
     const cleared: unknown[] = [];
     await alarmClears(alarmName, event, cleared);
     await setAlarmState(alarmName, 'ALARM');
     // Act: SQS delivers the verification message again (its first receive failed).
-    const redelivery = lastRung(playbook, event, 'inc-00000000000000c2');
+    const redelivery = await lastRung(playbook, event, 'inc-00000000000000c2');
     redelivery.Records[0].attributes.ApproximateReceiveCount = '2';
     const again = await verifier(redelivery);
     // Assess: one trigger; the redelivery resolves once more (the dead delivery's page may have followed the notifier's resolve).
@@ -633,20 +638,20 @@ describe('pages resolve when the fault clears, however paging and the clearing i
     const { alarmName, playbook, event } = await laddered();
     const puts = busLog();
     hook(docs, 'before', opening, dies);
-    await verifier(lastRung(playbook, event, 'inc-00000000000000c3'));
+    await verifier(await lastRung(playbook, event, 'inc-00000000000000c3'));
     await alarmClears(alarmName, event, []);
     await setAlarmState(alarmName, 'ALARM');
     // Act: SQS delivers the message twice at once (at-least-once): the second delivery runs entirely just before the first claims its resolve.
-    const redelivery = (messageId: string) => {
-      const m = lastRung(playbook, event, 'inc-00000000000000c3', messageId);
+    const redelivery = async (messageId: string) => {
+      const m = await lastRung(playbook, event, 'inc-00000000000000c3', messageId);
       m.Records[0].attributes.ApproximateReceiveCount = '2';
       return m;
     };
     const secondSaw: unknown[] = [];
     const fired = hook(docs, 'before', (i) => String(i?.UpdateExpression ?? '').startsWith('SET #s = :resolved, lateCovered'), async () => {
-      secondSaw.push(await verifier(redelivery('m1-b')));
+      secondSaw.push(await verifier(await redelivery('m1-b')));
     });
-    const firstSaw = await verifier(redelivery('m1-a'));
+    const firstSaw = await verifier(await redelivery('m1-a'));
     // Assess: the second's claim covered both deliveries (both counted before it): one Resolved from them, after the notifier's.
     expect(fired.fired).toBe(true);
     expect([firstSaw, ...secondSaw]).toEqual([{ batchItemFailures: [] }, { batchItemFailures: [] }]);
@@ -665,7 +670,7 @@ describe('pages resolve when the fault clears, however paging and the clearing i
     const notifierSaw: unknown[] = [];
     const fired = hook(docs, 'after', (i) => String(i?.UpdateExpression ?? '').startsWith('SET #s = :open,'), () => alarmClears(alarmName, event, notifierSaw));
     // Act
-    await verifier(lastRung(playbook, event, 'inc-00000000000000b3'));
+    await verifier(await lastRung(playbook, event, 'inc-00000000000000b3'));
     const duplicate = await notifier(okEvent(event));
     // Assess
     expect(fired.fired).toBe(true);
@@ -682,8 +687,8 @@ describe('pages resolve when the fault clears, however paging and the clearing i
     // Prepare
     const { alarmName, playbook, event } = await laddered();
     // Act: the verification message arrives twice (SQS at-least-once), then the alarm recovers.
-    await verifier(lastRung(playbook, event, 'inc-00000000000000b4', 'm1'));
-    await verifier(lastRung(playbook, event, 'inc-00000000000000b4', 'm1-again'));
+    await verifier(await lastRung(playbook, event, 'inc-00000000000000b4', 'm1'));
+    await verifier(await lastRung(playbook, event, 'inc-00000000000000b4', 'm1-again'));
     const beforeOk = await received(queues.resolve);
     const outcomes: unknown[] = [];
     await alarmClears(alarmName, event, outcomes);

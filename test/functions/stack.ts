@@ -16,7 +16,7 @@ import { CreateEventBusCommand, EventBridgeClient, PutRuleCommand, PutTargetsCom
 import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
 import { CreateQueueCommand, DeleteMessageCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
-import { DynamoDBDocumentClient, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, PutCommand, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import type { AlarmStateChangeEvent } from '../../functions/contracts/alarm-event';
 import { ENV } from '../../functions/contracts/env';
 import type { Guardrails } from '../../functions/contracts/guardrails';
@@ -367,6 +367,16 @@ export async function drain<T>(queueUrl: string, map: (body: string) => T): Prom
 export async function ledgerItems(prefix = ''): Promise<Array<Record<string, any>>> {
   const out = await aws().docs.send(new ScanCommand({ TableName: TABLE }));
   return (out.Items ?? []).filter((i) => String(i.pk).startsWith(prefix));
+}
+
+/**
+ * The record an action writes once it acted (rung `rung` of `incidentId` succeeded): what the verifier
+ * looks for before it verifies. For tests that hand the verifier a message of an incident whose action
+ * ran elsewhere. Written with the test's own client (no middleware of the functions' clients sees it).
+ */
+export async function recordActed(incidentId: string, rung: number, at = new Date().toISOString()): Promise<void> {
+  const detailType = 'Remediation Succeeded';
+  await aws().docs.send(new PutCommand({ TableName: TABLE, Item: { pk: `incident#${incidentId}`, sk: `${at}#r${rung}#${detailType}`, detailType, incidentId, rung, at } }));
 }
 
 export async function incidentRecords(incidentId: string): Promise<Array<Record<string, any>>> {

@@ -7,7 +7,7 @@ import { logger } from '../../functions/runtime/logger';
 import { matchesPattern } from '../../infra/routing/pattern-match';
 import { synthesize } from '../../infra/synth/synthesize';
 import type { SynthResult } from '../../infra/synth/types';
-import { aws, createStack, incidentRecords, setAlarmState } from '../functions/stack';
+import { aws, createStack, incidentRecords, recordActed, setAlarmState } from '../functions/stack';
 import { createAlarmInAlarm, emit, nameOf, okTransition, received, recreateRule, routedAlarm, T } from '../functions/synthesized-routes';
 
 /**
@@ -68,6 +68,7 @@ describe('escalated incidents are resolved when their alarm is OK again', () => 
     const { alarmName, dims, playbook, event } = alarmRoutedTo(false);
     await createAlarm(alarmName, dims);
     const last = playbook.ladder.length - 1;
+    await recordActed('inc-00000000000000e1', last);
     const body = JSON.stringify({ request: { version: 1, playbook, rung: last, incidentId: 'inc-00000000000000e1', event }, actedAt: new Date().toISOString() });
     expect(await verifier({ Records: [{ messageId: 'm1', body, attributes: { ApproximateReceiveCount: '1' } }] })).toEqual({ batchItemFailures: [] });
     const [trigger] = await received(queues.trigger);
@@ -95,7 +96,8 @@ describe('escalated incidents are resolved when their alarm is OK again', () => 
     expect(resolved[0].detail.incidentId).toBe(create.alias); // the alias the close path parameter reads
     expect(resolved[0].detail).toMatchObject({ playbook: playbook.name, rung: last, reason: expect.stringContaining(`alarm ${alarmName} is OK again since ${OK_AT}`) });
     const audit = (await incidentRecords('inc-00000000000000e1')).map((r) => r.detailType);
-    expect(audit.sort()).toEqual([DETAIL_TYPES.escalated, DETAIL_TYPES.resolved]);
+    // The action's own record (it acted at the last rung), then the escalation and its resolution.
+    expect(audit.sort()).toEqual([DETAIL_TYPES.escalated, DETAIL_TYPES.resolved, DETAIL_TYPES.succeeded]);
   });
 
   it('OK of an alarm with no escalated incident sends nothing and logs why', async () => {
