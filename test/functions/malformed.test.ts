@@ -341,7 +341,8 @@ describe('malformed, foreign and hostile inputs, against every function that tak
     expect(kept.map((r) => r.reason)).toEqual([
       'incident inc-00000000000000f2 has no Remediation Succeeded record at rung 0 after 3 receives: not a verification of this stack\'s action; nothing verified, nobody paged',
     ]);
-    expect(counter.all).toEqual(['dynamodb:PutItemCommand']);
+    // Two reads of the incident's records (one per receive), one write: the rejection record.
+    expect(counter.all).toEqual(['dynamodb:QueryCommand', 'dynamodb:QueryCommand', 'dynamodb:PutItemCommand']);
     expect(await busEvents(stack)).toEqual([]);
   });
 
