@@ -31,7 +31,8 @@ describe('function catalog', () => {
     // Assess
     for (const f of FUNCTIONS.filter((x) => x.name in ACTIONS)) {
       const actions = f.permissions.flatMap((p) => p.actions);
-      for (const a of ['ec2:DescribeInstances', 'ec2:DescribeInstanceStatus', 'ec2:DescribeVolumeStatus', 'autoscaling:DescribeAutoScalingInstances', 'cloudwatch:DescribeAlarms', 'ssm:GetParameter', 'events:PutEvents', 'sqs:SendMessage']) {
+      // ec2:DescribeInstanceTypes and health:DescribeEvents: whether EC2 simplified automatic recovery covers the instance, and its outcome.
+      for (const a of ['ec2:DescribeInstances', 'ec2:DescribeInstanceStatus', 'ec2:DescribeInstanceTypes', 'health:DescribeEvents', 'ec2:DescribeVolumeStatus', 'autoscaling:DescribeAutoScalingInstances', 'cloudwatch:DescribeAlarms', 'ssm:GetParameter', 'events:PutEvents', 'sqs:SendMessage']) {
         expect(actions).toContain(a);
       }
     }

@@ -29,7 +29,7 @@ describe('stack config', () => {
     // Act
     const cfg = loadConfig(valid());
     // Assess
-    expect(cfg.guardrails).toMatchObject({ cooldownMinutes: 30, maxAttemptsPerDay: 3, requireApprovalForDestructive: false });
+    expect(cfg.guardrails).toMatchObject({ cooldownMinutes: 30, maxAttemptsPerDay: 3, requireApprovalForDestructive: false, awaitEc2AutoRecoverySeconds: 300 });
     expect(cfg.playbooks.verifyAfterSeconds).toBe(300);
     expect(cfg.lambda.logRetentionDays).toBe(30);
   });
@@ -49,6 +49,8 @@ describe('stack config', () => {
     ['missing targets', (c) => delete c.targets, 'recovery-stack:targets', /required/],
     ['guardrail out of range', (c) => (c.guardrails = { maxPercentPerGroup: 150 }), 'recovery-stack:guardrails.maxPercentPerGroup', /100/],
     ['misspelled guardrail', (c) => (c.guardrails = { cooldownMinute: 5 }), 'recovery-stack:guardrails.cooldownMinute', /unknown key/],
+    // Must leave the rung time to act within the action functions' 900 s timeout.
+    ['wait for EC2 auto recovery too long', (c) => (c.guardrails = { awaitEc2AutoRecoverySeconds: 900 }), 'recovery-stack:guardrails.awaitEc2AutoRecoverySeconds', /600/],
     ['misspelled top-level key', (c) => (c.taregts = []), 'recovery-stack:taregts', /unknown key.*known keys: mode/],
     ['invalid email', (c) => (c.notifications = { emails: ['ops-at-example.com'] }), 'recovery-stack:notifications.emails[0]', /email address/],
     ['log retention CloudWatch does not offer', (c) => (c.lambda = { logRetentionDays: 10 }), 'recovery-stack:lambda.logRetentionDays', /retention/],
