@@ -29,6 +29,14 @@ export function isEc2RecoveryOutcome(eventTypeCode: string | undefined): boolean
 export const SYSTEM_STATUS_PLAYBOOK = 'ec2-system-status';
 
 /**
+ * The detector's own playbook, or one a target's own ladder made of it (`<detector>.<rungs>` or
+ * `<detector>.<hash>`, infra/playbooks.ts): both are system status faults.
+ */
+export function isSystemStatusPlaybook(playbook: string): boolean {
+  return playbook === SYSTEM_STATUS_PLAYBOOK || playbook.startsWith(`${SYSTEM_STATUS_PLAYBOOK}.`);
+}
+
+/**
  * EC2 starts recovering on the first failed system status check; the alarm confirms the fault only after
  * two one-minute periods (infra/alarms/ec2-system-status.ts), so an outcome may be dated a little before
  * the alarm's transition. Outcomes older than this before it belong to an earlier fault.
@@ -51,7 +59,7 @@ export interface Applicability {
  */
 export function ec2RecoveryApplies(playbook: string, instance: InstanceFacts | undefined, typeSupported: boolean | undefined): Applicability {
   const no = (why: string): Applicability => ({ applies: false, why });
-  if (playbook !== SYSTEM_STATUS_PLAYBOOK) return no(`playbook ${playbook} is not a system status fault: EC2 recovers only system status check failures`);
+  if (!isSystemStatusPlaybook(playbook)) return no(`playbook ${playbook} is not a system status fault: EC2 recovers only system status check failures`);
   if (!instance) return no('no instance diagnosed');
   const id = instance.instanceId;
   if (instance.autoScalingGroupName) return no(`${id} is a member of Auto Scaling group ${instance.autoScalingGroupName}: the group replaces an impaired member`);
@@ -126,7 +134,7 @@ export interface AwaitOptions {
  * as the Health stand-down does: every other guard still applies.
  */
 export async function awaitEc2AutoRecovery(o: AwaitOptions): Promise<Verdict> {
-  if (o.playbook !== SYSTEM_STATUS_PLAYBOOK) return allow();
+  if (!isSystemStatusPlaybook(o.playbook)) return allow();
   const type = o.instance && ec2RecoveryApplies(o.playbook, o.instance, true).applies ? await readTypeSupport(o.instance.instanceType) : {};
   const verdict = ec2RecoveryApplies(o.playbook, o.instance, type.supported);
   const evidence: Record<string, unknown> = { applies: verdict.applies, why: verdict.why, ...(type.error ? { typeSupportError: type.error } : {}) };

@@ -56,10 +56,11 @@ describe('a system status fault EC2 recovers itself', () => {
     return out.Instances![0].InstanceId!;
   }
 
-  async function hostFails(id: string) {
+  /** `name`: a target with its own ladder gets its own playbook, `<detector>.<rungs>` (infra/playbooks.ts). */
+  async function hostFails(id: string, name = PLAYBOOK, ladder = ['reboot', 'replace-instance']) {
     proxy.impairments.inject({ kind: 'instance-system', resourceId: id });
-    const name = await putAlarm(PLAYBOOK, id, 'InstanceId');
-    return request(playbook(PLAYBOOK, ['reboot', 'replace-instance']), alarmEvent(name, { InstanceId: id }));
+    const alarm = await putAlarm(name, id, 'InstanceId');
+    return request(playbook(name, ladder), alarmEvent(alarm, { InstanceId: id }));
   }
 
   const restarts = (id: string) => [...proxy.automation.executions.values()].filter((e) => e.parameters.InstanceId?.includes(id));
@@ -95,6 +96,19 @@ describe('a system status fault EC2 recovers itself', () => {
     expect(events.map((e) => e.detailType)).toEqual(['Remediation Skipped']);
     expect(events[0].detail.evidence.ec2AutoRecovery).toMatchObject({ applies: true, outcome: 'succeeded' });
     expect(await drain(stack.verifyQueueUrl, (b) => b)).toEqual([]);
+  });
+
+  it("a target's own ladder (playbook ec2-system-status.reboot) is a system status fault too: it waits for EC2 as well", async () => {
+    // Prepare
+    await setUp(60, 300);
+    const id = await launch();
+    const req = await hostFails(id, `${PLAYBOOK}.reboot`, ['reboot']);
+    // Act
+    const out = await ssmAutomation(req);
+    // Assess
+    expect(out).toMatchObject({ outcome: 'skipped' });
+    expect((out as { reason: string }).reason).toContain(`EC2 simplified automatic recovery recovered ${id}`);
+    expect(restarts(id)).toEqual([]);
   });
 
   it('EC2 fails to recover it: the reboot rung acts and the host is healthy after the stop/start', async () => {
