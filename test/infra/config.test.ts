@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import { problemsOf } from './config-problems';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
@@ -14,15 +15,6 @@ const valid = () => ({
   ],
 });
 
-function problemsOf(raw: Record<string, unknown>): { key: string; message: string }[] {
-  try {
-    loadConfig(raw);
-  } catch (err) {
-    if (err instanceof ConfigError) return err.problems;
-    throw err;
-  }
-  throw new Error('config was accepted');
-}
 
 describe('stack config', () => {
   it('accepts a valid config and fills in defaults', () => {

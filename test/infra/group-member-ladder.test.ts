@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
+import { problemsOf } from './config-problems';
 import * as path from 'node:path';
 import { parse } from 'yaml';
-import { ConfigError, loadConfig } from '../../infra/config';
+import { loadConfig } from '../../infra/config';
 
 /**
  * The reboot rung stops the instance (AWS-RestartEC2Instance), and an Auto Scaling group terminates a
@@ -9,15 +10,6 @@ import { ConfigError, loadConfig } from '../../infra/config';
  * reach group members (an autoscaling-group target, a log detector acting on a group) must not hold it;
  * the error names the key, what was expected and what was seen.
  */
-function problemsOf(raw: Record<string, unknown>): { key: string; message: string }[] {
-  try {
-    loadConfig(raw);
-  } catch (err) {
-    if (err instanceof ConfigError) return err.problems;
-    throw err;
-  }
-  throw new Error('config was accepted');
-}
 
 describe('the reboot rung and Auto Scaling groups', () => {
   it('refuses reboot on an autoscaling-group target, naming the key, the expected rungs and the rung seen', () => {
