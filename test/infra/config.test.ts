@@ -3,7 +3,7 @@ import { problemsOf } from './config-problems';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { ConfigError, loadConfig, readStackConfig } from '../../infra/config';
+import { loadConfig, readStackConfig } from '../../infra/config';
 
 /** The stack config is validated once, before anything is created; errors name the key and the fix. */
 const valid = () => ({
