@@ -6,19 +6,31 @@ import { waitFor } from '../runtime/poll';
 import type { InstanceFacts } from '../runtime/diagnosis';
 import { deletedWith, describeVolumes, retain, RETAINED, undoRetention, type Retention } from '../runtime/retained-volumes';
 import { tagList } from '../runtime/tags';
+import { carryFactsOf, CHANGED_BY_REPLACEMENT, leftBehind } from '../runtime/standalone-replacement';
+import { carriedSettings, carriedTags, readAttributes } from '../runtime/replacement-launch';
 import { EBS_KMS_KEY_PERMISSIONS } from './ebs-kms-keys';
 
 export const replaceInstance = defineAction({
   name: 'replace-instance',
   description:
-    'ASG member: keep its EBS volumes (DeleteOnTermination off, tagged recovery:state=retained), terminate it in the group without decrementing desired capacity and wait for the replacement in service. Standalone: launch a replacement from its launch template or attributes, move Elastic IPs, then stop and tag the old instance.',
+    'ASG member: keep its EBS volumes (DeleteOnTermination off, tagged recovery:state=retained), terminate it in the group without decrementing desired capacity and wait for the replacement in service. Standalone: launch a replacement from its launch template or image with its settings carried over (user data, metadata options, instance profile, tags, placement, monitoring, EBS optimisation, CPU credits, subnet and security groups), move Elastic IPs, then stop and tag the old instance; never when it has data volumes, secondary network interfaces or metadata options the replacement would not get.',
   destructive: true,
   input: z.object({ waitForReplacementSeconds: z.optional(z.int().check(z.minimum(0), z.maximum(600))) }),
   permissions: [
     {
       sid: 'ReadFleet',
-      actions: ['ec2:DescribeInstances', 'ec2:DescribeAddresses', 'autoscaling:DescribeAutoScalingGroups'],
+      // DescribeInstanceCreditSpecifications: a T instance's CPU credits, carried to its standalone replacement
+      // (the call takes no resource-level permissions).
+      actions: ['ec2:DescribeInstances', 'ec2:DescribeAddresses', 'ec2:DescribeInstanceCreditSpecifications', 'autoscaling:DescribeAutoScalingGroups'],
       resources: ['*'],
+    },
+    {
+      sid: 'ReadUserDataOfProtectedInstance',
+      // A standalone replacement gets the old instance's user data (DescribeInstanceAttribute userData, which
+      // EC2 authorizes against the instance ARN): only the protected instances' own.
+      actions: ['ec2:DescribeInstanceAttribute'],
+      resources: ['arn:{partition}:ec2:{region}:{account}:instance/*'],
+      scope: 'protected',
     },
     {
       sid: 'TerminateInProtectedGroups',
@@ -57,6 +69,8 @@ export const replaceInstance = defineAction({
         'arn:{partition}:ec2:{region}:{account}:launch-template/*',
         'arn:{partition}:ec2:{region}:{account}:key-pair/*',
         'arn:{partition}:ec2:{region}::image/*',
+        // The old instance's placement group, carried over (RunInstances authorizes it as a resource).
+        'arn:{partition}:ec2:{region}:{account}:placement-group/*',
       ],
     },
     {
@@ -112,6 +126,10 @@ export const replaceInstance = defineAction({
   fits(d) {
     if (!d.instance) return `no instance to replace (${d.resource.type} ${d.resource.id} has no identifiable unhealthy member)`;
     if (['terminated', 'shutting-down'].includes(d.instance.state)) return `instance ${d.instance.instanceId} is already ${d.instance.state}`;
+    // Standalone: a replacement launched without the old instance's data, or with weaker metadata
+    // protection, is worse than none. Humans get the reason (the rung is skipped, the ladder escalates).
+    const lost = d.instance.autoScalingGroupName ? [] : leftBehind(d.instance);
+    if (lost.length > 0) return `a standalone replacement of ${d.instance.instanceId} would leave behind: ${lost.join('; ')}; not launched (move them by hand, or replace it yourself)`;
     return undefined;
   },
   plan(d) {
@@ -126,8 +144,11 @@ export const replaceInstance = defineAction({
         'wait for a replacement InService',
       ];
     }
+    const lost = leftBehind(i);
     return [
-      `RunInstances replacement for ${i.instanceId} (${i.tags['aws:ec2launchtemplate:id'] ? `launch template ${i.tags['aws:ec2launchtemplate:id']}` : 'copied attributes'})`,
+      ...(lost.length ? [`NOT launched: would leave behind ${lost.join('; ')}`] : []),
+      `RunInstances replacement for ${i.instanceId} (${i.tags['aws:ec2launchtemplate:id'] ? `launch template ${i.tags['aws:ec2launchtemplate:id']}` : 'image'}), carrying its user data, metadata options, instance profile, tags (not aws:* or recovery:*), instance type, key pair, subnet, security groups, placement (tenancy, placement group), detailed monitoring, EBS optimisation and CPU credits`,
+      `changes: ${CHANGED_BY_REPLACEMENT.join('; ')}`,
       'wait for the replacement running',
       'AssociateAddress: move Elastic IPs to the replacement',
       `StopInstances ${i.instanceId} and tag it retired (never terminated)`,
@@ -215,8 +236,16 @@ async function replaceStandalone(ctx: ActionContext, oldId: string): Promise<Act
 
   const old = (await client.send(new sdk.DescribeInstancesCommand({ InstanceIds: [oldId] }))).Reservations?.[0]?.Instances?.[0];
   if (!old) return { outcome: 'failed', reason: `instance ${oldId} disappeared before replacement` };
-  const copied = Object.fromEntries((old.Tags ?? []).filter((t) => t.Key && !t.Key.startsWith('aws:')).map((t) => [t.Key!, t.Value ?? '']));
-  const newTags = { ...copied, ...ctx.recoveryTags, 'recovery:replaces': oldId };
+  // Diagnosis judged this moments ago (`fits`); a volume or interface attached since must not be left behind either.
+  const lost = leftBehind(carryFactsOf(old));
+  if (lost.length > 0) return { outcome: 'failed', reason: `a standalone replacement of ${oldId} would leave behind: ${lost.join('; ')}; not launched, nothing changed`, detail: { notLaunched: true, leftBehind: lost } };
+  let read;
+  try {
+    read = await readAttributes(old);
+  } catch (e) {
+    return { outcome: 'failed', reason: `could not read ${oldId}'s user data or CPU credits (${(e as Error).message}); not launched, nothing changed`, detail: { notLaunched: true } };
+  }
+  const newTags = { ...carriedTags(old), ...ctx.recoveryTags, 'recovery:replaces': oldId };
   const templateId = (old.Tags ?? []).find((t) => t.Key === 'aws:ec2launchtemplate:id')?.Value;
   const templateVersion = (old.Tags ?? []).find((t) => t.Key === 'aws:ec2launchtemplate:version')?.Value;
 
@@ -226,16 +255,8 @@ async function replaceStandalone(ctx: ActionContext, oldId: string): Promise<Act
       MaxCount: 1,
       // Same incident + rung = same token: a retried launch does not start a second instance.
       ClientToken: ctx.clientToken('run-instances'),
-      ...(templateId
-        ? { LaunchTemplate: { LaunchTemplateId: templateId, Version: templateVersion ?? '$Default' } }
-        : {
-            ImageId: old.ImageId,
-            InstanceType: old.InstanceType,
-            KeyName: old.KeyName,
-            IamInstanceProfile: old.IamInstanceProfile?.Arn ? { Arn: old.IamInstanceProfile.Arn } : undefined,
-          }),
-      SubnetId: old.SubnetId,
-      SecurityGroupIds: (old.SecurityGroups ?? []).map((g) => g.GroupId!).filter(Boolean),
+      ...(templateId ? { LaunchTemplate: { LaunchTemplateId: templateId, Version: templateVersion ?? '$Default' } } : { ImageId: old.ImageId }),
+      ...carriedSettings(old, read),
       TagSpecifications: [
         { ResourceType: 'instance', Tags: tagList(newTags) },
         { ResourceType: 'volume', Tags: tagList({ ...ctx.recoveryTags, 'recovery:replaces': oldId }) },

@@ -39,6 +39,10 @@ export interface InstanceFacts {
   instanceStatus?: string;
   systemStatus?: string;
   launchTime?: string;
+  /** Network interfaces besides the primary one (device index 0): a standalone replacement does not get them. */
+  secondaryNetworkInterfaces?: string[];
+  /** MetadataOptions as DescribeInstances reports them, without State (e.g. HttpTokens: required = IMDSv2 only). */
+  metadataOptions?: Record<string, string | number>;
 }
 
 export interface Diagnosis {

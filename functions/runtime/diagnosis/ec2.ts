@@ -1,5 +1,6 @@
 import type { ResourceRef } from '../../contracts/recovery-event';
 import { autoscaling, ec2 } from '../sdk';
+import { carryFactsOf } from '../standalone-replacement';
 import { GROUP_TAG, type Diagnosers, type Diagnosis, type InstanceFacts } from '../diagnosis';
 
 /**
@@ -46,6 +47,7 @@ async function describeInstance(instanceId: string, recorded: Promise<void>, wit
   const i = reservations.flatMap((r) => r.Instances ?? [])[0];
   if (!i?.InstanceId) return undefined;
   const tags = Object.fromEntries((i.Tags ?? []).filter((t) => t.Key).map((t) => [t.Key!, t.Value ?? '']));
+  const carried = carryFactsOf(i);
   const facts: InstanceFacts = {
     instanceId: i.InstanceId,
     state: i.State?.Name ?? 'unknown',
@@ -61,6 +63,9 @@ async function describeInstance(instanceId: string, recorded: Promise<void>, wit
       .filter((b) => b.Ebs?.VolumeId && b.DeviceName)
       .map((b) => ({ volumeId: b.Ebs!.VolumeId!, device: b.DeviceName!, deleteOnTermination: b.Ebs!.DeleteOnTermination })),
     launchTime: i.LaunchTime?.toISOString(),
+    // What a standalone replacement could not take along (functions/runtime/standalone-replacement.ts).
+    secondaryNetworkInterfaces: carried.secondaryNetworkInterfaces,
+    ...(carried.metadataOptions ? { metadataOptions: carried.metadataOptions } : {}),
   };
   // The rest only once this delivery holds its idempotency record (a duplicate stops after the lookup).
   await recorded;
