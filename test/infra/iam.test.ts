@@ -80,6 +80,22 @@ describe('IAM rendering from declared permissions', () => {
     expect(volumeTags[0]).toMatchObject({ Sid: 'TagRetainedVolumes', Action: ['ec2:CreateTags'], Resource: ['arn:aws:ec2:us-east-1:123456789012:volume/*'] });
   });
 
+  it("replace-instance may read user data (a standalone replacement's) of protected instances only, and pass roles to EC2 only", () => {
+    // Act
+    const out = renderStatements('replace-instance', replaceInstance.permissions, values, scope);
+    // Assess: DescribeInstanceAttribute narrowed like the other instance statements; CPU credits are read unscoped
+    // (no resource-level permissions); the instance profile's role is passed to EC2 and nothing else
+    expect(out.filter((s) => s.Action.includes('ec2:DescribeInstanceAttribute'))).toEqual([
+      { Sid: 'ReadUserDataOfProtectedInstanceInstancesById', Effect: 'Allow', Action: ['ec2:DescribeInstanceAttribute'], Resource: ['arn:aws:ec2:us-east-1:123456789012:instance/i-0123456789abcdef0'] },
+      { Sid: 'ReadUserDataOfProtectedInstanceInstancesByTag0', Effect: 'Allow', Action: ['ec2:DescribeInstanceAttribute'], Resource: ['arn:aws:ec2:us-east-1:123456789012:instance/*'], Condition: { StringEquals: { 'aws:ResourceTag/recovery': 'on' } } },
+      { Sid: 'ReadUserDataOfProtectedInstanceGroupMembers0', Effect: 'Allow', Action: ['ec2:DescribeInstanceAttribute'], Resource: ['arn:aws:ec2:us-east-1:123456789012:instance/*'], Condition: { StringEquals: { 'aws:ResourceTag/aws:autoscaling:groupName': 'web' } } },
+    ]);
+    expect(out.find((s) => s.Action.includes('ec2:DescribeInstanceCreditSpecifications'))!.Resource).toEqual(['*']);
+    expect(out.filter((s) => s.Action.includes('iam:PassRole'))).toEqual([
+      { Sid: 'PassInstanceProfileRole', Effect: 'Allow', Action: ['iam:PassRole'], Resource: ['arn:aws:iam::123456789012:role/*'], Condition: { StringEquals: { 'iam:PassedToService': 'ec2.amazonaws.com' } } },
+    ]);
+  });
+
   it('refuses wildcard actions', () => {
     expect(() => renderStatements('t', [{ sid: 'Bad', actions: ['ec2:*'], resources: ['*'] }], values, scope)).toThrow(/wildcard action "ec2:\*"/);
     expect(() => renderStatements('t', [{ sid: 'Bad', actions: ['*'], resources: ['*'] }], values, scope)).toThrow(/wildcard/);
