@@ -99,7 +99,7 @@ describe('runner core: the runtime semantics', () => {
     expect(text).toContain('  - data (aws:ebs/volume:Volume): The volume is not encrypted.');
     expect(text).toContain("  - data (aws:ebs/volume:Volume): EBS volume 'data' is not protected by recovery-stack.");
     expect(text).toContain('[advisory] alarm-missing-data-explicit (1):');
-    expect(text).toMatch(/Summary: 3 mandatory, 1 advisory violation\(s\) in 4 policies; 2 resources, 15 policies \(0 disabled\) -> FAIL$/);
+    expect(text).toMatch(/Summary: 3 mandatory, 1 advisory violation\(s\) in 4 policies; 2 resources, 16 policies \(0 disabled\) -> FAIL$/);
   });
 });
 
