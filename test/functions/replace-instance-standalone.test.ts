@@ -97,6 +97,21 @@ describe('replace-instance, standalone', () => {
     expect(Buffer.from(userData ?? '', 'base64').toString()).toBe(SCRIPT);
   });
 
+  it('dry-run: the plan names what the replacement carries and what it changes (id, private IP, root volume)', async () => {
+    // Prepare
+    stack = await createStack({ maxConcurrentPerGroup: 3, maxPercentPerGroup: 50 }, 'dry-run');
+    const [old] = await runInstances(1, { Name: 'bastion' });
+    const name = await putAlarm('status', old, 'InstanceId');
+    // Act
+    const out = await handler(request(playbook('status', ['replace-instance']), alarmEvent(name, { InstanceId: old })));
+    // Assess
+    expect(out.outcome).toBe('skipped');
+    const [event] = await busEvents(stack);
+    const plan: string[] = event.detail.evidence.plan;
+    expect(plan[0]).toMatch(new RegExp(`^RunInstances replacement for ${old} \\(image\\), carrying its user data, metadata options, instance profile, tags`));
+    expect(plan[1]).toMatch(/^changes: instance id; primary private IP.*; root volume: a fresh one/);
+  });
+
   it('does not launch when the old instance has a data volume: skipped naming the volume, escalated, nothing changed', async () => {
     // Prepare
     const [old] = await runInstances(1, { Name: 'db' });
@@ -132,5 +147,48 @@ describe('replace-instance, standalone', () => {
     expect(counter.fleet).toEqual([]);
     const escalated = (await busEvents(stack)).find((e) => e.detailType === 'Remediation Escalated')!;
     expect(escalated.detail.reason).toContain(`secondary network interface ${eni}`);
+  });
+});
+
+describe('replace-instance, standalone: read again before launching', () => {
+  let stack: TestStack;
+  beforeEach(async () => {
+    stack = await createStack({ maxConcurrentPerGroup: 3, maxPercentPerGroup: 50 });
+  });
+
+  it('a data volume attached after diagnosis read the instance: not launched, failed naming it', async () => {
+    // Prepare: the volume is attached (through the test's own client) once diagnosis has read the instance,
+    // when the function asks for its status checks
+    const [old] = await runInstances(1, { Name: 'app' });
+    const { az } = await subnet();
+    const { CreateVolumeCommand, AttachVolumeCommand } = await import('@aws-sdk/client-ec2');
+    const volumeId = (await aws().ec2.send(new CreateVolumeCommand({ AvailabilityZone: az, Size: 8 }))).VolumeId!;
+    const name = await putAlarm('status', old, 'InstanceId');
+    const { ec2 } = await import('../../functions/runtime/sdk');
+    const { client } = await ec2();
+    let attached = false;
+    client.middlewareStack.add(
+      (next: (a: any) => Promise<any>, ctx: { commandName?: string }) => async (args: any) => {
+        if (!attached && ctx.commandName === 'DescribeInstanceStatusCommand') {
+          attached = true;
+          await aws().ec2.send(new AttachVolumeCommand({ VolumeId: volumeId, InstanceId: old, Device: '/dev/sdg' }));
+        }
+        return next(args);
+      },
+      { step: 'initialize', name: 'attachAfterDiagnosis' },
+    );
+    const counter = await countMutations();
+    // Act
+    const out = await handler(request(playbook('status', ['replace-instance']), alarmEvent(name, { InstanceId: old }))).finally(async () => {
+      client.middlewareStack.remove('attachAfterDiagnosis');
+      await counter.detach();
+    });
+    // Assess
+    expect(attached).toBe(true);
+    expect(out.outcome).toBe('failed');
+    expect(counter.fleet).not.toContain('ec2:RunInstancesCommand');
+    expect((await instances()).filter((i) => i.Tags?.some((t) => t.Key === 'recovery:replaces'))).toEqual([]);
+    const failed = (await busEvents(stack)).find((e) => e.detailType === 'Remediation Failed')!;
+    expect(failed.detail.reason).toContain(`data volume ${volumeId} (/dev/sdg)`);
   });
 });
