@@ -12,7 +12,10 @@ import { metadataOptionsOf } from './standalone-replacement';
  * and the instance as it runs now is what is replaced.
  */
 export interface ReadAttributes {
-  /** Base64, as DescribeInstanceAttribute returns it and RunInstances takes it (API_UserData.html): passed through as-is. */
+  /**
+   * Base64, as DescribeInstanceAttribute returns it and RunInstances takes it: passed through as-is, never decoded
+   * (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_UserData.html).
+   */
   userData?: string;
   /** standard or unlimited; T instance types only. */
   cpuCredits?: string;
