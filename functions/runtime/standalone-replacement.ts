@@ -48,7 +48,10 @@ export function dataVolumes(i: CarryFacts): VolumeFacts[] {
 
 /** What a standalone replacement would leave behind or weaken, each named; empty = it may launch. */
 export function leftBehind(i: CarryFacts): string[] {
-  const lost = dataVolumes(i).map((v) => `data volume ${v.volumeId} (${v.device})`);
+  // No volume at the root device (root detached, or an emulator placing it elsewhere): every volume counts as
+  // data, and the reason says why, since none can be told to be the root volume.
+  const rootless = i.volumes.length > 0 && !i.volumes.some((v) => v.device === i.rootDeviceName);
+  const lost = dataVolumes(i).map((v) => `data volume ${v.volumeId} (${v.device})${rootless ? ` (no volume at the root device ${i.rootDeviceName ?? '(none reported)'})` : ''}`);
   if (!i.secondaryNetworkInterfaces) lost.push('network interfaces unknown (not read)');
   else lost.push(...i.secondaryNetworkInterfaces.map((n) => `secondary network interface ${n}`));
   if (!i.metadataOptions) lost.push('metadata options unknown (DescribeInstances reported none: the replacement could get weaker ones, e.g. IMDSv1)');

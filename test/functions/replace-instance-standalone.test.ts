@@ -150,6 +150,35 @@ describe('replace-instance, standalone', () => {
   });
 });
 
+describe('replace-instance, standalone: the root volume must be identifiable', () => {
+  let stack: TestStack;
+  beforeEach(async () => {
+    stack = await createStack({ maxConcurrentPerGroup: 3, maxPercentPerGroup: 50 });
+  });
+
+  // moto attaches every root volume at /dev/sda1, also for images whose root device is /dev/xvda (so
+  // DescribeInstances names a root device no volume is at). Whatever the cause, no volume can then be told
+  // to be the root one: the rung does not launch, and says why.
+  it('no volume at the instance\'s root device: not launched, the reason says so', async () => {
+    // Prepare
+    const { DescribeImagesCommand } = await import('@aws-sdk/client-ec2');
+    const image = (await aws().ec2.send(new DescribeImagesCommand({ Owners: ['amazon'], Filters: [{ Name: 'root-device-name', Values: ['/dev/xvda'] }] }))).Images![0];
+    const { subnetId } = await subnet();
+    const old = (await aws().ec2.send(new RunInstancesCommand({ ImageId: image.ImageId, InstanceType: 't3.micro', MinCount: 1, MaxCount: 1, SubnetId: subnetId }))).Instances![0];
+    const [volume] = old.BlockDeviceMappings!;
+    expect(volume.DeviceName).not.toBe(old.RootDeviceName);
+    const name = await putAlarm('status', old.InstanceId!, 'InstanceId');
+    const counter = await countMutations();
+    // Act
+    const out = await handler(request(playbook('status', ['replace-instance']), alarmEvent(name, { InstanceId: old.InstanceId! }))).finally(() => counter.detach());
+    // Assess
+    expect(out.outcome).toBe('skipped');
+    expect(counter.fleet).toEqual([]);
+    const escalated = (await busEvents(stack)).find((e) => e.detailType === 'Remediation Escalated')!;
+    expect(escalated.detail.reason).toContain(`data volume ${volume.Ebs!.VolumeId} (${volume.DeviceName}) (no volume at the root device ${old.RootDeviceName})`);
+  });
+});
+
 describe('replace-instance, standalone: read again before launching', () => {
   let stack: TestStack;
   beforeEach(async () => {
