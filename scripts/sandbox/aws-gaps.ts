@@ -9,6 +9,7 @@ import { describeInstanceStatus, describeVolumeStatus } from './gaps/ec2-status'
 import { HealthEvents } from './gaps/health';
 import { Impairments, type LifecycleEvent } from './gaps/impairments';
 import { MaintenanceOptions } from './gaps/maintenance-options';
+import { alignRootDevice } from './gaps/root-device';
 import { ec2Error, jsonError, parseAwsRequest, queryError, queryList, type AwsRequest, type StandInResponse } from './gaps/protocol';
 import { SsmAutomation } from './gaps/ssm-automation';
 
@@ -176,7 +177,7 @@ export async function startAwsGaps(opts: { upstream: string; region?: string; lo
           answer = stood;
         } else {
           answer = await forward(inbound, await completeDetachVolume(ec2, req, body));
-          if (req.service === 'ec2' && req.operation === 'DescribeInstances' && answer.status < 300) answer = { ...answer, body: maintenance.overlay(answer.body) };
+          if (req.service === 'ec2' && req.operation === 'DescribeInstances' && answer.status < 300) answer = { ...answer, body: alignRootDevice(maintenance.overlay(answer.body)) };
           if (['ec2', 'autoscaling', 'rds', 'ecs'].includes(req.service) && !/^(Describe|Get|List)/.test(req.operation)) fleetChanges++;
           // Lambda's REST API has no operation name in the request: any write (alias update, publish) counts.
           if (req.service === 'lambda' && inbound.method !== 'GET') fleetChanges++;

@@ -1,4 +1,4 @@
-import { AttachVolumeCommand, CreateVolumeCommand, DescribeInstanceStatusCommand, DescribeInstancesCommand, DescribeRegionsCommand, DescribeVolumeStatusCommand, DetachVolumeCommand, EC2Client, RunInstancesCommand, StartInstancesCommand, StopInstancesCommand } from '@aws-sdk/client-ec2';
+import { AttachVolumeCommand, CreateVolumeCommand, DescribeImagesCommand, DescribeInstanceStatusCommand, DescribeInstancesCommand, DescribeRegionsCommand, DescribeVolumeStatusCommand, DetachVolumeCommand, EC2Client, RunInstancesCommand, StartInstancesCommand, StopInstancesCommand } from '@aws-sdk/client-ec2';
 import { CloudWatchClient, DescribeAlarmsCommand, ListAlarmMuteRulesCommand } from '@aws-sdk/client-cloudwatch';
 import { DescribeEventsCommand, HealthClient } from '@aws-sdk/client-health';
 import { GetAutomationExecutionCommand, GetCalendarStateCommand, SSMClient, StartAutomationExecutionCommand } from '@aws-sdk/client-ssm';
@@ -35,6 +35,23 @@ describe('aws gap proxy', () => {
     // Assess
     expect(out.Regions?.map((r) => r.RegionName)).toContain('us-east-1');
     expect(proxy.calls).toEqual([expect.objectContaining({ service: 'ec2', operation: 'DescribeRegions', by: 'moto', status: 200 })]);
+  });
+
+  it("reports the root device where moto attached the root volume (moto attaches it at /dev/sda1 whatever the image's root device)", async () => {
+    // Prepare: an image whose root device is not /dev/sda1 (Amazon Linux: /dev/xvda)
+    const ec2 = new EC2Client(viaProxy());
+    const direct = new EC2Client(clientConfig());
+    const images = (await direct.send(new DescribeImagesCommand({ Owners: ['amazon'] }))).Images ?? [];
+    const image = images.find((i) => i.RootDeviceName && i.RootDeviceName !== '/dev/sda1')!;
+    const id = (await ec2.send(new RunInstancesCommand({ ImageId: image.ImageId!, MinCount: 1, MaxCount: 1, InstanceType: 't3.micro' }))).Instances![0].InstanceId!;
+    const [viaMoto] = (await direct.send(new DescribeInstancesCommand({ InstanceIds: [id] }))).Reservations![0].Instances!;
+    // Act
+    const [seen] = (await ec2.send(new DescribeInstancesCommand({ InstanceIds: [id] }))).Reservations![0].Instances!;
+    // Assess: moto names a device no volume is at; through the proxy the root device holds the root volume, as in AWS.
+    const devices = (i: typeof seen) => (i.BlockDeviceMappings ?? []).map((b) => b.DeviceName);
+    expect(devices(viaMoto)).not.toContain(viaMoto.RootDeviceName);
+    expect(devices(seen)).toContain(seen.RootDeviceName);
+    expect(devices(seen)).toEqual(devices(viaMoto));
   });
 
   it('reports an injected system-status fault until a stop/start moves the instance', async () => {
