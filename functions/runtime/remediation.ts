@@ -246,35 +246,28 @@ async function decide(
     recordOutcome(decl.name, { outcome, action: decl.name, playbook: request.playbook.name, durationMs: Date.now() - started });
     return { incidentId, outcome, ...(reason ? { reason } : {}) };
   };
-  const skip = async (reason: string, opts: { release?: boolean; extra?: Record<string, unknown> } = {}) => {
+  /**
+   * `page`: a guard that gives up on a fault that is still failing (the circuit breaker, cooldown, attempts
+   * per day): automation will not try again for it, so people must know: after the skip is recorded,
+   * humans are paged (Escalated, filed under the fault: its recovery resolves the page). Stand-downs that
+   * people or AWS chose (kill switch, calendar, mute rule, Health) and the group cap (others are being
+   * fixed) page nobody; nor does dry-run, where nothing would have been done.
+   */
+  const skip = async (reason: string, opts: { release?: boolean; extra?: Record<string, unknown>; page?: boolean } = {}) => {
     detail = { ...detail, reason, evidence: { ...evidence, ...opts.extra } };
     await skipRecord(env, detail, log);
+    if (opts.page && mode !== 'dry-run') {
+      await pageHumans(env, request.event, { ...detail, at: after(detail.at), reason: `${reason}; automation stands down on a fault still failing: paging humans` });
+    }
     // An incident that stops here gives back its blast-radius slot (escalations may hold one).
     if (opts.release !== false && detail.resource.group && detail.resource.group !== 'standalone') {
       await releaseSlot(env.ledgerTable, detail.resource.group, incidentId);
     }
     return finish('skipped', reason);
   };
-  const gate = async (v: Verdict): Promise<RemediationOutcome | undefined> => {
+  const gate = async (v: Verdict, opts: { page?: boolean } = {}): Promise<RemediationOutcome | undefined> => {
     Object.assign(evidence, v.evidence ?? {});
-    return v.ok ? undefined : skip(v.reason);
-  };
-  /**
-   * A guard that gives up on a fault that is still failing (the circuit breaker, cooldown, attempts per
-   * day): automation will not try again for it, so people must know: the skip is recorded, then humans
-   * are paged (Escalated, filed under the fault: its recovery resolves the page). Stand-downs that people
-   * or AWS chose (kill switch, calendar, mute rule, Health) and the group cap (others are being fixed)
-   * page nobody. Not in dry-run: nothing would have been done.
-   */
-  const giveUp = async (v: Verdict): Promise<RemediationOutcome | undefined> => {
-    if (v.ok) return gate(v);
-    if (mode === 'dry-run') return gate(v);
-    Object.assign(evidence, v.evidence ?? {});
-    detail = { ...detail, reason: v.reason, evidence: { ...evidence } };
-    await skipRecord(env, detail, log);
-    await pageHumans(env, request.event, { ...detail, at: after(detail.at), reason: `${v.reason}; automation stands down on a fault still failing: paging humans` });
-    if (detail.resource.group && detail.resource.group !== 'standalone') await releaseSlot(env.ledgerTable, detail.resource.group, incidentId);
-    return finish('skipped', v.reason);
+    return v.ok ? undefined : skip(v.reason, opts);
   };
 
   // Judged in this order (the reads already run): kill switch, change calendar, alarm mute rules; then the fault itself,
@@ -303,7 +296,7 @@ async function decide(
   stop = await gate(await reads.health());
   if (stop) return stop;
   // The breaker is judged once the fault is known to be real and still failing (it pages when it stands down).
-  stop = await giveUp(await reads.breaker());
+  stop = await gate(await reads.breaker(), { page: true });
   if (stop) return stop;
 
   const handled = decl.standDown?.(diagnosis, params);
@@ -345,7 +338,7 @@ async function decide(
   // Reservations (conditional writes; evaluated read-only in dry-run).
   const target = diagnosis.instance?.instanceId ?? resource.id;
   const attempt = await reserveAttempt({ table: env.ledgerTable, resourceId: target, incidentId, guardrails: env.guardrails, dryRun });
-  stop = await giveUp(attempt);
+  stop = await gate(attempt, { page: true });
   if (stop) return stop;
   if (diagnosis.resource.group !== 'standalone') {
     const slot = await acquireSlot({
