@@ -1,7 +1,6 @@
 import * as z from 'zod/mini';
 import { AlarmStateChangeEvent } from '../contracts/alarm-event';
 import { ALERT_DETAIL_TYPE, AlertFaultEvent } from '../contracts/alertmanager';
-import { alarmNamePrefix } from '../contracts/naming';
 import { DETAIL_TYPES, NOTIFY_DETAIL_TYPES, RECOVERY_SOURCE, RecoveryEventDetail, type ResourceRef } from '../contracts/recovery-event';
 import { RemediationRequest } from '../contracts/remediation-request';
 import { readMode } from '../guards/kill-switch';
@@ -10,7 +9,7 @@ import { faultLabel, faultName, faultState, isAlert } from '../runtime/fault';
 import { logger } from '../runtime/logger';
 import { pageHumans, resolveClearedFault, type ClearedFault } from '../runtime/paging';
 import { printableDeep, shown } from '../runtime/printable';
-import { MAX_DELIVERY_AGE_MS, provenanceProblems, timeProblem, type Identity } from '../runtime/provenance';
+import { envelopeProblems, MAX_DELIVERY_AGE_MS, provenanceProblems, type Identity } from '../runtime/provenance';
 import { reject, type Rejection } from '../runtime/rejection';
 import { checkEnvelope, incidentIdOf, InvalidRequest, judgeRequest } from '../runtime/request';
 import { describeIssues } from '../runtime/validation';
@@ -107,7 +106,7 @@ function classify(event: unknown, j: Judge): Input {
     const asEvent = RecoveryEvent.safeParse(event);
     if (!asEvent.success) throw new InvalidRequest(`invalid recovery event: ${describeIssues(asEvent.error.issues, event, { prefix: 'event' })}`);
     const e = asEvent.data;
-    const problems = envelopeProblems(e, j);
+    const problems = envelopeProblems(e, j.own, j.now, MAX_DELIVERY_AGE_MS);
     if (e.detail.stage !== j.stage) problems.push(`event.detail.stage: expected ${JSON.stringify(j.stage)} (this stack), got ${shown(e.detail.stage)}`);
     if (problems.length) throw new InvalidRequest(`not this stack's recovery event: ${problems.join('; ')}`);
     const detail = printableDeep(e.detail);
@@ -158,16 +157,6 @@ function classify(event: unknown, j: Judge): Input {
     `event: expected a recovery-stack event (source "${RECOVERY_SOURCE}", detail-type ${NOTIFY_DETAIL_TYPES.map((t) => JSON.stringify(t)).join(' | ')}), a notify-only RemediationRequest, ` +
       `a CloudWatch alarm state change to OK or a resolved Alertmanager alert; got source ${shown(source)}, detail-type ${shown(claims)}`,
   );
-}
-
-/** A recovery-bus event's envelope: this stack's account and region, a time within a delivery's window. */
-function envelopeProblems(e: { account: string; region: string; time: string }, j: Judge): string[] {
-  const problems: string[] = [];
-  if (e.account !== j.own.account) problems.push(`event.account: expected ${JSON.stringify(j.own.account)} (this function's account), got ${shown(e.account)}`);
-  if (e.region !== j.own.region) problems.push(`event.region: expected ${JSON.stringify(j.own.region)} (this function's region), got ${shown(e.region)}`);
-  const time = timeProblem('event.time', e.time, j.now, MAX_DELIVERY_AGE_MS);
-  if (time) problems.push(time);
-  return problems;
 }
 
 export async function handler(event: unknown): Promise<NotifierResult> {
@@ -227,7 +216,7 @@ function ledgerEnv() {
 async function escalateNotifyOnly(request: RemediationRequest, raw: unknown): Promise<NotifierResult> {
   const env = ledgerEnv();
   const ev = request.event;
-  const fault = isAlert(ev) ? notifyOnlyAlert(request, ev) : notifyOnlyAlarm(env.stage, request, ev);
+  const fault = isAlert(ev) ? notifyOnlyAlert(ev) : notifyOnlyAlarm(ev);
   // The fault must exist (an event is a claim; the alarm, or the alert state the webhook recorded, is the
   // fact): a page for a fault this stack does not have would wake people for nothing. One that already
   // cleared still pages, and paging.ts resolves it at once.
@@ -274,13 +263,9 @@ interface NotifyOnlyFault {
   clearedMeanwhile: string;
 }
 
-function notifyOnlyAlarm(stage: string, request: RemediationRequest, ev: AlarmStateChangeEvent): NotifyOnlyFault {
+/** The playbook's prefix and the ALARM state were judged by classify (judgeRequest, notify-only). */
+function notifyOnlyAlarm(ev: AlarmStateChangeEvent): NotifyOnlyFault {
   const alarmName = ev.detail.alarmName;
-  const prefix = alarmNamePrefix(stage, request.playbook.name);
-  if (!alarmName.startsWith(prefix)) {
-    throw new Error(`alarm ${alarmName} does not belong to playbook ${request.playbook.name} of stage ${stage} (expected prefix ${prefix})`);
-  }
-  if (ev.detail.state.value !== 'ALARM') throw new Error(`event.detail.state.value is ${ev.detail.state.value}; notify-only playbooks page on ALARM transitions`);
   let resource: ResourceRef;
   try {
     resource = resolveResource(ev);
@@ -303,14 +288,11 @@ function notifyOnlyAlarm(stage: string, request: RemediationRequest, ev: AlarmSt
 
 /**
  * A firing alert of a notify-only Kubernetes playbook (the webhook validated
- * and normalized it; its playbook rule matched detail.playbook and firing).
+ * and normalized it; its playbook rule matched detail.playbook and firing;
+ * classify judged both again: judgeRequest, notify-only).
  */
-function notifyOnlyAlert(request: RemediationRequest, ev: AlertFaultEvent): NotifyOnlyFault {
+function notifyOnlyAlert(ev: AlertFaultEvent): NotifyOnlyFault {
   const a = ev.detail;
-  // The playbook rule matches detail.playbook: anything else was put by someone else.
-  if (a.playbook !== request.playbook.name) throw new Error(`alert ${a.alertName} (${a.fingerprint}) belongs to playbook ${a.playbook}, not ${request.playbook.name}`);
-  // Resolutions come as the whole event through the alert-resolved rule (4): they resolve, never page.
-  if (a.status !== 'firing') throw new Error(`event.detail.status is ${a.status}; notify-only playbooks page on firing alerts (resolved ones resolve the page through rule alert-resolved)`);
   return {
     label: faultLabel(ev),
     state: 'firing',
@@ -338,9 +320,8 @@ function notifyOnlyAlert(request: RemediationRequest, ev: AlertFaultEvent): Noti
  */
 async function resolveOnOk(ev: AlarmStateChangeEvent): Promise<NotifierResult> {
   const env = ledgerEnv();
+  // The stage's prefix was judged by classify.
   const alarmName = ev.detail.alarmName;
-  const ours = `recovery-${env.stage}-`;
-  if (!alarmName.startsWith(ours)) throw new Error(`alarm ${alarmName} is not an alarm of stage ${env.stage} (expected prefix ${ours}); nothing of it is resolved here`);
   const okSince = ev.detail.state.timestamp;
   return resolved(
     env,

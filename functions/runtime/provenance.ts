@@ -52,17 +52,23 @@ export function timeProblem(field: string, value: unknown, now: number, maxAgeMs
   return undefined;
 }
 
+/** The EventBridge envelope's claims: this function's account and region, a time within `maxAgeMs`. */
+export function envelopeProblems(e: { account: string; region: string; time: string }, own: Identity, now: number, maxAgeMs: number): string[] {
+  const problems: string[] = [];
+  if (e.account !== own.account) problems.push(`event.account: expected ${JSON.stringify(own.account)} (this function's account), got ${shown(e.account)}`);
+  if (e.region !== own.region) problems.push(`event.region: expected ${JSON.stringify(own.region)} (this function's region), got ${shown(e.region)}`);
+  const time = timeProblem('event.time', e.time, now, maxAgeMs);
+  if (time) problems.push(time);
+  return problems;
+}
+
 /**
  * Every provenance problem of a fault event (empty: it is ours as far as its
  * envelope can tell). `maxAgeMs` bounds `event.time` (a first delivery: 3 h);
  * escalations pass Infinity and bound their own `requestedAt` instead.
  */
 export function provenanceProblems(event: FaultEvent, own: Identity, now: number, maxAgeMs: number): string[] {
-  const problems: string[] = [];
-  if (event.account !== own.account) problems.push(`event.account: expected ${JSON.stringify(own.account)} (this function's account), got ${shown(event.account)}`);
-  if (event.region !== own.region) problems.push(`event.region: expected ${JSON.stringify(own.region)} (this function's region), got ${shown(event.region)}`);
-  const time = timeProblem('event.time', event.time, now, maxAgeMs);
-  if (time) problems.push(time);
+  const problems = envelopeProblems(event, own, now, maxAgeMs);
   if (isAlarm(event)) {
     const state = timeProblem('event.detail.state.timestamp', event.detail.state.timestamp, now, Infinity);
     if (state) problems.push(state);
