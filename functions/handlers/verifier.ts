@@ -71,13 +71,9 @@ export async function handler(event: unknown): Promise<{ batchItemFailures: Arra
  * request checks, any rung), and `actedAt` a real time within the verification's
  * window (its delay, then SQS's redeliveries, bounded like any delivery).
  */
-function parseMessage(e: NonNullable<typeof env>, body: string, now: number): VerificationMessage {
-  let json: unknown;
-  try {
-    json = JSON.parse(body);
-  } catch {
-    throw new InvalidRequest(`body: expected JSON, got ${shown(body)}`);
-  }
+function parseMessage(e: NonNullable<typeof env>, body: string, read: JsonRead, now: number): VerificationMessage {
+  if (!read.json) throw new InvalidRequest(`body: expected JSON, got ${shown(body)}`);
+  const json = read.value;
   checkEnvelope(json, 'body');
   const parsed = VerificationMessage.safeParse(json);
   if (!parsed.success) throw new InvalidRequest(`invalid verification message: ${describeIssues(parsed.error.issues, json, { prefix: 'body' })}`);
@@ -104,24 +100,28 @@ async function actedAt(table: string, incidentId: string, rung: number): Promise
   return (out.Items ?? []).length > 0;
 }
 
-function jsonOrText(body: string): unknown {
+/** The body read once: its JSON value, or the text itself when it is not JSON (kept as such when rejected). */
+type JsonRead = { json: true; value: unknown } | { json: false; value: string };
+
+function readJson(body: string): JsonRead {
   try {
-    return JSON.parse(body);
+    return { json: true, value: JSON.parse(body) };
   } catch {
-    return body;
+    return { json: false, value: body };
   }
 }
 
 /** Returns false when the message should come back later. */
 async function verify(e: NonNullable<typeof env>, body: string, receiveCount: number): Promise<boolean> {
   const started = Date.now();
+  const read = readJson(body);
   let msg: VerificationMessage;
   try {
-    msg = parseMessage(e, body, started);
+    msg = parseMessage(e, body, read, started);
   } catch (err) {
     if (!(err instanceof InvalidRequest)) throw err;
     // Not ours: nothing verified, nobody paged; logged, counted and kept once; the message is deleted.
-    await reject({ fn: 'verifier', table: e.ledgerTable, raw: jsonOrText(body), reason: err.message });
+    await reject({ fn: 'verifier', table: e.ledgerTable, raw: read.value, reason: err.message });
     return true;
   }
   const { request } = msg;
@@ -135,7 +135,7 @@ async function verify(e: NonNullable<typeof env>, body: string, receiveCount: nu
       return false;
     }
     const why = `incident ${incidentId} has no ${DETAIL_TYPES.succeeded} record at rung ${request.rung} after ${receiveCount} receives: not a verification of this stack's action; nothing verified, nobody paged`;
-    await reject({ fn: 'verifier', table: e.ledgerTable, raw: jsonOrText(body), reason: why });
+    await reject({ fn: 'verifier', table: e.ledgerTable, raw: read.value, reason: why });
     return true;
   }
   // The alarm as CloudWatch reports it, or the alert as the webhook last recorded it (functions/runtime/fault.ts).
@@ -144,7 +144,7 @@ async function verify(e: NonNullable<typeof env>, body: string, receiveCount: nu
   if (state === undefined && isAlarm(request.event)) {
     // An action of this stack only acts on an alarm it has read in ALARM: a message naming an alarm the
     // account does not have is not a verification of ours (or its target was removed from the stack).
-    await reject({ fn: 'verifier', table: e.ledgerTable, raw: jsonOrText(body), reason: `${fault.label} does not exist (${fault.reason ?? 'not found'}): not a fault of this stack; nothing verified, nobody paged` });
+    await reject({ fn: 'verifier', table: e.ledgerTable, raw: read.value, reason: `${fault.label} does not exist (${fault.reason ?? 'not found'}): not a fault of this stack; nothing verified, nobody paged` });
     return true;
   }
   const alarmName = fault.label.replace(/^alarm /, '');
