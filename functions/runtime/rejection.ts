@@ -14,7 +14,7 @@ import { documentClient } from './sdk';
  *   rejected#<function> / <day>#<sha256 of the input, 16 hex>
  *
  * with the reason, the envelope's claims and the input itself (JSON, the first
- * 200,000 characters), for 90 days. The key is the input's hash: Lambda's
+ * 200,000 bytes: DynamoDB items hold at most 400 KB, counted in UTF-8 bytes), for 90 days. The key is the input's hash: Lambda's
  * retries and EventBridge's redeliveries of one input leave one record. The
  * input is then acknowledged (not retried into a dead-letter queue): the same
  * input would be rejected again, and the record holds it.
@@ -26,7 +26,7 @@ export interface Rejection {
   incidentId?: undefined;
 }
 
-const KEPT_CHARS = 200_000;
+const KEPT_BYTES = 200_000;
 
 /** The claims a log line and the record name, whatever shape the input has (strings only, printable, short). */
 function claims(raw: unknown): Record<string, string> {
@@ -52,6 +52,17 @@ function claims(raw: unknown): Record<string, string> {
   );
 }
 
+/**
+ * The longest start of `s` within `max` UTF-8 bytes, cut between characters: an input of multibyte
+ * characters may be far fewer characters than bytes.
+ */
+function firstBytes(s: string, max: number): string {
+  const buf = Buffer.from(s, 'utf8');
+  let end = max;
+  while (end > 0 && (buf[end] & 0xc0) === 0x80) end--; // not inside a character's continuation bytes
+  return buf.subarray(0, end).toString('utf8');
+}
+
 export async function reject(o: { fn: string; table: string | undefined; raw: unknown; reason: string }): Promise<Rejection> {
   const reason = printable(o.reason).slice(0, 4000);
   const said = claims(o.raw);
@@ -65,6 +76,7 @@ export async function reject(o: { fn: string; table: string | undefined; raw: un
       body = String(o.raw);
     }
     const hash = createHash('sha256').update(body).digest('hex').slice(0, 16);
+    const bytes = Buffer.byteLength(body, 'utf8');
     const at = new Date().toISOString();
     const { client, sdk } = await documentClient();
     await client
@@ -78,9 +90,9 @@ export async function reject(o: { fn: string; table: string | undefined; raw: un
             function: o.fn,
             reason,
             ...said,
-            input: body.length > KEPT_CHARS ? body.slice(0, KEPT_CHARS) : body,
-            inputChars: body.length,
-            inputTruncated: body.length > KEPT_CHARS,
+            input: bytes > KEPT_BYTES ? firstBytes(body, KEPT_BYTES) : body,
+            inputBytes: bytes,
+            inputTruncated: bytes > KEPT_BYTES,
             expiresAt: ttl(AUDIT_RETENTION_DAYS * 86400),
           }),
           ConditionExpression: 'attribute_not_exists(pk)',

@@ -319,6 +319,21 @@ describe('malformed, foreign and hostile inputs, against every function that tak
   });
   afterAll(() => automation.restore());
 
+  it('an oversized event of multibyte characters is still kept (cut to fit a DynamoDB item, which AWS and moto bound at 400 KB)', async () => {
+    // Prepare: 190,000 three-byte characters: fewer characters than a character bound would cut, 570 KB of UTF-8.
+    const v = validRequest(ALARM_JUDGES[0]);
+    v.event.detail.padding = '\u20ac'.repeat(190_000);
+    const before = await keysOf('ssm-automation');
+    // Act
+    const out = await ssmAutomation(v);
+    // Assess
+    expect(out).toEqual({ outcome: 'rejected', reason: expect.stringMatching(/expected at most 262144 bytes \(the EventBridge event limit\), got 5\d{5} bytes/) });
+    const [kept] = await newSince('ssm-automation', before);
+    expect(kept).toMatchObject({ inputTruncated: true, inputBytes: Buffer.byteLength(JSON.stringify(v)) });
+    expect(Buffer.byteLength(kept.input)).toBeLessThanOrEqual(200_000);
+    expect(JSON.stringify(v).startsWith(kept.input)).toBe(true);
+  });
+
   it('verifier: a message whose incident has no recorded action comes back, then is refused; nothing verified, nobody paged', async () => {
     // Prepare: well-formed, this stack's alarm in ALARM, but no action of incident inc-...f2 ever ran.
     await busEvents(stack);
