@@ -1,4 +1,5 @@
 import * as z from 'zod/mini';
+import type { Instance } from '@aws-sdk/client-ec2';
 import { defineAction } from './declaration';
 import type { ActionContext, ActionResult } from '../runtime/action-context';
 import { autoscaling, ec2 } from '../runtime/sdk';
@@ -12,6 +13,8 @@ import { EBS_KMS_KEY_PERMISSIONS } from './ebs-kms-keys';
 import { dataToMove, describeMoves, InstanceSwap } from '../runtime/instance-swap';
 import { rollbackSteps } from '../runtime/rollback-steps';
 import { LINEAGE_TAG } from '../contracts/naming';
+import { carryProtection, type CarriedProtection } from '../runtime/carried-protection';
+import { ALARM_SUCCESSION_PERMISSIONS } from './alarm-succession';
 
 export const replaceInstance = defineAction({
   name: 'replace-instance',
@@ -126,6 +129,8 @@ export const replaceInstance = defineAction({
     // instance in rollback. (A group member's replacement is launched by the group's service-linked role,
     // whose access to the key is the key policy's business.)
     ...EBS_KMS_KEY_PERMISSIONS,
+    // Standalone: the replacement (and its root volume, and the moved data volumes) get the old instance's alarms.
+    ...ALARM_SUCCESSION_PERMISSIONS,
   ],
   standDown(d) {
     // The group's own health checks got there first: it is replacing the member. A second termination
@@ -330,9 +335,10 @@ async function replaceStandalone(ctx: ActionContext, oldId: string): Promise<Act
     await client.send(
       new sdk.CreateTagsCommand({ Resources: [oldId], Tags: tagList({ ...ctx.recoveryTags, 'recovery:state': 'retired', 'recovery:replaced-by': newId }) }),
     );
+    const protection = await protectReplacement(ctx, old, newId, moves.volumes.map((v) => v.volumeId), describe);
     return {
       outcome: 'succeeded',
-      detail: { retired: oldId, replacement: newId, movedAddresses: moved.map((m) => m.publicIp), movedData: describeMoves(moves), launchTemplate: templateId, lineage },
+      detail: { retired: oldId, replacement: newId, movedAddresses: moved.map((m) => m.publicIp), movedData: describeMoves(moves), launchTemplate: templateId, lineage, protection },
     };
   } catch (e) {
     // Roll back, each step tried: the replacement stopped first (nothing is detached from a running OS), addresses,
@@ -354,6 +360,29 @@ async function replaceStandalone(ctx: ActionContext, oldId: string): Promise<Act
     );
     return { outcome: 'failed', reason: `replacing ${oldId} failed: ${(e as Error).message}; rolled back`, detail: { replacement: newId, rollback: rb.done } };
   }
+}
+
+/**
+ * The replacement watched before `run` returns: the old instance's alarms copied for it, its fresh root volume
+ * getting the old root volume's, and each moved data volume's alarms following it to the new instance.
+ */
+async function protectReplacement(
+  ctx: ActionContext,
+  old: Instance,
+  newId: string,
+  movedVolumes: string[],
+  describe: (id: string) => Promise<Instance | undefined>,
+): Promise<CarriedProtection> {
+  const rootOf = (i?: Instance) => i?.BlockDeviceMappings?.find((b) => b.DeviceName === i.RootDeviceName)?.Ebs?.VolumeId;
+  const oldRoot = rootOf(old);
+  let newRoot: string | undefined;
+  try {
+    newRoot = rootOf(await describe(newId));
+  } catch (e) {
+    ctx.log.warn('could not read the replacement\'s root volume; its alarms are not carried', { error: (e as Error).message });
+  }
+  const watched = [{ kind: 'instance' as const, id: old.InstanceId! }, ...(oldRoot && newRoot ? [{ kind: 'volume' as const, id: oldRoot }] : []), ...movedVolumes.map((id) => ({ kind: 'volume' as const, id }))];
+  return carryProtection(ctx, watched, { [old.InstanceId!]: newId, ...(oldRoot && newRoot ? { [oldRoot]: newRoot } : {}) });
 }
 
 /**

@@ -29,6 +29,25 @@ const GuardrailsJson = z.pipe(
   }),
 );
 
+const PlaybooksByKind = z.pipe(
+  z.string(),
+  z.transform((raw: string, ctx) => {
+    let json: unknown;
+    try {
+      json = JSON.parse(raw);
+    } catch (e) {
+      ctx.issues.push({ code: 'custom', message: `protection playbooks JSON (${e instanceof Error ? e.message : String(e)})`, input: raw });
+      return z.NEVER;
+    }
+    const parsed = z.record(z.enum(['instance', 'volume']), z.array(z.string().check(z.regex(/^[a-z0-9][a-z0-9-]*$/)))).safeParse(json);
+    if (!parsed.success) {
+      ctx.issues.push({ code: 'custom', message: `protection playbooks JSON (${describeIssues(parsed.error.issues, json)})`, input: raw });
+      return z.NEVER;
+    }
+    return parsed.data as Partial<Record<'instance' | 'volume', string[]>>;
+  }),
+);
+
 /** Unset or empty: undefined (classic zod's `z.preprocess(...)`, in zod/mini's terms). */
 const Optional = <T extends z.ZodMiniType>(s: T) => z.pipe(z.transform((v: unknown) => (v === '' ? undefined : v)), z.optional(s));
 
@@ -45,6 +64,7 @@ const FunctionEnv = z.object({
   [ENV.topicArn]: z.string().check(z.startsWith('arn:')),
   [ENV.automationRoleArn]: z.string().check(z.startsWith('arn:')),
   [ENV.changeCalendar]: Optional(z.string().check(z.minLength(1))),
+  [ENV.protectionPlaybooks]: Optional(PlaybooksByKind),
   /** How often waiters poll (ms). Real AWS: seconds; tests against moto: a few ms. */
   POLL_INTERVAL_MS: Optional(z.coerce.number().check(z.int(), z.minimum(1), z.maximum(60_000))),
   /** Kill-switch cache (seconds). */
@@ -66,6 +86,8 @@ export interface RuntimeEnv {
   topicArn: string;
   automationRoleArn: string;
   changeCalendar?: string;
+  /** Playbooks watching each instance / volume (PROTECTION_PLAYBOOKS; replace-instance and restore-volume). */
+  protectionPlaybooks?: Partial<Record<'instance' | 'volume', string[]>>;
   pollIntervalMs: number;
   modeCacheSeconds: number;
 }
@@ -86,6 +108,7 @@ export function loadEnv<K extends keyof RuntimeEnv>(required: readonly K[]): Pic
     topicArn: ENV.topicArn,
     automationRoleArn: ENV.automationRoleArn,
     changeCalendar: ENV.changeCalendar,
+    protectionPlaybooks: ENV.protectionPlaybooks,
     pollIntervalMs: 'POLL_INTERVAL_MS',
     modeCacheSeconds: 'MODE_CACHE_SECONDS',
   };

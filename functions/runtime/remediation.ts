@@ -382,6 +382,7 @@ async function decide(
     pollIntervalMs: env.pollIntervalMs,
     deadline: Date.now() + Math.max(1000, remaining - SAFETY_MARGIN_MS),
     automationRoleArn: env.automationRoleArn,
+    protectionPlaybooks: env.protectionPlaybooks ?? {},
     clientToken: (step) => clientToken(incidentId, String(request.rung), decl.name, step),
     recoveryTags: { 'recovery:incident': incidentId, 'recovery:stage': env.stage, 'recovery:playbook': request.playbook.name },
   };
