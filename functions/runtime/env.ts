@@ -1,6 +1,7 @@
 import * as z from 'zod/mini';
 import { ENV } from '../contracts/env';
 import { Guardrails } from '../contracts/guardrails';
+import { PlaybookName } from '../contracts/remediation-request';
 import { describeIssues } from './validation';
 
 /**
@@ -39,7 +40,7 @@ const PlaybooksByKind = z.pipe(
       ctx.issues.push({ code: 'custom', message: `protection playbooks JSON (${e instanceof Error ? e.message : String(e)})`, input: raw });
       return z.NEVER;
     }
-    const parsed = z.record(z.enum(['instance', 'volume']), z.array(z.string().check(z.regex(/^[a-z0-9][a-z0-9-]*$/)))).safeParse(json);
+    const parsed = z.record(z.enum(['instance', 'volume']), z.array(PlaybookName)).safeParse(json);
     if (!parsed.success) {
       ctx.issues.push({ code: 'custom', message: `protection playbooks JSON (${describeIssues(parsed.error.issues, json)})`, input: raw });
       return z.NEVER;
