@@ -337,14 +337,16 @@ export function stackSuite(stack: string, load: () => SynthResult, extra: { chan
 
 /**
  * From the synthesized alarms: the playbooks with an alarm on an instance or a volume, by kind (the alarm's
- * `recovery-stack:resource-kind` tag, its name recovery-<stage>-<playbook>-<id> with the id from its dimensions).
+ * `recovery-stack:resource-kind` tag, its name recovery-<stage>-<playbook>-<id> with the id from its dimensions),
+ * log detectors' alarms aside.
  */
 function playbooksWatching(st: SynthResult): Record<string, string[]> {
   const out: Record<string, string[]> = {};
   for (const a of ofType(st, TYPES.alarm)) {
     const tags = a.inputs.tags as Record<string, string>;
     const kind = tags['recovery-stack:resource-kind'];
-    if (kind !== 'instance' && kind !== 'volume') continue;
+    // Log detectors' alarms are named after the detector, not the resource (infra/logs): not carried.
+    if ((kind !== 'instance' && kind !== 'volume') || tags['recovery-stack:log-group']) continue;
     const dims = a.inputs.dimensions as Record<string, string>;
     const id = kind === 'instance' ? dims.InstanceId : dims.VolumeId;
     const playbook = nameOf(a).replace(`recovery-${tags['recovery-stack:stage']}-`, '').replace(`-${id}`, '');
