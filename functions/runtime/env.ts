@@ -11,43 +11,30 @@ import { describeIssues } from './validation';
  */
 const Stage = z.string().check(z.regex(/^[a-z0-9][a-z0-9-]{0,30}$/, 'lowercase letters, digits and dashes'));
 
-const GuardrailsJson = z.pipe(
-  z.string(),
-  z.transform((raw: string, ctx) => {
-    let json: unknown;
-    try {
-      json = JSON.parse(raw);
-    } catch (e) {
-      ctx.issues.push({ code: 'custom', message: `guardrails JSON (${e instanceof Error ? e.message : String(e)})`, input: raw });
-      return z.NEVER;
-    }
-    const parsed = Guardrails.safeParse(json);
-    if (!parsed.success) {
-      ctx.issues.push({ code: 'custom', message: `guardrails JSON (${describeIssues(parsed.error.issues, json)})`, input: raw });
-      return z.NEVER;
-    }
-    return parsed.data;
-  }),
-);
+/** A variable holding JSON that `schema` validates; `what` names it in the error. */
+function jsonVariable<T>(what: string, schema: { safeParse(v: unknown): { success: true; data: T } | { success: false; error: { issues: z.core.$ZodIssue[] } } }) {
+  return z.pipe(
+    z.string(),
+    z.transform((raw: string, ctx) => {
+      let json: unknown;
+      try {
+        json = JSON.parse(raw);
+      } catch (e) {
+        ctx.issues.push({ code: 'custom', message: `${what} JSON (${e instanceof Error ? e.message : String(e)})`, input: raw });
+        return z.NEVER;
+      }
+      const parsed = schema.safeParse(json);
+      if (!parsed.success) {
+        ctx.issues.push({ code: 'custom', message: `${what} JSON (${describeIssues(parsed.error.issues, json)})`, input: raw });
+        return z.NEVER;
+      }
+      return parsed.data;
+    }),
+  );
+}
 
-const PlaybooksByKind = z.pipe(
-  z.string(),
-  z.transform((raw: string, ctx) => {
-    let json: unknown;
-    try {
-      json = JSON.parse(raw);
-    } catch (e) {
-      ctx.issues.push({ code: 'custom', message: `protection playbooks JSON (${e instanceof Error ? e.message : String(e)})`, input: raw });
-      return z.NEVER;
-    }
-    const parsed = z.record(z.enum(['instance', 'volume']), z.array(PlaybookName)).safeParse(json);
-    if (!parsed.success) {
-      ctx.issues.push({ code: 'custom', message: `protection playbooks JSON (${describeIssues(parsed.error.issues, json)})`, input: raw });
-      return z.NEVER;
-    }
-    return parsed.data as Partial<Record<'instance' | 'volume', string[]>>;
-  }),
-);
+const GuardrailsJson = jsonVariable('guardrails', Guardrails);
+const PlaybooksByKind = jsonVariable('protection playbooks', z.partialRecord(z.enum(['instance', 'volume']), z.array(PlaybookName)));
 
 /** Unset or empty: undefined (classic zod's `z.preprocess(...)`, in zod/mini's terms). */
 const Optional = <T extends z.ZodMiniType>(s: T) => z.pipe(z.transform((v: unknown) => (v === '' ? undefined : v)), z.optional(s));
