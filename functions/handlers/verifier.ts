@@ -18,10 +18,9 @@ import { releaseSlot } from '../guards/group-cap';
 import { readMode } from '../guards/kill-switch';
 import { loadEnv, type RuntimeEnv } from '../runtime/env';
 import { escalate } from '../runtime/ladder';
-import { recordDecision } from '../runtime/ledger';
 import { logger, withLambdaContext } from '../runtime/logger';
 import { recordOutcome } from '../runtime/metrics';
-import { putRecoveryEvent } from '../runtime/recovery-events';
+import { recordAndAnnounce } from '../runtime/recorder';
 import { resolveResource } from '../runtime/resource';
 import { faultState, isAlarm } from '../runtime/fault';
 import { pageHumans } from '../runtime/paging';
@@ -168,8 +167,7 @@ async function verify(e: NonNullable<typeof env>, body: string, receiveCount: nu
 
   if (state === 'OK') {
     const detail = { ...base, reason: `${fault.label} is OK after rung ${request.rung} (${request.playbook.ladder[request.rung]})` };
-    await putRecoveryEvent(e.eventBus, DETAIL_TYPES.verified, detail);
-    await recordDecision(e.ledgerTable, DETAIL_TYPES.verified, detail);
+    await recordAndAnnounce(e, DETAIL_TYPES.verified, detail);
     if (resource.group && resource.group !== 'standalone') await releaseSlot(e.ledgerTable, resource.group, incidentId);
     log.info('remediation verified', { incidentId });
     metric('verified');

@@ -27,16 +27,16 @@ import { diagnose, type Diagnosers, type Diagnosis } from './diagnosis';
 import { loadEnv, type RuntimeEnv } from './env';
 import { after, escalate } from './ladder';
 import { pageHumans } from './paging';
-import { recordDecision } from './ledger';
 import { logger, withLambdaContext } from './logger';
 import { recordOutcome, type Outcome } from './metrics';
-import { putRecoveryEvent } from './recovery-events';
 import { reject, type Rejection } from './rejection';
 import { clientToken, incidentIdOf, InvalidRequest, parseRequest, rungOf } from './request';
 import { resolveResource } from './resource';
 import { faultName, faultState, faultTimestamp, isAlarm, type FaultState } from './fault';
 import { ConcurrentReads } from './concurrent-reads';
 import { scheduleVerification } from './verification';
+import { allLanded, recordAndAnnounce } from './recorder';
+import { decide, judgeReservations, type DecisionInput, type Reading, type Readings } from './decision';
 
 export interface LambdaContextLike {
   getRemainingTimeInMillis?: () => number;
@@ -81,7 +81,7 @@ export function actionHandler(decl: ActionDeclaration, diagnosers: Diagnosers) {
     async (_key, input: { request: RemediationRequest; incidentId: string; env: ActionEnv; reads: GuardReads; recorded: () => void; lambda?: { context?: LambdaContextLike } }) => {
       // Called only once this delivery's idempotency record is written: the reads waiting on it may go.
       input.recorded();
-      return decide(decl, input.reads, input.env, input.request, input.incidentId, input.lambda?.context) as Promise<RemediationOutcome>;
+      return decideAndAct(decl, input.reads, input.env, input.request, input.incidentId, input.lambda?.context) as Promise<RemediationOutcome>;
     },
   );
 
@@ -149,14 +149,17 @@ function baseDetail(env: ActionEnv, request: RemediationRequest, incidentId: str
   };
 }
 
-/** Waits for every write (none left in flight), then throws the first failure in the order given. */
-async function allLanded(writes: Array<Promise<unknown>>): Promise<void> {
-  for (const w of await Promise.allSettled(writes)) if (w.status === 'rejected') throw w.reason;
+/** A read's outcome as a value: the decision judges a failure in its turn. */
+async function settled<T>(read: () => Promise<T>): Promise<Reading<T>> {
+  return read().then(
+    (value) => ({ ok: true as const, value }),
+    (error: unknown) => ({ ok: false as const, error }),
+  );
 }
 
 async function skipRecord(env: ActionEnv, detail: RecoveryEventDetail, log: Pick<ReturnType<typeof logger>, 'info'>): Promise<void> {
   log.info('remediation skipped', { reason: detail.reason, evidence: detail.evidence });
-  await allLanded([recordDecision(env.ledgerTable, DETAIL_TYPES.skipped, detail), putRecoveryEvent(env.eventBus, DETAIL_TYPES.skipped, detail)]);
+  await recordAndAnnounce(env, DETAIL_TYPES.skipped, detail);
 }
 
 /** The AWS Health service code whose open issues stand the remediation down. */
@@ -227,7 +230,7 @@ function startGuardReads(reads: ConcurrentReads, env: ActionEnv, request: Remedi
   };
 }
 
-async function decide(
+async function decideAndAct(
   decl: ActionDeclaration,
   reads: GuardReads,
   env: ActionEnv,
@@ -243,7 +246,6 @@ async function decide(
   const modeReading = await reads.mode();
   const mode = modeReading.mode;
   let detail = baseDetail(env, request, incidentId, resource, mode);
-  const evidence: Record<string, unknown> = {};
   const finish = (outcome: Outcome, reason?: string): RemediationOutcome => {
     recordOutcome(decl.name, { outcome, action: decl.name, playbook: request.playbook.name, durationMs: Date.now() - started });
     return { incidentId, outcome, ...(reason ? { reason } : {}) };
@@ -255,8 +257,8 @@ async function decide(
    * people or AWS chose (kill switch, calendar, mute rule, Health) and the group cap (others are being
    * fixed) page nobody; nor does dry-run, where nothing would have been done.
    */
-  const skip = async (reason: string, opts: { release?: boolean; extra?: Record<string, unknown>; page?: boolean } = {}) => {
-    detail = { ...detail, reason, evidence: { ...evidence, ...opts.extra } };
+  const skip = async (reason: string, evidence: Record<string, unknown>, opts: { release?: boolean; page?: boolean } = {}) => {
+    detail = { ...detail, reason, evidence };
     await skipRecord(env, detail, log);
     if (opts.page && mode !== 'dry-run') {
       await pageHumans(env, request.event, { ...detail, at: after(detail.at), reason: `${reason}; automation stands down on a fault still failing: paging humans` });
@@ -267,104 +269,86 @@ async function decide(
     }
     return finish('skipped', reason);
   };
-  const gate = async (v: Verdict, opts: { page?: boolean } = {}): Promise<RemediationOutcome | undefined> => {
-    Object.assign(evidence, v.evidence ?? {});
-    return v.ok ? undefined : skip(v.reason, opts);
+
+  // Every read was started at once (startGuardReads); the decision takes them all, in its own order (./decision.ts).
+  const readings: Readings = {
+    mode: modeReading,
+    changeCalendar: await settled(reads.changeCalendar),
+    alarmMute: await settled(reads.alarmMute),
+    fault: await settled(reads.fault),
+    diagnosis: await settled(reads.diagnosis),
+    health: await settled(reads.health),
+    breaker: await settled(reads.breaker),
   };
-
-  // Judged in this order (the reads already run): kill switch, change calendar, alarm mute rules; then the fault itself,
-  // the diagnosis, AWS Health, the circuit breaker, the rung's fit, EC2's own recovery, approval, the reservations.
-  if (mode === 'off') return skip(modeReading.note ?? `kill switch ${env.modeParameter} is off`, { release: false });
-  let stop = (await gate(await reads.changeCalendar())) ?? (await gate(await reads.alarmMute()));
-  if (stop) return stop;
-
-  // The fault as it is now: it must exist and still be failing (an event is a claim; the alarm is the fact).
-  const now = await reads.fault();
-  evidence.alarmStateNow = now.state ?? 'missing';
-  if (now.state === undefined) return skip(`${now.label} does not exist (${now.reason ?? 'not found'}): not a fault of this stack; not acting`);
-  if (now.state === 'OK') return skip(`${now.label} is already OK: recovered without us`);
-  if (now.state !== 'ALARM') return skip(`${now.label} is ${now.state} now: the fault cannot be confirmed; not acting on a guess`);
-
-  // Diagnose: evidence first, then does this rung fit what we see?
-  let diagnosis: Diagnosis;
-  try {
-    diagnosis = await reads.diagnosis();
-  } catch (e) {
-    return skip(`diagnosis failed, not acting blind: ${(e as Error).message}`);
-  }
-  detail = { ...detail, resource: diagnosis.resource };
-  Object.assign(evidence, diagnosis.evidence);
-
-  stop = await gate(await reads.health());
-  if (stop) return stop;
-  // The breaker is judged once the fault is known to be real and still failing (it pages when it stands down).
-  stop = await gate(await reads.breaker(), { page: true });
-  if (stop) return stop;
-
-  const handled = decl.standDown?.(diagnosis, params);
-  if (handled) return skip(handled);
-
-  const misfit = decl.fits?.(diagnosis, params);
-  if (misfit) {
-    detail = { ...detail, reason: `rung ${request.rung} (${rungOf(request)}) does not fit: ${misfit}`, evidence };
-    await skipRecord(env, detail, log);
-    if (mode === 'dry-run') return finish('skipped', detail.reason);
-    await escalate(env, request, detail, detail.reason!);
-    return finish('skipped', detail.reason);
-  }
-
+  const input: DecisionInput = {
+    readings,
+    action: {
+      name: decl.name,
+      destructive: decl.destructive,
+      standDown: decl.standDown && ((d) => decl.standDown!(d, params)),
+      fits: decl.fits && ((d) => decl.fits!(d, params)),
+      plan: decl.plan && ((d) => decl.plan!(d, params)),
+    },
+    rung: request.rung,
+    rungName: rungOf(request),
+    modeParameter: env.modeParameter,
+    requireApprovalForDestructive: env.guardrails.requireApprovalForDestructive,
+  };
   const dryRun = mode === 'dry-run';
-  // A system status fault EC2 recovers itself: wait for its outcome before racing it (the first rung only;
-  // later rungs, and dry-run, read it once). EC2 succeeded = skip without escalation; else act as before.
-  const waitMs =
-    request.rung === 0 && !dryRun
-      ? Math.min(env.guardrails.awaitEc2AutoRecoverySeconds * 1000, Math.max(0, ((lambdaContext?.getRemainingTimeInMillis?.() ?? 10 * 60_000) - SAFETY_MARGIN_MS) / 2))
-      : 0;
-  stop = await gate(
-    await awaitEc2AutoRecovery({ playbook: request.playbook.name, instance: diagnosis.instance, region: env.region, faultAt: faultTimestamp(request.event), waitMs, pollIntervalMs: env.pollIntervalMs }),
-  );
-  if (stop) return stop;
-
-  const plan = decl.plan?.(diagnosis, params) ?? [];
-  if (decl.destructive && env.guardrails.requireApprovalForDestructive) {
-    // No approval workflow runs inside the function: a destructive rung is handed to humans with its plan.
-    evidence.approvalRequired = true;
-    if (!dryRun) {
-      detail = { ...detail, reason: `${decl.name} is destructive and guardrails.requireApprovalForDestructive is set: a human must approve and run the plan`, evidence: { ...evidence, plan } };
-      await skipRecord(env, detail, log);
-      await escalate(env, request, detail, detail.reason!);
-      return finish('skipped', detail.reason);
-    }
+  let decision = decide(input, mode);
+  if (decision.kind === 'read-ec2-auto-recovery') {
+    // A system status fault EC2 recovers itself: wait for its outcome before racing it (the first rung only;
+    // later rungs, and dry-run, read it once). EC2 succeeded = skip without escalation; else act as before.
+    const waitMs =
+      request.rung === 0 && !dryRun
+        ? Math.min(env.guardrails.awaitEc2AutoRecoverySeconds * 1000, Math.max(0, ((lambdaContext?.getRemainingTimeInMillis?.() ?? 10 * 60_000) - SAFETY_MARGIN_MS) / 2))
+        : 0;
+    const instance = decision.diagnosis.instance;
+    readings.ec2AutoRecovery = await settled(() =>
+      awaitEc2AutoRecovery({ playbook: request.playbook.name, instance, region: env.region, faultAt: faultTimestamp(request.event), waitMs, pollIntervalMs: env.pollIntervalMs }),
+    );
+    decision = decide(input, mode);
   }
+  if (decision.kind === 'read-ec2-auto-recovery') throw new Error('decision asked for EC2 auto recovery twice');
+  if (decision.kind === 'retry') throw decision.error;
+  if (decision.diagnosis) detail = { ...detail, resource: decision.diagnosis.resource };
+  if (decision.kind === 'skip') return skip(decision.reason, decision.evidence, decision);
+  if (decision.kind === 'escalate') {
+    detail = { ...detail, reason: decision.reason, evidence: { ...decision.evidence, ...(decision.plan ? { plan: decision.plan } : {}) } };
+    await skipRecord(env, detail, log);
+    if (!dryRun) await escalate(env, request, detail, decision.reason);
+    return finish('skipped', decision.reason);
+  }
+  const { diagnosis, evidence, plan } = decision;
 
   // Reservations (conditional writes; evaluated read-only in dry-run).
   const target = diagnosis.instance?.instanceId ?? resource.id;
   const attempt = await reserveAttempt({ table: env.ledgerTable, resourceId: target, incidentId, guardrails: env.guardrails, dryRun });
-  stop = await gate(attempt, { page: true });
-  if (stop) return stop;
-  if (diagnosis.resource.group !== 'standalone') {
-    const slot = await acquireSlot({
-      table: env.ledgerTable,
-      group: diagnosis.resource.group,
-      groupSize: diagnosis.groupSize,
-      incidentId,
-      guardrails: env.guardrails,
-      dryRun,
-      leaseSeconds: slotLeaseSeconds(request),
-    });
-    if (!slot.ok) {
-      // Nothing was done to the resource: give its attempt back (no cooldown, no count) before skipping.
-      // The slot was not taken, so there is none to release.
-      evidence.attemptReturned = (await attempt.undo?.()) ?? false;
-      Object.assign(evidence, slot.evidence ?? {});
-      return skip(slot.reason, { release: false });
-    }
-    Object.assign(evidence, slot.evidence ?? {});
+  Object.assign(evidence, attempt.evidence ?? {});
+  const slot =
+    attempt.ok && diagnosis.resource.group !== 'standalone'
+      ? await acquireSlot({
+          table: env.ledgerTable,
+          group: diagnosis.resource.group,
+          groupSize: diagnosis.groupSize,
+          incidentId,
+          guardrails: env.guardrails,
+          dryRun,
+          leaseSeconds: slotLeaseSeconds(request),
+        })
+      : undefined;
+  const reserved = judgeReservations(attempt, slot);
+  if (reserved.kind === 'skip') {
+    if (reserved.returnAttempt) evidence.attemptReturned = (await attempt.undo?.()) ?? false;
+    Object.assign(evidence, slot?.evidence ?? {});
+    // A refused slot was never taken: none to release.
+    return skip(reserved.reason, evidence, { page: reserved.page, release: !reserved.returnAttempt });
   }
+  Object.assign(evidence, slot?.evidence ?? {});
 
   if (dryRun) {
     log.info('dry-run plan', { plan });
-    return skip('dry-run: guards passed; this is what would be done', { release: false, extra: { plan } });
+    return skip('dry-run: guards passed; this is what would be done', { ...evidence, plan }, { release: false });
   }
 
   // Act.
@@ -372,7 +356,7 @@ async function decide(
   // Announce and record the start together (two independent writes, neither a guard): every guard has
   // passed and both must land before acting; if either fails, nothing is done and the first error in
   // this order (event, then ledger) is thrown, as when they ran one after the other.
-  await allLanded([putRecoveryEvent(env.eventBus, DETAIL_TYPES.started, detail), recordDecision(env.ledgerTable, DETAIL_TYPES.started, detail)]);
+  await recordAndAnnounce(env, DETAIL_TYPES.started, detail);
   const remaining = lambdaContext?.getRemainingTimeInMillis?.() ?? 10 * 60_000;
   const ctx: ActionContext = {
     resource: diagnosis.resource,
@@ -399,8 +383,7 @@ async function decide(
     detail = { ...detail, at, evidence: { ...detail.evidence, result: result.detail } };
     // Three independent writes after the fact: sent together, all settled, the first failure (in this order) thrown.
     await allLanded([
-      putRecoveryEvent(env.eventBus, DETAIL_TYPES.succeeded, detail),
-      recordDecision(env.ledgerTable, DETAIL_TYPES.succeeded, detail),
+      recordAndAnnounce(env, DETAIL_TYPES.succeeded, detail),
       scheduleVerification(env.verifyQueueUrl, { request: { ...request, incidentId }, actedAt: at, resource: diagnosis.resource }, request.playbook.verifyAfterSeconds),
     ]);
     log.info('remediation succeeded', { result: result.detail });
@@ -408,7 +391,7 @@ async function decide(
   }
   detail = { ...detail, at, reason: result.reason, evidence: { ...detail.evidence, result: result.detail } };
   log.error('remediation failed', { reason: result.reason, result: result.detail });
-  await allLanded([putRecoveryEvent(env.eventBus, DETAIL_TYPES.failed, detail), recordDecision(env.ledgerTable, DETAIL_TYPES.failed, detail)]);
+  await recordAndAnnounce(env, DETAIL_TYPES.failed, detail);
   const opened = await recordFailure(env.ledgerTable, request.playbook.name, env.guardrails);
   if (opened) log.warn('circuit breaker opened', { playbook: request.playbook.name });
   await escalate(env, request, detail, `rung ${request.rung} (${rungOf(request)}) failed: ${result.reason}`);

@@ -53,7 +53,7 @@ describe('ansible', () => {
   it('reports a failed playbook run as failed with the output, and escalates', async () => {
     // Prepare: moto reports every invocation as Success, so GetCommandInvocation answers from
     // aws-sdk-client-mock (stand-in); SendCommand and the rest still reach moto.
-    const { instanceId, req } = await seed();
+    const { req } = await seed();
     const { mockClient } = await import('aws-sdk-client-mock');
     const ssmSdk = await import('@aws-sdk/client-ssm');
     const { client } = await sdk.ssm();
@@ -76,7 +76,7 @@ describe('ansible', () => {
   it('skips, naming the config key, when no playbook is configured', async () => {
     // Prepare
     delete process.env[ENV.ansiblePlaybook];
-    const { instanceId, req } = await seed();
+    const { req } = await seed();
     const counter = await countMutations();
     // Act
     const out = await handler(req);

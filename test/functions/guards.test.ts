@@ -1,7 +1,7 @@
 import { handler } from '../../functions/handlers/ssm-automation';
 import { logger } from '../../functions/runtime/logger';
 import { countMutations, stubAutomation } from './sdk-probes';
-import { alarmEvent, busEvents, createStack, ledgerItems, muteRules, playbook, putAlarm, request, runInstances, setMode, type TestStack } from './stack';
+import { alarmEvent, busEvents, createStack, ledgerItems, muteRules, playbook, putAlarm, request, runInstances, type TestStack } from './stack';
 
 /**
  * Guards in front of the ssm-automation (reboot) rung. SSM Automation
@@ -107,7 +107,7 @@ describe('guards', () => {
       expect(slots.holders.size).toBe(10);
       const events = await busEvents(stack);
       expect(events.filter((e) => e.detailType === 'Remediation Skipped')).toHaveLength(40);
-    });
+    }, 240_000); // 50 concurrent faults against one moto: ~30 s quiet, several times that on a busy machine
 
     it('reclaims a slot whose incident never ended once its lease expired, and only that one', async () => {
       // Prepare: group of 10 at 20% = 2 slots, both held: one lease expired an hour ago, one still running

@@ -11,7 +11,7 @@ import * as sdk from '../../functions/runtime/sdk';
 import { synthesize } from '../../infra/synth/synthesize';
 import type { SynthResult } from '../../infra/synth/types';
 import { aws, createStack, incidentRecords, ledgerItems, recordActed, setAlarmState } from './stack';
-import { createAlarmInAlarm, emit, nameOf, okTransition, received, recreateRule, routedAlarm, T } from './synthesized-routes';
+import { createAlarmInAlarm, emit, okTransition, received, recreateRule, routedAlarm } from './synthesized-routes';
 
 /**
  * Pages opened by an escalation are resolved when the fault clears, for both

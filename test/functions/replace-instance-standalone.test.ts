@@ -261,9 +261,8 @@ describe('replace-instance, standalone: the root volume must be identifiable', (
 });
 
 describe('replace-instance, standalone: read again before launching', () => {
-  let stack: TestStack;
   beforeEach(async () => {
-    stack = await createStack({ maxConcurrentPerGroup: 3, maxPercentPerGroup: 50 });
+    await createStack({ maxConcurrentPerGroup: 3, maxPercentPerGroup: 50 });
   });
 
   it('a data volume attached after diagnosis read the instance moves too (run reads the instance again)', async () => {

@@ -7,8 +7,8 @@ import { logger } from '../../functions/runtime/logger';
 import { matchesPattern } from '../../infra/routing/pattern-match';
 import { synthesize } from '../../infra/synth/synthesize';
 import type { SynthResult } from '../../infra/synth/types';
-import { aws, createStack, incidentRecords, recordActed, setAlarmState } from '../functions/stack';
-import { createAlarmInAlarm, emit, nameOf, okTransition, received, recreateRule, routedAlarm, T } from '../functions/synthesized-routes';
+import { createStack, incidentRecords, recordActed, setAlarmState } from '../functions/stack';
+import { createAlarmInAlarm, emit, okTransition, received, recreateRule, routedAlarm, T } from '../functions/synthesized-routes';
 
 /**
  * Pages opened by an escalation to humans are resolved when the alarm is OK
