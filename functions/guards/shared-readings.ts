@@ -11,6 +11,12 @@
  * fresh one for both: Health posts issues minutes after they start, and a
  * calendar changes state at set times. Only successful readings are kept; a
  * failed read is tried again by the next fault.
+ *
+ * Why not Powertools Parameters (`maxAge`): it caches values of its providers
+ * (SSM GetParameter, Secrets Manager, AppConfig, DynamoDB), which covers the
+ * kill switch alone; AWS Health's DescribeEvents and SSM's GetCalendarState
+ * are not parameters. One cache for all three keeps one expiry rule, and keeps
+ * when each value was read, which the evidence records.
  */
 export interface Reading<T> {
   value: T;
