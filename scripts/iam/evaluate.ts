@@ -1,0 +1,244 @@
+import { runSimulation, type RunSimulationResults } from '@cloud-copilot/iam-simulate';
+import type { SignedRequest } from '../sandbox/aws-gaps';
+import { authorizationsFor, type Authorization, type StackFacts, type Where } from './authorizations';
+import { functionOfAccessKey } from './callers';
+import type { PolicyDocument, RolePolicies } from './roles';
+
+/**
+ * Every recorded request, mapped to its authorizations (authorizations.ts) and
+ * each one evaluated with iam-simulate against the identity policies of the
+ * caller's synthesized role. Also what the reboot runbook does under the
+ * automation role on ssm-automation's behalf. Counts per function: requests
+ * evaluated, denied (action, ARN, why), unmapped, and the role's grants
+ * (statement x action) the run never used.
+ */
+export type DenyReason = 'no statement' | 'resource' | 'condition';
+
+export interface Denied {
+  fn: string;
+  operation: string;
+  action: string;
+  resource: string;
+  why: DenyReason;
+  /** The statements that matched the action (and resource) but not the rest, with the context they were evaluated with. */
+  detail: string;
+  count: number;
+}
+
+export interface Unmapped {
+  fn: string;
+  operation: string;
+  reason: string;
+  count: number;
+}
+
+export interface Grant {
+  sid: string;
+  action: string;
+  resources: string[];
+  conditioned: boolean;
+  /** Authorizations this grant allowed. */
+  used: number;
+  /** Distinct resources it allowed (request ARNs). */
+  usedOn: string[];
+  /** Granted to the Lambda service's own use of the role (logs, on-failure destination): never the code's. */
+  platform: boolean;
+}
+
+export interface FunctionEvidence {
+  fn: string;
+  roleName: string;
+  requests: number;
+  authorizations: number;
+  denied: Denied[];
+  unmapped: Unmapped[];
+  grants: Grant[];
+}
+
+export interface IamEvidence {
+  requests: number;
+  authorizations: number;
+  denied: number;
+  unmapped: number;
+  unusedGrants: number;
+  /** Requests signed with a key that names no function of the stack: they cannot be checked, so they fail. */
+  unattributed: { caller: string; operation: string; count: number }[];
+  functions: FunctionEvidence[];
+}
+
+/** Statements the Lambda service uses on the function's behalf (infra/iam/function-role.ts), not the code. */
+const PLATFORM_SIDS = new Set(['WriteOwnLogs', 'OnFailureDestination']);
+
+const asList = <T>(v: T | T[] | undefined): T[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
+const glob = (pattern: string, value: string) => new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`, 'i').test(value);
+
+function statementsOf(role: RolePolicies) {
+  return role.policies.flatMap((p) => p.document.Statement.map((s, i) => ({ policy: p.name, sid: s.Sid ?? `${p.name}#${i}`, s })));
+}
+
+interface Verdict {
+  allowed: boolean;
+  allowedBy: string[];
+  why?: DenyReason;
+  detail?: string;
+  error?: string;
+}
+
+async function simulate(policies: { name: string; document: PolicyDocument }[], principal: string, a: Authorization, account: string): Promise<RunSimulationResults> {
+  return runSimulation(
+    {
+      request: { principal, action: a.action, resource: { resource: a.resource, accountId: account }, contextVariables: a.context },
+      identityPolicies: policies.map((p) => ({ name: p.name, policy: p.document })),
+      serviceControlPolicies: [],
+      resourceControlPolicies: [],
+    },
+    { simulationMode: 'Strict' },
+  );
+}
+
+function verdictOf(r: RunSimulationResults, role: RolePolicies, a: Authorization): Verdict {
+  if (r.resultType === 'error') return { allowed: false, allowedBy: [], error: `iam-simulate refused the request: ${r.errors.message}` };
+  const analyses = r.resultType === 'single' ? [r.result.analysis] : r.results.map((x) => x.analysis);
+  if (r.overallResult === 'Allowed') {
+    const sids = analyses.filter((x) => x.result === 'Allowed').flatMap((x) => x.identityAnalysis?.allowStatements ?? []).map((s) => s.statement.sid() ?? '?');
+    return { allowed: true, allowedBy: [...new Set(sids)] };
+  }
+  // Why not: the closest statements. Action matched, resource matched, condition not -> condition;
+  // action matched only -> resource; nothing for the action -> no statement.
+  const statements = statementsOf(role).filter(({ s }) => s.Effect === 'Allow' && asList(s.Action).some((p) => glob(p, a.action)));
+  if (statements.length === 0) return { allowed: false, allowedBy: [], why: 'no statement', detail: `no statement of ${role.roleName} grants ${a.action}` };
+  const onResource = statements.filter(({ s }) => asList(s.Resource).some((p) => glob(p, a.resource) || p === '*'));
+  if (onResource.length === 0) {
+    return { allowed: false, allowedBy: [], why: 'resource', detail: `${statements.map(({ sid, s }) => `${sid} grants it on ${asList(s.Resource).join(', ')}`).join('; ')}` };
+  }
+  return {
+    allowed: false,
+    allowedBy: [],
+    why: 'condition',
+    detail: `${onResource.map(({ sid, s }) => `${sid} requires ${JSON.stringify(s.Condition ?? {})}`).join('; ')}; request context ${JSON.stringify(a.context)}`,
+  };
+}
+
+/**
+ * What AWS-RestartEC2Instance does under the automation role for each runbook
+ * ssm-automation started: aws:changeInstanceState stopped then running, which
+ * calls StopInstances/StartInstances and polls DescribeInstanceStatus
+ * ("AWS-RestartEC2Instance", Required IAM permissions,
+ * https://docs.aws.amazon.com/systems-manager-automation-runbooks/latest/userguide/automation-aws-restartec2instance.html).
+ */
+function runbookAuthorizations(req: SignedRequest, w: Where): Authorization[] {
+  if (req.operation !== 'StartAutomationExecution' || req.params.DocumentName !== 'AWS-RestartEC2Instance' || req.status >= 300) return [];
+  const ids = ((req.params.Parameters as Record<string, string[]> | undefined)?.InstanceId ?? []).filter(Boolean);
+  const tags = ((req.facts ?? {}) as { tags?: Record<string, Record<string, string>> }).tags ?? {};
+  return [
+    { action: 'ec2:DescribeInstanceStatus', resource: '*', context: {} },
+    ...ids.flatMap((id) =>
+      ['ec2:StopInstances', 'ec2:StartInstances'].map((action) => ({
+        action,
+        resource: `arn:${w.partition}:ec2:${w.region}:${w.account}:instance/${id}`,
+        context: Object.fromEntries(Object.entries(tags[id] ?? {}).flatMap(([k, v]) => [[`aws:ResourceTag/${k}`, v], [`ec2:ResourceTag/${k}`, v]])),
+        note: 'AWS-RestartEC2Instance under the automation role',
+      })),
+    ),
+  ];
+}
+
+export async function evaluateRequests(requests: SignedRequest[], roles: Map<string, RolePolicies>, w: Where, stack: StackFacts): Promise<IamEvidence> {
+  const byFn = new Map<string, FunctionEvidence>();
+  const used = new Map<string, Map<string, { count: number; on: Set<string> }>>(); // fn -> sid|action -> use
+  const cache = new Map<string, Verdict>();
+  const unattributed = new Map<string, { caller: string; operation: string; count: number }>();
+  const evidence = (fn: string, role: RolePolicies): FunctionEvidence => {
+    let e = byFn.get(fn);
+    if (!e) byFn.set(fn, (e = { fn, roleName: role.roleName, requests: 0, authorizations: 0, denied: [], unmapped: [], grants: [] }));
+    return e;
+  };
+  const bump = <T extends { count: number }>(list: T[], match: (x: T) => boolean, make: () => T) => {
+    const x = list.find(match);
+    if (x) x.count++;
+    else list.push(make());
+  };
+
+  async function check(fn: string, role: RolePolicies, operation: string, a: Authorization): Promise<void> {
+    const e = evidence(fn, role);
+    e.authorizations++;
+    const key = `${fn}\u0000${a.action}\u0000${a.resource}\u0000${JSON.stringify(a.context)}`;
+    let v = cache.get(key);
+    if (!v) {
+      const principal = role.roleArn.replace(/:iam::(\d+):role\/(.+)$/, ':sts::$1:assumed-role/$2/drill');
+      v = verdictOf(await simulate(role.policies, principal, a, w.account), role, a);
+      cache.set(key, v);
+    }
+    if (v.error) {
+      bump(e.unmapped, (x) => x.operation === operation && x.reason === v!.error, () => ({ fn, operation, reason: `${a.action} on ${a.resource}: ${v!.error}`, count: 1 }));
+      return;
+    }
+    if (!v.allowed) {
+      bump(e.denied, (x) => x.action === a.action && x.resource === a.resource && x.operation === operation, () => ({ fn, operation, action: a.action, resource: a.resource, why: v!.why!, detail: v!.detail ?? '', count: 1 }));
+      return;
+    }
+    const uses = used.get(fn) ?? new Map<string, { count: number; on: Set<string> }>();
+    used.set(fn, uses);
+    for (const sid of v.allowedBy) {
+      const u = uses.get(`${sid}|${a.action}`) ?? { count: 0, on: new Set<string>() };
+      u.count++;
+      u.on.add(a.resource);
+      uses.set(`${sid}|${a.action}`, u);
+    }
+  }
+
+  for (const req of requests) {
+    const fn = functionOfAccessKey(req.caller);
+    const role = fn ? roles.get(fn) : undefined;
+    if (!fn || !role) {
+      const op = `${req.service}:${req.operation || req.method}`;
+      const x = unattributed.get(`${req.caller}|${op}`);
+      if (x) x.count++;
+      else unattributed.set(`${req.caller}|${op}`, { caller: req.caller || '(unsigned)', operation: op, count: 1 });
+      continue;
+    }
+    const e = evidence(fn, role);
+    e.requests++;
+    const mapped = authorizationsFor(req, w, stack);
+    if (!mapped.ok) {
+      bump(e.unmapped, (x) => x.operation === mapped.operation && x.reason === mapped.reason, () => ({ fn, operation: mapped.operation, reason: mapped.reason, count: 1 }));
+      continue;
+    }
+    for (const a of mapped.authorizations) await check(fn, role, mapped.operation, a);
+    const automation = roles.get('automation-role');
+    const runbook = runbookAuthorizations(req, w);
+    if (runbook.length && automation) {
+      evidence('automation-role', automation).requests++;
+      for (const a of runbook) await check('automation-role', automation, 'AWS-RestartEC2Instance', a);
+    }
+  }
+
+  // Grants: every (statement, action) of each evaluated role; used or not in this run.
+  for (const [fn, role] of roles) {
+    const e = evidence(fn, role);
+    const uses = used.get(fn) ?? new Map();
+    for (const { sid, s } of statementsOf(role)) {
+      if (s.Effect !== 'Allow') continue;
+      for (const action of asList(s.Action)) {
+        const u = uses.get(`${sid}|${action}`);
+        e.grants.push({ sid, action, resources: asList(s.Resource), conditioned: !!s.Condition, used: u?.count ?? 0, usedOn: [...(u?.on ?? [])].sort(), platform: PLATFORM_SIDS.has(sid) });
+      }
+    }
+  }
+  const functions = [...byFn.values()].sort((a, b) => a.fn.localeCompare(b.fn));
+  const sum = (f: (e: FunctionEvidence) => number) => functions.reduce((n, e) => n + f(e), 0);
+  return {
+    requests: sum((e) => e.requests),
+    authorizations: sum((e) => e.authorizations),
+    denied: sum((e) => e.denied.reduce((n, d) => n + d.count, 0)),
+    unmapped: sum((e) => e.unmapped.reduce((n, d) => n + d.count, 0)),
+    unusedGrants: sum((e) => e.grants.filter((g) => !g.used && !g.platform).length),
+    unattributed: [...unattributed.values()],
+    functions,
+  };
+}
+
+/** Zero denied, zero unmapped, nothing unattributed. */
+export function evidencePassed(e: IamEvidence): boolean {
+  return e.denied === 0 && e.unmapped === 0 && e.unattributed.length === 0;
+}
