@@ -51,6 +51,12 @@ export interface StackFacts {
   topicKeys: Record<string, string>;
   /** Queue ARN -> KMS key ARN (SSE-KMS; SSE-SQS needs no key permission). */
   queueKeys: Record<string, string>;
+  /**
+   * Key ARN -> its key policy. KMS allows a request only when the key policy allows it, itself or
+   * by letting the account's IAM policies decide (the account root as principal); a key the stack does
+   * not create (EBS keys from config) is assumed to have the default key policy, which does.
+   */
+  keyPolicies?: Record<string, unknown>;
 }
 
 export interface Where {

@@ -1,4 +1,4 @@
-import { runSimulation, type RunSimulationResults } from '@cloud-copilot/iam-simulate';
+import { runSimulation, runUnsafeSimulation, type EvaluationResult, type RunSimulationResults, type Simulation } from '@cloud-copilot/iam-simulate';
 import type { SignedRequest } from '../sandbox/aws-gaps';
 import { authorizationsFor, type Authorization, type StackFacts, type Where } from './authorizations';
 import { functionOfAccessKey } from './callers';
@@ -12,7 +12,7 @@ import type { PolicyDocument, RolePolicies } from './roles';
  * evaluated, denied (action, ARN, why), unmapped, and the role's grants
  * (statement x action) the run never used.
  */
-export type DenyReason = 'no statement' | 'resource' | 'condition';
+export type DenyReason = 'no statement' | 'resource' | 'condition' | 'resource policy';
 
 export interface Denied {
   fn: string;
@@ -66,8 +66,16 @@ export interface IamEvidence {
   functions: FunctionEvidence[];
 }
 
-/** Statements the Lambda service uses on the function's behalf (infra/iam/function-role.ts), not the code. */
-const PLATFORM_SIDS = new Set(['WriteOwnLogs', 'OnFailureDestination']);
+/**
+ * Grants the Lambda service uses with the function's role, not the function's code, so no request of
+ * the code can use them: its log stream and on-failure destination (infra/iam/function-role.ts), and the
+ * SQS event source mapping's polling ("Execution role permissions" for SQS event sources: ReceiveMessage,
+ * DeleteMessage, GetQueueAttributes, https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-configure.html).
+ */
+function platformGrant(sid: string, action: string): boolean {
+  if (sid === 'WriteOwnLogs' || sid === 'OnFailureDestination') return true;
+  return sid === 'ConsumeVerifyQueue' && ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes'].includes(action);
+}
 
 const asList = <T>(v: T | T[] | undefined): T[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
 const glob = (pattern: string, value: string) => new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`, 'i').test(value);
@@ -84,24 +92,55 @@ interface Verdict {
   error?: string;
 }
 
-async function simulate(policies: { name: string; document: PolicyDocument }[], principal: string, a: Authorization, account: string): Promise<RunSimulationResults> {
-  return runSimulation(
-    {
-      request: { principal, action: a.action, resource: { resource: a.resource, accountId: account }, contextVariables: a.context },
-      identityPolicies: policies.map((p) => ({ name: p.name, policy: p.document })),
-      serviceControlPolicies: [],
-      resourceControlPolicies: [],
-    },
-    { simulationMode: 'Strict' },
-  );
+/** The default key policy: the account's IAM policies decide (https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-default.html). */
+function defaultKeyPolicy(account: string, partition: string) {
+  return {
+    Version: '2012-10-17',
+    Statement: [{ Sid: 'Enable IAM User Permissions', Effect: 'Allow', Principal: { AWS: `arn:${partition}:iam::${account}:root` }, Action: 'kms:*', Resource: '*' }],
+  };
 }
 
-function verdictOf(r: RunSimulationResults, role: RolePolicies, a: Authorization): Verdict {
-  if (r.resultType === 'error') return { allowed: false, allowedBy: [], error: `iam-simulate refused the request: ${r.errors.message}` };
-  const analyses = r.resultType === 'single' ? [r.result.analysis] : r.results.map((x) => x.analysis);
-  if (r.overallResult === 'Allowed') {
+function simulation(policies: { name: string; document: PolicyDocument }[], principal: string, a: Authorization, w: Where, stack: StackFacts, resource = a.resource): Simulation {
+  return {
+    request: { principal, action: a.action, resource: { resource, accountId: w.account }, contextVariables: a.context },
+    identityPolicies: policies.map((p) => ({ name: p.name, policy: p.document })),
+    serviceControlPolicies: [],
+    resourceControlPolicies: [],
+    ...(a.action.startsWith('kms:') ? { resourcePolicy: stack.keyPolicies?.[a.resource] ?? defaultKeyPolicy(w.account, w.partition) } : {}),
+  };
+}
+
+/** A validated simulation, or (AWS-owned SSM documents, below) an evaluation on an ARN iam-data cannot type. */
+type Outcome = { kind: 'checked'; result: RunSimulationResults } | { kind: 'unvalidated'; overall: EvaluationResult; allowedBy: string[] };
+
+async function simulate(policies: { name: string; document: PolicyDocument }[], principal: string, a: Authorization, w: Where, stack: StackFacts): Promise<Outcome> {
+  const strict = await runSimulation(simulation(policies, principal, a, w, stack), { simulationMode: 'Strict' });
+  // AWS-owned SSM documents and runbooks have no account in their ARN (arn:aws:ssm:<region>::document/AWS-...),
+  // which iam-data's formats (with ${Account}) do not recognise. The ARN is checked against the resource
+  // type with the account filled in; the request is evaluated on the real ARN, per statement, unvalidated.
+  const empty = /^(arn:[^:]+:[^:]+:[^:]*:):(.+)$/.exec(a.resource);
+  if (strict.resultType !== 'error' || strict.errors.message !== 'no.resource.types' || !empty) return { kind: 'checked', result: strict };
+  const typed = await runSimulation(simulation(policies, principal, a, w, stack, `${empty[1]}${w.account}:${empty[2]}`), { simulationMode: 'Strict' });
+  if (typed.resultType === 'error') return { kind: 'checked', result: typed };
+  const statements = policies.flatMap((p) => p.document.Statement.map((st) => ({ name: p.name, st })));
+  const allowedBy = statements.filter(
+    ({ name, st }) => runUnsafeSimulation(simulation([{ name, document: { Version: '2012-10-17', Statement: [st] } }], principal, a, w, stack), {}) === 'Allowed',
+  );
+  const overall = runUnsafeSimulation(simulation(policies, principal, a, w, stack), {});
+  return { kind: 'unvalidated', overall, allowedBy: allowedBy.map(({ st }) => st.Sid ?? '?') };
+}
+
+function verdictOf(o: Outcome, role: RolePolicies, a: Authorization): Verdict {
+  if (o.kind === 'unvalidated' && o.overall === 'Allowed') return { allowed: true, allowedBy: o.allowedBy };
+  const r = o.kind === 'checked' ? o.result : undefined;
+  if (r?.resultType === 'error') return { allowed: false, allowedBy: [], error: `iam-simulate refused the request: ${r.errors.message}` };
+  const analyses = r?.resultType === 'single' ? [r.result.analysis] : r?.resultType === 'wildcard' ? r.results.map((x) => x.analysis) : [];
+  if (r?.overallResult === 'Allowed') {
     const sids = analyses.filter((x) => x.result === 'Allowed').flatMap((x) => x.identityAnalysis?.allowStatements ?? []).map((s) => s.statement.sid() ?? '?');
     return { allowed: true, allowedBy: [...new Set(sids)] };
+  }
+  if (analyses.some((x) => x.identityAnalysis?.result === 'Allowed')) {
+    return { allowed: false, allowedBy: [], why: 'resource policy', detail: `the role allows it; the resource's own policy (a KMS key policy) does not` };
   }
   // Why not: the closest statements. Action matched, resource matched, condition not -> condition;
   // action matched only -> resource; nothing for the action -> no statement.
@@ -166,11 +205,12 @@ export async function evaluateRequests(requests: SignedRequest[], roles: Map<str
     let v = cache.get(key);
     if (!v) {
       const principal = role.roleArn.replace(/:iam::(\d+):role\/(.+)$/, ':sts::$1:assumed-role/$2/drill');
-      v = verdictOf(await simulate(role.policies, principal, a, w.account), role, a);
+      v = verdictOf(await simulate(role.policies, principal, a, w, stack), role, a);
       cache.set(key, v);
     }
     if (v.error) {
-      bump(e.unmapped, (x) => x.operation === operation && x.reason === v!.error, () => ({ fn, operation, reason: `${a.action} on ${a.resource}: ${v!.error}`, count: 1 }));
+      const reason = `${a.action} on ${a.resource}: ${v.error}`;
+      bump(e.unmapped, (x) => x.operation === operation && x.reason === reason, () => ({ fn, operation, reason, count: 1 }));
       return;
     }
     if (!v.allowed) {
@@ -221,7 +261,7 @@ export async function evaluateRequests(requests: SignedRequest[], roles: Map<str
       if (s.Effect !== 'Allow') continue;
       for (const action of asList(s.Action)) {
         const u = uses.get(`${sid}|${action}`);
-        e.grants.push({ sid, action, resources: asList(s.Resource), conditioned: !!s.Condition, used: u?.count ?? 0, usedOn: [...(u?.on ?? [])].sort(), platform: PLATFORM_SIDS.has(sid) });
+        e.grants.push({ sid, action, resources: asList(s.Resource), conditioned: !!s.Condition, used: u?.count ?? 0, usedOn: [...(u?.on ?? [])].sort(), platform: platformGrant(sid, action) });
       }
     }
   }

@@ -90,7 +90,10 @@ export function rolePolicies(synth: SynthResult, from: Where, to: Where): Map<st
 
 /** KMS keys of the stack's encrypted topics and queues (a key ARN; an `alias/aws/...` AWS managed key needs no IAM grant). */
 export function stackFacts(synth: SynthResult, from: Where, to: Where): StackFacts {
-  const facts: StackFacts = { topicKeys: {}, queueKeys: {} };
+  const facts: StackFacts = { topicKeys: {}, queueKeys: {}, keyPolicies: {} };
+  for (const k of synth.resources.filter((r) => r.custom && r.type === 'aws:kms/key:Key')) {
+    if (typeof k.outputs?.arn === 'string' && typeof k.inputs.policy === 'string') facts.keyPolicies![localize(k.outputs.arn, from, to)] = JSON.parse(localize(k.inputs.policy, from, to));
+  }
   const keyArn = (v: unknown) => (typeof v === 'string' && /^arn:[^:]+:kms:[^:]+:\d+:key\//.test(v) ? localize(v, from, to) : undefined);
   for (const t of synth.resources.filter((r) => r.custom && r.type === 'aws:sns/topic:Topic')) {
     const key = keyArn(t.inputs.kmsMasterKeyId);
