@@ -143,6 +143,63 @@ describe('IAM evidence: request -> authorizations -> iam-simulate', () => {
     expect(evidencePassed(e)).toBe(false);
   });
 
+  it.each([
+    ['ecs', 'UpdateService', { cluster: 'shop', service: 'cart', forceNewDeployment: true }, 'ecs:UpdateService', 'arn:aws:ecs:us-east-1:123456789012:service/shop/cart'],
+    ['ecs', 'DescribeServices', { cluster: 'shop', services: ['cart'] }, 'ecs:DescribeServices', 'arn:aws:ecs:us-east-1:123456789012:service/shop/cart'],
+    ['ssm', 'GetCalendarState', { CalendarNames: ['freeze'] }, 'ssm:GetCalendarState', 'arn:aws:ssm:us-east-1:123456789012:document/freeze'],
+    ['ssm', 'SendCommand', { DocumentName: 'AWS-RunAnsiblePlaybook', InstanceIds: ['i-1'] }, 'ssm:SendCommand', 'arn:aws:ec2:us-east-1:123456789012:instance/i-1'],
+    ['ssm', 'GetAutomationExecution', { AutomationExecutionId: 'e-1' }, 'ssm:GetAutomationExecution', 'arn:aws:ssm:us-east-1:123456789012:automation-execution/e-1'],
+    ['dynamodb', 'Query', { TableName: 'ledger', IndexName: 'byFault' }, 'dynamodb:Query', 'arn:aws:dynamodb:us-east-1:123456789012:table/ledger/index/byFault'],
+    ['events', 'PutEvents', { Entries: [{ EventBusName: 'recovery', Source: 'recovery-stack', DetailType: 'x' }] }, 'events:PutEvents', 'arn:aws:events:us-east-1:123456789012:event-bus/recovery'],
+  ])('maps %s:%s to ARNs of the resource types AWS authorizes it against (an exact grant allows it)', async (service, operation, params, action, resource) => {
+    // Prepare
+    const req: SignedRequest = { at: new Date(), caller: accessKeyIdOf('fn'), service, operation, protocol: 'json', method: 'POST', path: '/', params, status: 200, by: 'moto', facts: { tags: { 'i-1': {} } } };
+    const mapped = authorizationsFor(req, W, NO_KEYS);
+    const auths = mapped.ok ? mapped.authorizations : [];
+    const exact = role('fn', auths.map((a, i) => ({ Sid: `S${i}`, Effect: 'Allow' as const, Action: a.action, Resource: a.resource })));
+
+    // Act
+    const e = await evaluateRequests([req], new Map([['fn', exact]]), W, NO_KEYS);
+
+    // Assess
+    expect(auths).toContainEqual(expect.objectContaining({ action, resource }));
+    expect({ denied: e.denied, unmapped: e.functions[0].unmapped }).toEqual({ denied: 0, unmapped: [] });
+  });
+
+  it('maps Lambda REST requests by method and path, against the function ARN', () => {
+    // Prepare
+    const req: SignedRequest = { at: new Date(), caller: accessKeyIdOf('fn'), service: 'lambda', operation: '', protocol: 'other', method: 'PUT', path: '/2015-03-31/functions/checkout/aliases/live', params: {}, status: 200, by: 'moto' };
+
+    // Act
+    const mapped = authorizationsFor(req, W, NO_KEYS);
+
+    // Assess
+    expect(mapped).toEqual({ ok: true, operation: 'lambda:UpdateAlias', authorizations: [{ action: 'lambda:UpdateAlias', resource: 'arn:aws:lambda:us-east-1:123456789012:function:checkout', context: {} }] });
+  });
+
+  it('evaluates KMS with the key policy: a role grant on a key whose policy does not delegate to IAM is denied', async () => {
+    // Prepare
+    const key = 'arn:aws:kms:us-east-1:123456789012:key/11111111-2222-3333-4444-555555555555';
+    const topic = 'arn:aws:sns:us-east-1:123456789012:pages';
+    const r = role('fn', [
+      { Sid: 'Publish', Effect: 'Allow', Action: 'sns:Publish', Resource: topic },
+      { Sid: 'Key', Effect: 'Allow', Action: ['kms:GenerateDataKey', 'kms:Decrypt'], Resource: key },
+    ]);
+    const req: SignedRequest = { at: new Date(), caller: accessKeyIdOf('fn'), service: 'sns', operation: 'Publish', protocol: 'query', method: 'POST', path: '/', params: { Action: 'Publish', TopicArn: topic, Message: 'm' }, status: 200, by: 'moto' };
+    const serviceOnly = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'sns.amazonaws.com' }, Action: 'kms:*', Resource: '*' }] };
+
+    // Act
+    const delegating = await evaluateRequests([req], new Map([['fn', r]]), W, { topicKeys: { [topic]: key }, queueKeys: {} });
+    const closed = await evaluateRequests([req], new Map([['fn', r]]), W, { topicKeys: { [topic]: key }, queueKeys: {}, keyPolicies: { [key]: serviceOnly } });
+
+    // Assess
+    expect({ authorizations: delegating.authorizations, denied: delegating.denied }).toEqual({ authorizations: 3, denied: 0 });
+    expect(closed.functions[0].denied.map((d) => [d.action, d.why])).toEqual([
+      ['kms:GenerateDataKey', 'resource policy'],
+      ['kms:Decrypt', 'resource policy'],
+    ]);
+  });
+
   it('counts grants (statement x action) the requests never used', async () => {
     // Prepare
     const r = role('reader', [{ Sid: 'Read', Effect: 'Allow', Action: ['ec2:DescribeInstances', 'ec2:DescribeVolumes'], Resource: '*' }]);
