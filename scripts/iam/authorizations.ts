@@ -38,6 +38,8 @@ export interface RequestFacts {
     instanceProfileRoleArn?: string;
     placementGroup?: string;
   };
+  /** Customer managed KMS keys of the EBS volumes the request creates, attaches or starts. */
+  ebsKeys?: string[];
   /** TerminateInstanceInAutoScalingGroup: the instance's group. */
   group?: { name: string; arn: string };
   /** RestoreDBInstanceToPointInTime: the source instance's groups, used when the request names none. */
@@ -203,7 +205,28 @@ function runInstances(p: Params, f: RequestFacts, w: Where): Authorization[] {
   return out;
 }
 
+/**
+ * EBS volumes under a customer managed key: EC2 calls KMS on the caller's behalf (kms:ViaService =
+ * ec2.<region>.amazonaws.com): a new volume needs a data key (GenerateDataKeyWithoutPlaintext) and a
+ * grant, attaching or starting needs a grant (kms:GrantIsForAWSResource) to decrypt it ("How Amazon
+ * EBS encryption works", https://docs.aws.amazon.com/ebs/latest/userguide/how-ebs-encryption-works.html;
+ * https://repost.aws/knowledge-center/kms-iam-ec2-permission).
+ */
+function ebsKms(op: string, f: RequestFacts, w: Where): Authorization[] {
+  const via = { 'kms:ViaService': `ec2.${w.region}.amazonaws.com` };
+  const creates = op === 'CreateVolume' || op === 'RunInstances';
+  return (f.ebsKeys ?? []).flatMap((key) => [
+    ...(creates ? [{ action: 'kms:GenerateDataKeyWithoutPlaintext', resource: key, context: via, note: `${op}: EBS key` }] : []),
+    { action: 'kms:CreateGrant', resource: key, context: { ...via, 'kms:GrantIsForAWSResource': 'true' }, note: `${op}: EBS key` },
+  ]);
+}
+
 function ec2(op: string, p: Params, f: RequestFacts, w: Where): Authorization[] | undefined {
+  const out = ec2Resources(op, p, f, w);
+  return out && [...out, ...ebsKms(op, f, w)];
+}
+
+function ec2Resources(op: string, p: Params, f: RequestFacts, w: Where): Authorization[] | undefined {
   const action = `ec2:${op}`;
   // Describe* take no resource-level permissions (SAR lists no resource type for them),
   // except DescribeInstanceAttribute, handled below.

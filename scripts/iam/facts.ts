@@ -1,5 +1,12 @@
 import { DescribeAutoScalingGroupsCommand, DescribeAutoScalingInstancesCommand } from '@aws-sdk/client-auto-scaling';
-import { DescribeLaunchTemplateVersionsCommand, DescribeSecurityGroupsCommand, DescribeSubnetsCommand, DescribeTagsCommand, DescribeVolumesCommand } from '@aws-sdk/client-ec2';
+import {
+  DescribeLaunchTemplateVersionsCommand,
+  DescribeSecurityGroupsCommand,
+  DescribeSnapshotsCommand,
+  DescribeSubnetsCommand,
+  DescribeTagsCommand,
+  DescribeVolumesCommand,
+} from '@aws-sdk/client-ec2';
 import { GetInstanceProfileCommand } from '@aws-sdk/client-iam';
 import { DescribeDBInstancesCommand } from '@aws-sdk/client-rds';
 import type { Clients } from '../drill/aws';
@@ -27,8 +34,61 @@ async function ec2Tags(c: Clients, ids: string[]): Promise<Record<string, Record
   return out;
 }
 
-async function launchFacts(c: Clients, p: Record<string, string>): Promise<NonNullable<RequestFacts['launch']>> {
-  const launch: NonNullable<RequestFacts['launch']> = {};
+/** KMS through moto's JSON API (the drill has no KMS client): DescribeKey / ListAliases. */
+async function kms(c: Clients, target: string, body: object): Promise<Record<string, unknown>> {
+  const res = await fetch(`${c.endpoint}/`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/x-amz-json-1.1',
+      'x-amz-target': `TrentService.${target}`,
+      authorization: 'AWS4-HMAC-SHA256 Credential=testing/20260101/us-east-1/kms/aws4_request, SignedHeaders=host, Signature=0',
+    },
+    body: JSON.stringify(body),
+  });
+  if (!res.ok) throw new Error(`kms ${target}: HTTP ${res.status} ${(await res.text()).slice(0, 200)}`);
+  return (await res.json()) as Record<string, unknown>;
+}
+
+/**
+ * The customer managed keys among `keyIds` (ARNs). An AWS managed key (alias/aws/ebs) needs no IAM grant:
+ * its key policy lets EBS use it for every principal of the account ("AWS managed keys",
+ * https://docs.aws.amazon.com/kms/latest/developerguide/concepts.html#aws-managed-key). Known by its
+ * `alias/aws/...` alias (moto reports KeyManager CUSTOMER for its default EBS key).
+ */
+async function customerKeys(c: Clients, keyIds: (string | undefined)[]): Promise<string[]> {
+  const out: string[] = [];
+  for (const id of new Set(keyIds.filter((k): k is string => !!k))) {
+    const meta = (await kms(c, 'DescribeKey', { KeyId: id })).KeyMetadata as { Arn: string; KeyManager: string };
+    const aliases = ((await kms(c, 'ListAliases', { KeyId: id })).Aliases ?? []) as { AliasName: string }[];
+    if (meta.KeyManager === 'CUSTOMER' && !aliases.some((a) => a.AliasName.startsWith('alias/aws/'))) out.push(id.startsWith('arn:') ? id : meta.Arn);
+  }
+  return out;
+}
+
+/** The EBS keys a request makes EC2 use: new volumes' (CreateVolume, RunInstances), attached or started instances' volumes'. */
+async function ebsKeys(c: Clients, op: string, p: Record<string, string>, templateKeys: string[]): Promise<string[]> {
+  if (op === 'CreateVolume') {
+    let key: string | undefined = p.KmsKeyId;
+    if (!key && p.SnapshotId) key = (await c.ec2.send(new DescribeSnapshotsCommand({ SnapshotIds: [p.SnapshotId] }))).Snapshots?.[0]?.KmsKeyId;
+    return customerKeys(c, [key]);
+  }
+  if (op === 'AttachVolume' && p.VolumeId) {
+    return customerKeys(c, [(await c.ec2.send(new DescribeVolumesCommand({ VolumeIds: [p.VolumeId] }))).Volumes?.[0]?.KmsKeyId]);
+  }
+  if (op === 'StartInstances') {
+    const ids = Object.entries(p).filter(([k]) => /^InstanceId\.\d+$/.test(k)).map(([, v]) => v);
+    const v = await c.ec2.send(new DescribeVolumesCommand({ Filters: [{ Name: 'attachment.instance-id', Values: ids }] }));
+    return customerKeys(c, (v.Volumes ?? []).map((x) => x.KmsKeyId));
+  }
+  if (op === 'RunInstances') {
+    const requested = Object.entries(p).filter(([k]) => /^BlockDeviceMapping\.\d+\.Ebs\.KmsKeyId$/.test(k)).map(([, v]) => v);
+    return customerKeys(c, [...requested, ...templateKeys]);
+  }
+  return [];
+}
+
+async function launchFacts(c: Clients, p: Record<string, string>): Promise<NonNullable<RequestFacts['launch']> & { templateKeys: string[] }> {
+  const launch: NonNullable<RequestFacts['launch']> & { templateKeys: string[] } = { templateKeys: [] };
   const templateId = p['LaunchTemplate.LaunchTemplateId'];
   let profile: string | undefined = p['IamInstanceProfile.Arn'] ?? p['IamInstanceProfile.Name'];
   if (templateId) {
@@ -41,6 +101,7 @@ async function launchFacts(c: Clients, p: Record<string, string>): Promise<NonNu
     const groups = [...(data.SecurityGroupIds ?? []), ...(data.NetworkInterfaces?.[0]?.Groups ?? [])];
     if (groups.length) launch.securityGroupIds = groups;
     profile ??= data.IamInstanceProfile?.Arn ?? data.IamInstanceProfile?.Name;
+    launch.templateKeys = (data.BlockDeviceMappings ?? []).map((b) => b.Ebs?.KmsKeyId).filter((k): k is string => !!k);
   }
   const subnetId = p.SubnetId ?? p['NetworkInterface.1.SubnetId'] ?? launch.subnetId;
   // No subnet anywhere: EC2 launches into the default VPC's default subnet.
@@ -66,7 +127,14 @@ export function factsReader(c: Clients): (req: AwsRequest, signed: SignedRequest
     if (req.service === 'ec2' && req.protocol === 'query' && !/^Describe/.test(req.operation)) {
       const p = Object.fromEntries(req.form.entries());
       const facts: RequestFacts = {};
-      if (req.operation === 'RunInstances') facts.launch = await launchFacts(c, p);
+      let templateKeys: string[] = [];
+      if (req.operation === 'RunInstances') {
+        const { templateKeys: keys, ...launch } = await launchFacts(c, p);
+        facts.launch = launch;
+        templateKeys = keys;
+      }
+      const keys = await ebsKeys(c, req.operation, p, templateKeys);
+      if (keys.length) facts.ebsKeys = keys;
       if (req.operation === 'DetachVolume' && p.VolumeId && !p.InstanceId) {
         const v = await c.ec2.send(new DescribeVolumesCommand({ VolumeIds: [p.VolumeId] }));
         const instance = v.Volumes?.[0]?.Attachments?.[0]?.InstanceId;

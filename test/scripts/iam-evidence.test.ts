@@ -200,6 +200,28 @@ describe('IAM evidence: request -> authorizations -> iam-simulate', () => {
     ]);
   });
 
+  it('requires kms:CreateGrant through EC2 to attach a volume under a customer managed key', async () => {
+    // Prepare
+    const key = 'arn:aws:kms:us-east-1:123456789012:key/11111111-2222-3333-4444-555555555555';
+    const attach: PolicyStatement = { Sid: 'Attach', Effect: 'Allow', Action: 'ec2:AttachVolume', Resource: [`${ARN}:instance/*`, `${ARN}:volume/*`] };
+    const grant: PolicyStatement = {
+      Sid: 'EbsKeyGrantsForEc2',
+      Effect: 'Allow',
+      Action: 'kms:CreateGrant',
+      Resource: key,
+      Condition: { StringEquals: { 'kms:ViaService': 'ec2.us-east-1.amazonaws.com' }, Bool: { 'kms:GrantIsForAWSResource': 'true' } },
+    };
+    const req = ec2Request('fn', 'AttachVolume', { InstanceId: 'i-1', VolumeId: 'vol-1', Device: '/dev/sdf' }, { tags: { 'i-1': {}, 'vol-1': {} }, ebsKeys: [key] });
+
+    // Act
+    const without = await evaluateRequests([req], new Map([['fn', role('fn', [attach])]]), W, NO_KEYS);
+    const withGrant = await evaluateRequests([req], new Map([['fn', role('fn', [attach, grant])]]), W, NO_KEYS);
+
+    // Assess
+    expect(without.functions[0].denied).toEqual([expect.objectContaining({ action: 'kms:CreateGrant', resource: key, why: 'no statement' })]);
+    expect({ authorizations: withGrant.authorizations, denied: withGrant.denied }).toEqual({ authorizations: 3, denied: 0 });
+  });
+
   it('counts grants (statement x action) the requests never used', async () => {
     // Prepare
     const r = role('reader', [{ Sid: 'Read', Effect: 'Allow', Action: ['ec2:DescribeInstances', 'ec2:DescribeVolumes'], Resource: '*' }]);
