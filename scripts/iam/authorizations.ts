@@ -240,7 +240,9 @@ function ec2Resources(op: string, p: Params, f: RequestFacts, w: Where): Authori
     case 'TerminateInstances':
       return list(p, 'InstanceId').map((id) => onEc2(action, id, w, f));
     case 'ModifyInstanceAttribute': {
-      // SAR: instance (required); security-group when the request sets groups.
+      // SAR: instance (required); security-group when the request sets groups. SAR also lists volume
+      // (optional) without saying which requests are authorized against it; a BlockDeviceMapping change
+      // (DeleteOnTermination) is checked against the instance only here.
       const out = [onEc2(action, str(p.InstanceId) ?? '', w, f)];
       for (const sg of list(p, 'GroupId')) out.push(onEc2(action, sg, w, f, {}, 'ModifyInstanceAttribute: security-group'));
       return out;
