@@ -128,6 +128,17 @@ export function ec2Arn(id: string, w: Where): string | undefined {
   return undefined;
 }
 
+/**
+ * The ARN of a resource the request creates. AWS authorizes a create against the new resource's ARN,
+ * whose id no policy can know in advance (policies grant `instance/*`): a fresh id of the resource's
+ * form stands for it. Not `instance/*` itself: iam-simulate evaluates a wildcard request resource as
+ * "any match", so a grant on one specific instance would allow it.
+ */
+export function newEc2Arn(type: string, w: Where): string {
+  const prefix: Record<string, string> = { instance: 'i-', volume: 'vol-', 'network-interface': 'eni-', snapshot: 'snap-' };
+  return `arn:${w.partition}:ec2:${w.region}:${w.account}:${type}/${prefix[type] ?? ''}0new0000000000000`;
+}
+
 /** An authorization on an existing EC2 resource, with its tags at request time. */
 function onEc2(action: string, id: string, w: Where, f: RequestFacts, extra: Ctx = {}, note?: string): Authorization {
   const resource = ec2Arn(id, w);
@@ -154,7 +165,7 @@ function tagOnCreate(createAction: string, specs: Record<string, Record<string, 
     .filter(([, tags]) => Object.keys(tags).length > 0)
     .map(([type, tags]) => ({
       action: 'ec2:CreateTags',
-      resource: `arn:${w.partition}:ec2:${w.region}:${w.account}:${type}/*`,
+      resource: newEc2Arn(type, w),
       context: { 'ec2:CreateAction': createAction, ...requestTagContext(tags) },
       note: `${createAction}: tags on the new ${type}`,
     }));
@@ -164,7 +175,7 @@ function tagOnCreate(createAction: string, specs: Record<string, Record<string, 
  * RunInstances, every resource it is authorized against (SAR, Amazon EC2, RunInstances;
  * "Launch instances (RunInstances)" in the EC2 API reference's IAM examples,
  * https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/ExamplePolicies_EC2.html#iam-example-runinstances):
- * the new instance, volume and network interface (`<type>/*`), the subnet, security groups and
+ * the new instance, volume and network interface (newEc2Arn), the subnet, security groups and
  * image, and when used the launch template, key pair and placement group. What the request leaves
  * to the launch template or to the account's defaults (default subnet, the VPC's default security
  * group) is authorized all the same: facts.ts reads it from moto. An instance profile makes the
@@ -177,9 +188,9 @@ function runInstances(p: Params, f: RequestFacts, w: Where): Authorization[] {
   const specs = tagSpecifications(p);
   const out: Authorization[] = [];
   const add = (resource: string, context: Ctx, note: string) => out.push({ action: 'ec2:RunInstances', resource, context, note: `RunInstances: ${note}` });
-  add(`${base}:instance/*`, requestTagContext(specs.instance ?? {}), 'instance');
-  add(`${base}:volume/*`, requestTagContext(specs.volume ?? {}), 'volume');
-  add(`${base}:network-interface/*`, requestTagContext(specs['network-interface'] ?? {}), 'network-interface');
+  add(newEc2Arn('instance', w), requestTagContext(specs.instance ?? {}), 'instance');
+  add(newEc2Arn('volume', w), requestTagContext(specs.volume ?? {}), 'volume');
+  add(newEc2Arn('network-interface', w), requestTagContext(specs['network-interface'] ?? {}), 'network-interface');
   const subnet = str(p.SubnetId) ?? str(p['NetworkInterface.1.SubnetId']) ?? launch.subnetId;
   if (!subnet) throw new Unmapped('RunInstances: no subnet in the request, its launch template or the account defaults');
   out.push(onEc2('ec2:RunInstances', subnet, w, f, {}, 'RunInstances: subnet'));
@@ -255,7 +266,7 @@ function ec2Resources(op: string, p: Params, f: RequestFacts, w: Where): Authori
     case 'CreateVolume': {
       const specs = tagSpecifications(p);
       const out: Authorization[] = [
-        { action, resource: `arn:${w.partition}:ec2:${w.region}:${w.account}:volume/*`, context: requestTagContext(specs.volume ?? {}), note: 'CreateVolume: volume' },
+        { action, resource: newEc2Arn('volume', w), context: requestTagContext(specs.volume ?? {}), note: 'CreateVolume: volume' },
       ];
       const snapshot = str(p.SnapshotId);
       if (snapshot) out.push(onEc2(action, snapshot, w, f, {}, 'CreateVolume: snapshot'));
@@ -404,7 +415,8 @@ function ssm(op: string, p: Params, f: RequestFacts, w: Where): Authorization[] 
       const out: Authorization[] = [
         { action, resource: `arn:${w.partition}:ssm:${w.region}:${owner}:automation-definition/${name}:${version}`, context: ctx, note: 'automation-definition' },
         { action, resource: doc(name), context: ctx, note: 'document' },
-        { action, resource: `arn:${w.partition}:ssm:${w.region}:${w.account}:automation-execution/*`, context: ctx, note: 'automation-execution' },
+        // The execution this request creates (a fresh id, as for EC2's new resources: newEc2Arn).
+        { action, resource: `arn:${w.partition}:ssm:${w.region}:${w.account}:automation-execution/00000000-0new-0000-0000-000000000000`, context: ctx, note: 'automation-execution' },
       ];
       const role = ((p.Parameters as Record<string, string[]> | undefined)?.AutomationAssumeRole ?? [])[0];
       if (role) out.push({ action: 'iam:PassRole', resource: role, context: { 'iam:PassedToService': 'ssm.amazonaws.com' }, note: 'AutomationAssumeRole' });

@@ -136,8 +136,18 @@ function verdictOf(o: Outcome, role: RolePolicies, a: Authorization): Verdict {
   if (r?.resultType === 'error') return { allowed: false, allowedBy: [], error: `iam-simulate refused the request: ${r.errors.message}` };
   const analyses = r?.resultType === 'single' ? [r.result.analysis] : r?.resultType === 'wildcard' ? r.results.map((x) => x.analysis) : [];
   if (r?.overallResult === 'Allowed') {
-    const sids = analyses.filter((x) => x.result === 'Allowed').flatMap((x) => x.identityAnalysis?.allowStatements ?? []).map((s) => s.statement.sid() ?? '?');
-    return { allowed: true, allowedBy: [...new Set(sids)] };
+    const allowing = analyses.filter((x) => x.result === 'Allowed').flatMap((x) => x.identityAnalysis?.allowStatements ?? []);
+    // A request resource with a wildcard (a list across resources: `alarm:*`) is evaluated by iam-simulate as
+    // "some resource it covers is allowed"; AWS needs a statement whose resource covers all of it.
+    const covers = (sid: string | undefined) => statementsOf(role).some((x) => x.sid === sid && asList(x.s.Resource).some((p) => glob(p, a.resource)));
+    const covering = r.resultType === 'wildcard' ? allowing.filter((st) => covers(st.statement.sid())) : allowing;
+    if (covering.length) return { allowed: true, allowedBy: [...new Set(covering.map((st) => st.statement.sid() ?? '?'))] };
+    return {
+      allowed: false,
+      allowedBy: [],
+      why: 'resource',
+      detail: `the request covers ${a.resource}; ${[...new Set(allowing.map((st) => st.statement.sid() ?? '?'))].join(', ')} grant(s) it only on part of it`,
+    };
   }
   if (analyses.some((x) => x.identityAnalysis?.result === 'Allowed')) {
     return { allowed: false, allowedBy: [], why: 'resource policy', detail: `the role allows it; the resource's own policy (a KMS key policy) does not` };

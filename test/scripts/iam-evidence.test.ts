@@ -1,4 +1,4 @@
-import { authorizationsFor } from '../../scripts/iam/authorizations';
+import { authorizationsFor, newEc2Arn } from '../../scripts/iam/authorizations';
 import { accessKeyIdOf } from '../../scripts/iam/callers';
 import { evaluateRequests, evidencePassed } from '../../scripts/iam/evaluate';
 import type { PolicyStatement, RolePolicies } from '../../scripts/iam/roles';
@@ -48,15 +48,15 @@ describe('IAM evidence: request -> authorizations -> iam-simulate', () => {
     expect(mapped.ok).toBe(true);
     const auths = mapped.ok ? mapped.authorizations : [];
     expect(auths.filter((a) => a.action === 'ec2:RunInstances').map((a) => a.resource)).toEqual([
-      `${ARN}:instance/*`,
-      `${ARN}:volume/*`,
-      `${ARN}:network-interface/*`,
+      newEc2Arn('instance', W),
+      newEc2Arn('volume', W),
+      newEc2Arn('network-interface', W),
       `${ARN}:subnet/subnet-1`,
       `${ARN}:security-group/sg-1`,
       'arn:aws:ec2:us-east-1::image/ami-12345678',
     ]);
     expect(auths.find((a) => a.action === 'ec2:CreateTags')).toEqual(
-      expect.objectContaining({ resource: `${ARN}:instance/*`, context: expect.objectContaining({ 'ec2:CreateAction': 'RunInstances', 'aws:RequestTag/team': 'web' }) }),
+      expect.objectContaining({ resource: newEc2Arn('instance', W), context: expect.objectContaining({ 'ec2:CreateAction': 'RunInstances', 'aws:RequestTag/team': 'web' }) }),
     );
   });
 
@@ -72,9 +72,36 @@ describe('IAM evidence: request -> authorizations -> iam-simulate', () => {
 
     // Assess
     expect(denied.denied).toBe(1);
-    expect(denied.functions[0].denied[0]).toEqual(expect.objectContaining({ action: 'ec2:RunInstances', resource: `${ARN}:volume/*`, why: 'resource' }));
+    expect(denied.functions[0].denied[0]).toEqual(expect.objectContaining({ action: 'ec2:RunInstances', resource: newEc2Arn('volume', W), why: 'resource' }));
     expect(evidencePassed(denied)).toBe(false);
     expect({ denied: allowed.denied, unmapped: allowed.unmapped, passed: evidencePassed(allowed) }).toEqual({ denied: 0, unmapped: 0, passed: true });
+  });
+
+  it('does not let a grant on one existing instance allow launching a new one', async () => {
+    // Prepare
+    const one = role('launcher', [
+      { Sid: 'Launch', Effect: 'Allow', Action: 'ec2:RunInstances', Resource: [...LAUNCH_RESOURCES.filter((r) => !r.includes(':instance/')), `${ARN}:volume/*`, `${ARN}:instance/i-0abc`] },
+      TAG_ON_LAUNCH,
+    ]);
+
+    // Act
+    const e = await evaluateRequests([ec2Request('launcher', 'RunInstances', LAUNCH)], new Map([['launcher', one]]), W, NO_KEYS);
+
+    // Assess
+    expect(e.functions[0].denied).toEqual([expect.objectContaining({ action: 'ec2:RunInstances', resource: newEc2Arn('instance', W), why: 'resource' })]);
+  });
+
+  it('denies a list across all alarms to a role granted a name prefix, and allows the named alarms', async () => {
+    // Prepare
+    const r = role('reader', [{ Sid: 'ReadAlarms', Effect: 'Allow', Action: 'cloudwatch:DescribeAlarms', Resource: 'arn:aws:cloudwatch:us-east-1:123456789012:alarm:recovery-dev-*' }]);
+    const request = (params: Record<string, unknown>): SignedRequest => ({ at: new Date(), caller: accessKeyIdOf('reader'), service: 'monitoring', operation: 'DescribeAlarms', protocol: 'json', method: 'POST', path: '/', params, status: 200, by: 'moto' });
+
+    // Act
+    const e = await evaluateRequests([request({}), request({ AlarmNames: ['recovery-dev-x'] })], new Map([['reader', r]]), W, NO_KEYS);
+
+    // Assess
+    expect(e.functions[0].denied).toEqual([expect.objectContaining({ resource: 'arn:aws:cloudwatch:us-east-1:123456789012:alarm:*', why: 'resource' })]);
+    expect(e.authorizations).toBe(2);
   });
 
   it('denies tags in a create request without ec2:CreateTags (no statement)', async () => {
