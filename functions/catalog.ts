@@ -105,8 +105,8 @@ export const ACTIONS: Record<ActionKind, ActionDeclaration> = {
 
 export const FUNCTIONS: FunctionSpec[] = [
   actionFunction(ssmAutomation, { env: [...ACTION_ENV, ENV.automationRoleArn] }),
-  actionFunction(replaceInstance),
-  actionFunction(restoreVolume),
+  actionFunction(replaceInstance, { env: [...ACTION_ENV, ENV.protectionPlaybooks] }),
+  actionFunction(restoreVolume, { env: [...ACTION_ENV, ENV.protectionPlaybooks] }),
   actionFunction(k8sRollout, { env: [...ACTION_ENV, ENV.kubeClusters] }),
   actionFunction(rebootDb),
   actionFunction(restoreDb),

@@ -200,9 +200,6 @@ export function loadConfig(raw: Record<string, unknown>): StackConfig {
     if (first !== undefined) problems.push({ key: keyPath(['targets', i]), message: `duplicates targets[${first}] (${key}): remove one` });
     else seen.set(key, i);
   });
-  if (cfg.guardrails.requireApprovalForDestructive && cfg.mode === 'off') {
-    // Not an error, just pointless; keep going.
-  }
   // The ansible rung runs the configured playbook: a ladder that uses it without one would only ever skip.
   if (!cfg.ansible) {
     cfg.targets.forEach((t, i) => {

@@ -96,3 +96,17 @@ export function assertNoPrefixOverlap(names: string[]): void {
     }
   }
 }
+
+/**
+ * The playbooks watching instances and volumes, by kind (PROTECTION_PLAYBOOKS): replace-instance and restore-volume
+ * copy a predecessor's alarms recovery-<stage>-<playbook>-<id> for its successor (functions/runtime/carried-protection.ts).
+ */
+export function protectionPlaybooks(playbooks: Playbook[]): Partial<Record<'instance' | 'volume', string[]>> {
+  const out: Partial<Record<'instance' | 'volume', string[]>> = {};
+  for (const p of playbooks) {
+    const kind = p.detector.resourceKind;
+    if (kind !== 'instance' && kind !== 'volume') continue;
+    (out[kind] ??= []).push(p.params.name);
+  }
+  return out;
+}

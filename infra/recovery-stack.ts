@@ -15,7 +15,7 @@ import { automationRole } from './iam/automation-role';
 import { ebsKmsKeyProblems } from './iam/ebs-kms-keys';
 import type { Placeholders } from './iam/policy-document';
 import { protectedScope } from './iam/protected-scope';
-import { assertNoPrefixOverlap, planPlaybooks } from './playbooks';
+import { assertNoPrefixOverlap, planPlaybooks, protectionPlaybooks } from './playbooks';
 import { auditShipping } from './logs/audit-shipping';
 import { logDetectorAlarms, planLogPlaybooks } from './logs/log-detectors';
 import { alarmRules } from './routing/alarm-rules';
@@ -151,6 +151,7 @@ export class RecoveryStack extends pulumi.ComponentResource {
       ...(automation ? { [ENV.automationRoleArn]: automation.role.arn } : {}),
       ...(config.changeCalendar ? { [ENV.changeCalendar]: config.changeCalendar } : {}),
       [ENV.kubeClusters]: kube.clustersJson,
+      [ENV.protectionPlaybooks]: JSON.stringify(protectionPlaybooks(plan.playbooks)),
       ...(config.ansible ? { [ENV.ansiblePlaybook]: JSON.stringify(config.ansible) } : {}),
     };
 

@@ -1,6 +1,7 @@
 import * as aws from '@pulumi/aws';
 import type { ProtectedResource } from './alarms/detector';
 import type { StackConfig } from './config';
+import { LINEAGE_TAG } from '../functions/contracts/naming';
 
 /**
  * Turns config targets into concrete resources. Tag selectors are resolved at
@@ -8,8 +9,23 @@ import type { StackConfig } from './config';
  * protected standalone instances are looked up per instance so their alarms
  * carry both VolumeId and InstanceId. The first target that names a resource
  * wins (its ladder and group apply).
+ *
+ * Protection follows the stack's own recoveries: an instance replace-instance
+ * retired (or a replacement it gave up on) is not protected again, and an
+ * `id:` target whose instance was replaced protects the replacement, found by
+ * its recovery:lineage tag (the id the config names, carried through every
+ * replacement). The alarms the replacement got at run time have the names
+ * this declares, so the deploy takes them over (functions/runtime/carried-protection.ts).
  */
 const LIVE_STATES = ['pending', 'running', 'stopping', 'stopped'];
+/** recovery:state of instances the stack itself took out of service (functions/actions/replace-instance.ts). */
+const OUT_OF_SERVICE = ['retired', 'failed-replacement'];
+
+type InstanceInfo = Awaited<ReturnType<typeof aws.ec2.getInstance>>;
+
+function inService(info: InstanceInfo): boolean {
+  return !OUT_OF_SERVICE.includes(info.tags?.['recovery:state'] ?? '');
+}
 
 export async function resolveTargets(config: StackConfig, opts: { parallelism?: number } = {}): Promise<ProtectedResource[]> {
   const out: ProtectedResource[] = [];
@@ -21,14 +37,19 @@ export async function resolveTargets(config: StackConfig, opts: { parallelism?: 
     out.push(r);
   };
   const instances: ProtectedResource[] = [];
+  const info = new Map<string, InstanceInfo>();
 
   for (const [i, t] of config.targets.entries()) {
     switch (t.kind) {
       case 'instance': {
-        const ids = t.id
-          ? [t.id]
-          : (await aws.ec2.getInstances({ instanceTags: t.tags, instanceStateNames: LIVE_STATES })).ids;
-        for (const id of [...ids].sort()) {
+        const candidates = t.id
+          ? [t.id, ...(await aws.ec2.getInstances({ instanceTags: { [LINEAGE_TAG]: t.id }, instanceStateNames: LIVE_STATES })).ids.sort()]
+          : [...(await aws.ec2.getInstances({ instanceTags: t.tags, instanceStateNames: LIVE_STATES })).ids].sort();
+        await mapLimit(candidates.filter((id) => !info.has(id)), opts.parallelism ?? 16, async (id) => info.set(id, await aws.ec2.getInstance({ instanceId: id })));
+        let ids = candidates.filter((id) => inService(info.get(id)!));
+        // Every instance of an id's lineage out of service: the named one stays protected (as the config says).
+        if (t.id && ids.length === 0) ids = [t.id];
+        for (const id of ids) {
           const r: ProtectedResource = { kind: 'instance', id, group: t.group ?? 'standalone', targetIndex: i, attributes: {} };
           if (!seen.has(`instance:${id}`)) instances.push(r);
           add(r);
@@ -70,10 +91,10 @@ export async function resolveTargets(config: StackConfig, opts: { parallelism?: 
     }
   }
 
-  // Attached EBS volumes of each protected standalone instance (bounded parallelism for big fleets).
-  const volumes = await mapLimit(instances, opts.parallelism ?? 16, async (inst) => {
-    const info = await aws.ec2.getInstance({ instanceId: inst.id });
-    const ids = [...info.rootBlockDevices.map((d) => d.volumeId), ...info.ebsBlockDevices.map((d) => d.volumeId)].filter(Boolean);
+  // Attached EBS volumes of each protected standalone instance (read above, with bounded parallelism).
+  const volumes = instances.map((inst) => {
+    const i = info.get(inst.id)!;
+    const ids = [...i.rootBlockDevices.map((d) => d.volumeId), ...i.ebsBlockDevices.map((d) => d.volumeId)].filter(Boolean);
     return ids.map<ProtectedResource>((v) => ({
       kind: 'volume',
       id: v,

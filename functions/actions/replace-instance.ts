@@ -1,4 +1,5 @@
 import * as z from 'zod/mini';
+import type { Instance } from '@aws-sdk/client-ec2';
 import { defineAction } from './declaration';
 import type { ActionContext, ActionResult } from '../runtime/action-context';
 import { autoscaling, ec2 } from '../runtime/sdk';
@@ -6,14 +7,19 @@ import { waitFor } from '../runtime/poll';
 import type { InstanceFacts } from '../runtime/diagnosis';
 import { deletedWith, describeVolumes, retain, RETAINED, undoRetention, type Retention } from '../runtime/retained-volumes';
 import { tagList } from '../runtime/tags';
-import { carryFactsOf, CHANGED_BY_REPLACEMENT, leftBehind } from '../runtime/standalone-replacement';
+import { carryFactsOf, CHANGED_BY_REPLACEMENT, dataVolumes, leftBehind } from '../runtime/standalone-replacement';
 import { carriedSettings, carriedTags, readAttributes } from '../runtime/replacement-launch';
 import { EBS_KMS_KEY_PERMISSIONS } from './ebs-kms-keys';
+import { dataToMove, describeMoves, InstanceSwap } from '../runtime/instance-swap';
+import { rollbackSteps } from '../runtime/rollback-steps';
+import { LINEAGE_TAG } from '../contracts/naming';
+import { carryProtection, type CarriedProtection } from '../runtime/carried-protection';
+import { ALARM_SUCCESSION_PERMISSIONS } from './alarm-succession';
 
 export const replaceInstance = defineAction({
   name: 'replace-instance',
   description:
-    'ASG member: keep its EBS volumes (DeleteOnTermination off, tagged recovery:state=retained), terminate it in the group without decrementing desired capacity and wait for the replacement in service. Standalone: launch a replacement from its launch template or image with its settings carried over (user data, metadata options, instance profile, tags, placement, monitoring, EBS optimisation, CPU credits, subnet and security groups), move Elastic IPs, then stop and tag the old instance; never when it has data volumes, secondary network interfaces or metadata options the replacement would not get.',
+    'ASG member: keep its EBS volumes (DeleteOnTermination off, tagged recovery:state=retained), terminate it in the group without decrementing desired capacity and wait for the replacement in service. Standalone: launch a replacement from its launch template or image with its settings carried over (user data, metadata options, instance profile, tags, placement, monitoring, EBS optimisation, CPU credits, subnet and security groups), stop both, move the data volumes (same device names) and secondary network interfaces (same device indexes), start it, move Elastic IPs, then tag the old instance retired (stopped, never terminated); never when the root volume cannot be told from the data, a data volume is shared with another instance, or metadata options would be weakened.',
   destructive: true,
   input: z.object({ waitForReplacementSeconds: z.optional(z.int().check(z.minimum(0), z.maximum(600))) }),
   permissions: [
@@ -21,7 +27,8 @@ export const replaceInstance = defineAction({
       sid: 'ReadFleet',
       // DescribeInstanceCreditSpecifications: a T instance's CPU credits, carried to its standalone replacement
       // (the call takes no resource-level permissions).
-      actions: ['ec2:DescribeInstances', 'ec2:DescribeAddresses', 'ec2:DescribeInstanceCreditSpecifications', 'autoscaling:DescribeAutoScalingGroups'],
+      // DescribeVolumes / DescribeNetworkInterfaces: the moved data's state while it moves.
+      actions: ['ec2:DescribeInstances', 'ec2:DescribeAddresses', 'ec2:DescribeInstanceCreditSpecifications', 'ec2:DescribeVolumes', 'ec2:DescribeNetworkInterfaces', 'autoscaling:DescribeAutoScalingGroups'],
       resources: ['*'],
     },
     {
@@ -81,17 +88,27 @@ export const replaceInstance = defineAction({
     },
     {
       sid: 'RetireProtectedInstance',
-      // StartInstances: rollback restarts the old instance if the swap fails after it was stopped.
-      actions: ['ec2:StopInstances', 'ec2:StartInstances', 'ec2:CreateTags'],
+      // StartInstances: rollback restarts the old instance if the swap fails after it was stopped. Detach/Attach:
+      // its data volumes and secondary interfaces leave it, and come back in rollback (EC2 authorizes them
+      // against the instance ARN as well as the volume's or interface's).
+      actions: ['ec2:StopInstances', 'ec2:StartInstances', 'ec2:CreateTags', 'ec2:DetachVolume', 'ec2:AttachVolume', 'ec2:DetachNetworkInterface', 'ec2:AttachNetworkInterface'],
       resources: ['arn:{partition}:ec2:{region}:{account}:instance/*'],
       scope: 'protected',
     },
     {
-      sid: 'RetireFailedReplacement',
-      // Rollback stops (never terminates) a replacement this stage launched.
-      actions: ['ec2:StopInstances', 'ec2:CreateTags'],
+      sid: 'RunReplacement',
+      // A replacement this stage launched: stopped while its data arrives and started after, the data attached to
+      // it (and detached again in rollback), stopped and tagged (never terminated) when the swap fails.
+      actions: ['ec2:StopInstances', 'ec2:StartInstances', 'ec2:CreateTags', 'ec2:DetachVolume', 'ec2:AttachVolume', 'ec2:DetachNetworkInterface', 'ec2:AttachNetworkInterface'],
       resources: ['arn:{partition}:ec2:{region}:{account}:instance/*'],
       condition: { StringEquals: { 'aws:ResourceTag/recovery:stage': '{stage}' } },
+    },
+    {
+      sid: 'MoveDataBetweenInstances',
+      // The volume and interface side of the moves above. Either instance must be allowed too (statements above),
+      // so these reach only volumes and interfaces on a protected instance or this stage's replacement.
+      actions: ['ec2:DetachVolume', 'ec2:AttachVolume', 'ec2:DetachNetworkInterface', 'ec2:AttachNetworkInterface'],
+      resources: ['arn:{partition}:ec2:{region}:{account}:volume/*', 'arn:{partition}:ec2:{region}:{account}:network-interface/*'],
     },
     {
       sid: 'MoveElasticIps',
@@ -112,6 +129,8 @@ export const replaceInstance = defineAction({
     // instance in rollback. (A group member's replacement is launched by the group's service-linked role,
     // whose access to the key is the key policy's business.)
     ...EBS_KMS_KEY_PERMISSIONS,
+    // Standalone: the replacement (and its root volume, and the moved data volumes) get the old instance's alarms.
+    ...ALARM_SUCCESSION_PERMISSIONS,
   ],
   standDown(d) {
     // The group's own health checks got there first: it is replacing the member. A second termination
@@ -145,13 +164,22 @@ export const replaceInstance = defineAction({
       ];
     }
     const lost = leftBehind(i);
+    const data = [
+      ...dataVolumes(i).map((v) => `data volume ${v.volumeId} at ${v.device}`),
+      ...(i.secondaryNetworkInterfaces ?? []).map((n) => `network interface ${n}`),
+    ];
     return [
       ...(lost.length ? [`NOT launched: would leave behind ${lost.join('; ')}`] : []),
       `RunInstances replacement for ${i.instanceId} (${i.tags['aws:ec2launchtemplate:id'] ? `launch template ${i.tags['aws:ec2launchtemplate:id']}` : 'image'}), carrying its user data, metadata options, instance profile, tags (not aws:* or recovery:*), instance type, key pair, subnet, security groups, placement (tenancy, placement group), detailed monitoring, EBS optimisation and CPU credits`,
       `changes: ${CHANGED_BY_REPLACEMENT.join('; ')}`,
       'wait for the replacement running',
+      ...(data.length
+        ? [
+            `StopInstances replacement and ${i.instanceId}; move ${data.join(', ')} to the replacement at the same device names/indexes (DeleteOnTermination off); StartInstances replacement`,
+          ]
+        : [`StopInstances ${i.instanceId}`]),
       'AssociateAddress: move Elastic IPs to the replacement',
-      `StopInstances ${i.instanceId} and tag it retired (never terminated)`,
+      `tag ${i.instanceId} retired (stopped, never terminated); any failure puts everything back on it and starts it again`,
     ];
   },
   async run(ctx, p) {
@@ -230,22 +258,28 @@ async function readGroup(
 
 async function replaceStandalone(ctx: ActionContext, oldId: string): Promise<ActionResult> {
   const { client, sdk } = await ec2();
-  const wait = <T>(what: string, probe: () => Promise<T | undefined>) => waitFor(what, probe, { intervalMs: ctx.pollIntervalMs, deadline: ctx.deadline });
-  const stateOf = async (id: string) =>
-    (await client.send(new sdk.DescribeInstancesCommand({ InstanceIds: [id] }))).Reservations?.[0]?.Instances?.[0]?.State?.Name;
+  const timing = { intervalMs: ctx.pollIntervalMs, deadline: ctx.deadline };
+  const wait = <T>(what: string, probe: () => Promise<T | undefined>) => waitFor(what, probe, timing);
+  const describe = async (id: string) => (await client.send(new sdk.DescribeInstancesCommand({ InstanceIds: [id] }))).Reservations?.[0]?.Instances?.[0];
+  const inState = (id: string, state: string) => wait(`${id} ${state}`, async () => ((await describe(id))?.State?.Name === state ? true : undefined));
 
-  const old = (await client.send(new sdk.DescribeInstancesCommand({ InstanceIds: [oldId] }))).Reservations?.[0]?.Instances?.[0];
+  const old = await describe(oldId);
   if (!old) return { outcome: 'failed', reason: `instance ${oldId} disappeared before replacement` };
-  // Diagnosis judged this moments ago (`fits`); a volume or interface attached since must not be left behind either.
+  // Diagnosis judged this moments ago (`fits`); what changed since is judged again on this read.
   const lost = leftBehind(carryFactsOf(old));
-  if (lost.length > 0) return { outcome: 'failed', reason: `a standalone replacement of ${oldId} would leave behind: ${lost.join('; ')}; not launched, nothing changed`, detail: { notLaunched: true, leftBehind: lost } };
+  const moves = dataToMove(old);
   let read;
   try {
+    lost.push(...(await sharedVolumes(moves.volumes.map((v) => v.volumeId), oldId)));
     read = await readAttributes(old);
   } catch (e) {
-    return { outcome: 'failed', reason: `could not read ${oldId}'s user data or CPU credits (${(e as Error).message}); not launched, nothing changed`, detail: { notLaunched: true } };
+    return { outcome: 'failed', reason: `could not read ${oldId}'s volumes, user data or CPU credits (${(e as Error).message}); not launched, nothing changed`, detail: { notLaunched: true } };
   }
-  const newTags = { ...carriedTags(old), ...ctx.recoveryTags, 'recovery:replaces': oldId };
+  if (lost.length > 0) return { outcome: 'failed', reason: `a standalone replacement of ${oldId} would leave behind: ${lost.join('; ')}; not launched, nothing changed`, detail: { notLaunched: true, leftBehind: lost } };
+  // The lineage names the instance the stack was first told to protect, through every replacement since: the
+  // next deploy follows it from an `id:` target, and the roles' lineage statements let the functions act on it.
+  const lineage = old.Tags?.find((t) => t.Key === LINEAGE_TAG)?.Value ?? oldId;
+  const newTags = { ...carriedTags(old), ...ctx.recoveryTags, 'recovery:replaces': oldId, [LINEAGE_TAG]: lineage };
   const templateId = (old.Tags ?? []).find((t) => t.Key === 'aws:ec2launchtemplate:id')?.Value;
   const templateVersion = (old.Tags ?? []).find((t) => t.Key === 'aws:ec2launchtemplate:version')?.Value;
 
@@ -266,44 +300,100 @@ async function replaceStandalone(ctx: ActionContext, oldId: string): Promise<Act
   const newId = launched.Instances?.[0]?.InstanceId;
   if (!newId) return { outcome: 'failed', reason: 'RunInstances returned no instance' };
 
+  const swap = new InstanceSwap(oldId, newId, timing);
   const moved: Array<{ allocationId?: string; publicIp?: string }> = [];
   let stoppedOld = false;
+  const carrying = moves.volumes.length + moves.interfaces.length > 0;
   try {
-    await wait(`replacement ${newId} running`, async () => ((await stateOf(newId)) === 'running' ? true : undefined));
+    await inState(newId, 'running');
+    if (carrying) {
+      // The image or launch template may map a device name a data volume needs: found now, before the old
+      // instance is touched, rather than as an attach failure with both instances stopped.
+      const mapped = new Set(((await describe(newId))?.BlockDeviceMappings ?? []).map((b) => b.DeviceName));
+      const taken = moves.volumes.filter((v) => mapped.has(v.device));
+      if (taken.length) throw new Error(`the replacement already has a volume at ${taken.map((v) => v.device).join(', ')} (from its image or launch template), where ${oldId}'s data volumes go`);
+      // Stopped while its data arrives, so it boots with its volumes (and fstab mounts them) as the old one did.
+      await client.send(new sdk.StopInstancesCommand({ InstanceIds: [newId] }));
+      await inState(newId, 'stopped');
+    }
+    if (old.State?.Name === 'running' || old.State?.Name === 'pending') {
+      await client.send(new sdk.StopInstancesCommand({ InstanceIds: [oldId] }));
+      stoppedOld = true;
+      await inState(oldId, 'stopped');
+    }
+    if (carrying) {
+      await swap.move(moves);
+      await client.send(new sdk.StartInstancesCommand({ InstanceIds: [newId] }));
+      await inState(newId, 'running');
+    }
+    // Elastic IPs still on the old instance: its primary interface's (those of moved interfaces went with them).
     const addresses = (await client.send(new sdk.DescribeAddressesCommand({ Filters: [{ Name: 'instance-id', Values: [oldId] }] }))).Addresses ?? [];
     for (const a of addresses) {
       await client.send(new sdk.AssociateAddressCommand({ AllocationId: a.AllocationId, PublicIp: a.AllocationId ? undefined : a.PublicIp, InstanceId: newId, AllowReassociation: true }));
       moved.push({ allocationId: a.AllocationId, publicIp: a.PublicIp });
     }
-    if (old.State?.Name === 'running' || old.State?.Name === 'pending') {
-      await client.send(new sdk.StopInstancesCommand({ InstanceIds: [oldId] }));
-      stoppedOld = true;
-      await wait(`${oldId} stopped`, async () => ((await stateOf(oldId)) === 'stopped' ? true : undefined));
-    }
     await client.send(
       new sdk.CreateTagsCommand({ Resources: [oldId], Tags: tagList({ ...ctx.recoveryTags, 'recovery:state': 'retired', 'recovery:replaced-by': newId }) }),
     );
-    return { outcome: 'succeeded', detail: { retired: oldId, replacement: newId, movedAddresses: moved.map((m) => m.publicIp), launchTemplate: templateId } };
+    const protection = await protectReplacement(ctx, old, newId, moves.volumes.map((v) => v.volumeId), describe);
+    return {
+      outcome: 'succeeded',
+      detail: { retired: oldId, replacement: newId, movedAddresses: moved.map((m) => m.publicIp), movedData: describeMoves(moves), launchTemplate: templateId, lineage, protection },
+    };
   } catch (e) {
-    // Roll back: addresses back to the old instance, old one running again, the replacement stopped and tagged (kept for inspection).
-    const rollback: string[] = [];
+    // Roll back, each step tried: the replacement stopped first (nothing is detached from a running OS), addresses,
+    // volumes and interfaces back on the old instance, the old one running again, the replacement tagged and kept.
+    const rb = rollbackSteps();
+    await rb.attempt(`stop replacement ${newId}`, async () => {
+      await client.send(new sdk.StopInstancesCommand({ InstanceIds: [newId] }));
+      if (swap.started) await inState(newId, 'stopped');
+    });
     for (const m of moved) {
-      await client
-        .send(new sdk.AssociateAddressCommand({ AllocationId: m.allocationId, PublicIp: m.allocationId ? undefined : m.publicIp, InstanceId: oldId, AllowReassociation: true }))
-        .then(() => rollback.push(`address ${m.publicIp} back on ${oldId}`))
-        .catch((err: Error) => rollback.push(`address ${m.publicIp} NOT moved back: ${err.message}`));
+      await rb.attempt(`put address ${m.publicIp} back on ${oldId}`, () =>
+        client.send(new sdk.AssociateAddressCommand({ AllocationId: m.allocationId, PublicIp: m.allocationId ? undefined : m.publicIp, InstanceId: oldId, AllowReassociation: true })),
+      );
     }
-    if (stoppedOld) {
-      await client
-        .send(new sdk.StartInstancesCommand({ InstanceIds: [oldId] }))
-        .then(() => rollback.push(`${oldId} started again`))
-        .catch((err: Error) => rollback.push(`${oldId} NOT restarted: ${err.message}`));
-    }
-    await client.send(new sdk.StopInstancesCommand({ InstanceIds: [newId] })).catch(() => undefined);
-    await client
-      .send(new sdk.CreateTagsCommand({ Resources: [newId], Tags: tagList({ ...ctx.recoveryTags, 'recovery:state': 'failed-replacement' }) }))
-      .catch(() => undefined);
-    rollback.push(`replacement ${newId} stopped and tagged failed-replacement`);
-    return { outcome: 'failed', reason: `replacing ${oldId} failed: ${(e as Error).message}; rolled back`, detail: { replacement: newId, rollback } };
+    await swap.putBack(rb);
+    if (stoppedOld) await rb.attempt(`start ${oldId} again`, () => client.send(new sdk.StartInstancesCommand({ InstanceIds: [oldId] })));
+    await rb.attempt(`tag replacement ${newId} failed-replacement (kept for inspection)`, () =>
+      client.send(new sdk.CreateTagsCommand({ Resources: [newId], Tags: tagList({ ...ctx.recoveryTags, 'recovery:state': 'failed-replacement' }) })),
+    );
+    return { outcome: 'failed', reason: `replacing ${oldId} failed: ${(e as Error).message}; rolled back`, detail: { replacement: newId, rollback: rb.done } };
   }
+}
+
+/**
+ * The replacement watched before `run` returns: the old instance's alarms copied for it, its fresh root volume
+ * getting the old root volume's, and each moved data volume's alarms following it to the new instance.
+ */
+async function protectReplacement(
+  ctx: ActionContext,
+  old: Instance,
+  newId: string,
+  movedVolumes: string[],
+  describe: (id: string) => Promise<Instance | undefined>,
+): Promise<CarriedProtection> {
+  const rootOf = (i?: Instance) => i?.BlockDeviceMappings?.find((b) => b.DeviceName === i.RootDeviceName)?.Ebs?.VolumeId;
+  const oldRoot = rootOf(old);
+  let newRoot: string | undefined;
+  try {
+    newRoot = rootOf(await describe(newId));
+  } catch (e) {
+    ctx.log.warn('could not read the replacement\'s root volume; its alarms are not carried', { error: (e as Error).message });
+  }
+  const watched = [{ kind: 'instance' as const, id: old.InstanceId! }, ...(oldRoot && newRoot ? [{ kind: 'volume' as const, id: oldRoot }] : []), ...movedVolumes.map((id) => ({ kind: 'volume' as const, id }))];
+  return carryProtection(ctx, watched, { [old.InstanceId!]: newId, ...(oldRoot && newRoot ? { [oldRoot]: newRoot } : {}) });
+}
+
+/**
+ * Data volumes attached to other instances as well (EBS Multi-Attach): moving one would take it from them, so the
+ * replacement is not launched. Read from DescribeVolumes, which DescribeInstances does not report.
+ */
+async function sharedVolumes(volumeIds: string[], instanceId: string): Promise<string[]> {
+  if (volumeIds.length === 0) return [];
+  const { client, sdk } = await ec2();
+  const volumes = (await client.send(new sdk.DescribeVolumesCommand({ VolumeIds: volumeIds }))).Volumes ?? [];
+  return volumes
+    .filter((v) => (v.Attachments ?? []).some((a) => a.InstanceId !== instanceId))
+    .map((v) => `data volume ${v.VolumeId} (also attached to ${(v.Attachments ?? []).filter((a) => a.InstanceId !== instanceId).map((a) => a.InstanceId).join(', ')})`);
 }

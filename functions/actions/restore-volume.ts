@@ -7,6 +7,8 @@ import { waitFor } from '../runtime/poll';
 import { tagList } from '../runtime/tags';
 import { rollbackSteps } from '../runtime/rollback-steps';
 import { EBS_KMS_KEY_PERMISSIONS } from './ebs-kms-keys';
+import { carryProtection } from '../runtime/carried-protection';
+import { ALARM_SUCCESSION_PERMISSIONS } from './alarm-succession';
 
 /**
  * Which attached volume to restore: the one the alarm names, else the one
@@ -61,6 +63,8 @@ export const restoreVolume = defineAction({
     },
     // CreateVolume from a snapshot under a customer managed key, AttachVolume and StartInstances of its instance.
     ...EBS_KMS_KEY_PERMISSIONS,
+    // The restored volume gets the old volume's alarms.
+    ...ALARM_SUCCESSION_PERMISSIONS,
   ],
   fits(d) {
     if (!d.instance) return `no instance found for ${d.resource.type} ${d.resource.id}`;
@@ -80,6 +84,7 @@ export const restoreVolume = defineAction({
       `AttachVolume new volume at ${t.volume?.device}`,
       i.state === 'running' ? `StartInstances ${i.instanceId}` : 'no start',
       `tag ${t.volume?.volumeId} retired (kept)`,
+      `copy ${t.volume?.volumeId}'s alarms for the new volume (watched before this returns)`,
     ];
   },
   async run(ctx, p) {
@@ -156,7 +161,11 @@ async function restore(ctx: ActionContext, volumeType: string | undefined): Prom
       steps.push(`started ${instanceId}`);
     }
     await client.send(new sdk.CreateTagsCommand({ Resources: [oldId], Tags: tagList({ ...ctx.recoveryTags, 'recovery:state': 'retired', 'recovery:replaced-by': newId }) }));
-    return { outcome: 'succeeded', detail: { instanceId, device, oldVolume: oldId, newVolume: newId, snapshot: latest.SnapshotId, snapshotTime: latest.StartTime?.toISOString(), steps } };
+    const protection = await carryProtection(ctx, [{ kind: 'volume', id: oldId }], { [oldId]: newId });
+    return {
+      outcome: 'succeeded',
+      detail: { instanceId, device, oldVolume: oldId, newVolume: newId, snapshot: latest.SnapshotId, snapshotTime: latest.StartTime?.toISOString(), steps, protection },
+    };
   } catch (e) {
     const rollback = await rollBack(ctx, { instanceId, device, oldId, newId, wasRunning });
     return {

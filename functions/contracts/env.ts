@@ -33,6 +33,12 @@ export const ENV = {
   kubeClusters: 'KUBE_CLUSTERS',
   /** SSM SecureString holding the Alertmanager webhook's shared secret (alertmanager-webhook only). */
   webhookSecretParameter: 'WEBHOOK_SECRET_PARAMETER',
+  /**
+   * JSON map resource kind (instance, volume) -> the playbooks whose alarms watch every protected resource of that
+   * kind, one alarm each named recovery-<stage>-<playbook>-<id> (replace-instance and restore-volume only): a
+   * replacement or restored volume gets its predecessor's alarms (functions/runtime/carried-protection.ts).
+   */
+  protectionPlaybooks: 'PROTECTION_PLAYBOOKS',
   /** JSON of the validated `recovery-stack:ansible` playbook source (functions/contracts/ansible.ts; ansible only). */
   ansiblePlaybook: 'ANSIBLE_PLAYBOOK',
 } as const;

@@ -13,3 +13,10 @@ export function alarmName(stage: string, playbook: string, resource: string): st
 export function modeParameterName(stage: string): string {
   return `/recovery/${stage}/mode`;
 }
+
+/**
+ * Tag on a standalone replacement naming the instance the stack was first told to protect (carried through every
+ * replacement since): `pulumi up` follows it from an `id:` target, and the roles' lineage statements let the
+ * functions act on the replacement before that.
+ */
+export const LINEAGE_TAG = 'recovery:lineage';

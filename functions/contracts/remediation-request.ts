@@ -11,8 +11,11 @@ import { ACTION_KINDS, RUNG_NAMES } from './rungs';
  * the incidentId, as the detail of a `Remediation Requested` event on the
  * recovery bus; the bus rule passes `$.detail` through unchanged.
  */
+/** A playbook's name, part of its alarms' names: recovery-<stage>-<playbook>-<resource>. */
+export const PlaybookName = z.string().check(z.regex(/^[a-z0-9][a-z0-9.-]{0,62}$/, 'a playbook name: lowercase letters, digits, dots and dashes, at most 63'));
+
 export const PlaybookParams = z.object({
-  name: z.string().check(z.regex(/^[a-z0-9][a-z0-9.-]{0,62}$/, 'a playbook name: lowercase letters, digits, dots and dashes, at most 63')),
+  name: PlaybookName,
   /**
    * Rungs in order. Empty = notify-only playbook (no automated recovery for this
    * detector yet): its rule targets the notifier, which pages with the alarm.

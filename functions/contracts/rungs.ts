@@ -21,8 +21,6 @@ export interface RungDefinition {
   /** Passed to the action as its input params (validated by the action's input schema). */
   params: Record<string, unknown>;
   description: string;
-  /** Destructive rungs replace or swap resources; prod may require approval. */
-  destructive: boolean;
 }
 
 export const RUNGS = {
@@ -30,62 +28,52 @@ export const RUNGS = {
     action: 'ssm-automation',
     params: { documentName: 'AWS-RestartEC2Instance' },
     description: 'Stop and start the instance with the AWS-RestartEC2Instance runbook (moves it to healthy hardware).',
-    destructive: false,
   },
   'replace-instance': {
     action: 'replace-instance',
     params: {},
     description: 'ASG member: terminate in the group without lowering desired capacity. Standalone: launch a replacement, move Elastic IPs, stop and tag the old one.',
-    destructive: true,
   },
   'restore-volume': {
     action: 'restore-volume',
     params: {},
     description: 'Restore the failed EBS volume from its latest completed snapshot and swap it in at the same device; the old volume is kept and tagged.',
-    destructive: true,
   },
   'reboot-db': {
     action: 'reboot-db',
     params: { forceFailover: true },
     description: 'Reboot the RDS instance; a Multi-AZ instance fails over to its standby (ForceFailover).',
-    destructive: false,
   },
   'restore-db': {
     action: 'restore-db',
     params: {},
     description:
       'Restore the RDS instance to its latest restorable time as a new instance, then swap identifiers so clients keep the endpoint; the old instance is renamed, tagged and kept.',
-    destructive: true,
   },
   'lambda-rollback': {
     action: 'lambda-rollback',
     params: { maxDeployAgeMinutes: 1440 },
     description: "Point the Lambda alias back at the previous published version (or drop a canary's extra weight); both versions are recorded.",
-    destructive: false,
   },
   'ecs-redeploy': {
     action: 'ecs-redeploy',
     params: {},
     description: 'Force a new deployment of the ECS service (UpdateService forceNewDeployment): tasks are replaced by a rolling deployment.',
-    destructive: false,
   },
   ansible: {
     action: 'ansible',
     params: {},
     description: 'Run the Ansible playbook from recovery-stack:ansible on the instance through SSM Run Command (AWS-ApplyAnsiblePlaybooks).',
-    destructive: false,
   },
   'rollout-restart': {
     action: 'k8s-rollout',
     params: { mode: 'restart' },
     description: 'Kubernetes Deployment: `kubectl rollout restart` (new pods from the same template), then wait for the rollout to complete.',
-    destructive: false,
   },
   'rollout-undo': {
     action: 'k8s-rollout',
     params: { mode: 'undo' },
     description: "Kubernetes Deployment: `kubectl rollout undo` (the previous ReplicaSet's template), then wait for the rollout to complete; old ReplicaSets are kept.",
-    destructive: false,
   },
 } as const satisfies Record<string, RungDefinition>;
 

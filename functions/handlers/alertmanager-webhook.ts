@@ -6,7 +6,7 @@ import { normalizeAlert } from '../kubernetes/alert-normalize';
 import { loadEnv } from '../runtime/env';
 import { AUDIT_RETENTION_DAYS, conditionalWrite, ttl } from '../runtime/ledger';
 import { describeIssues } from '../runtime/validation';
-import { logger } from '../runtime/logger';
+import { logger, withLambdaContext } from '../runtime/logger';
 import { documentClient, events, ssm } from '../runtime/sdk';
 
 /**
@@ -65,7 +65,8 @@ const reply = (statusCode: number, body: Record<string, unknown>): FunctionUrlRe
   body: JSON.stringify(body),
 });
 
-export async function handler(event: FunctionUrlEvent): Promise<FunctionUrlResult> {
+export async function handler(event: FunctionUrlEvent, context?: unknown): Promise<FunctionUrlResult> {
+  withLambdaContext(log, context);
   const env = loadEnv(['stage', 'eventBus', 'ledgerTable']);
   const parameter = process.env[ENV.webhookSecretParameter];
   if (!parameter) throw new Error(`${ENV.webhookSecretParameter} is not set`);

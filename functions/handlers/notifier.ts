@@ -6,7 +6,7 @@ import { RemediationRequest } from '../contracts/remediation-request';
 import { readMode } from '../guards/kill-switch';
 import { loadEnv } from '../runtime/env';
 import { faultLabel, faultName, faultState, isAlert } from '../runtime/fault';
-import { logger } from '../runtime/logger';
+import { logger, withLambdaContext } from '../runtime/logger';
 import { pageHumans, resolveClearedFault, type ClearedFault } from '../runtime/paging';
 import { printableDeep, shown } from '../runtime/printable';
 import { envelopeProblems, MAX_DELIVERY_AGE_MS, provenanceProblems, type Identity } from '../runtime/provenance';
@@ -159,7 +159,8 @@ function classify(event: unknown, j: Judge): Input {
   );
 }
 
-export async function handler(event: unknown): Promise<NotifierResult> {
+export async function handler(event: unknown, context?: unknown): Promise<NotifierResult> {
+  withLambdaContext(log, context);
   const env = loadEnv(['stage', 'account', 'region']);
   try {
     const input = classify(event, { stage: env.stage, own: { account: env.account, region: env.region }, now: Date.now() });

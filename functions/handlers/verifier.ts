@@ -1,3 +1,16 @@
+/**
+ * Verify queue consumer: after the playbook's verifyAfterSeconds, re-read the alarm.
+ *   OK                -> `Remediation Verified`, the incident's group slot released;
+ *   ALARM             -> next rung (`Remediation Requested`) or, ladder exhausted, `Remediation Escalated`;
+ *   INSUFFICIENT_DATA -> no automated step on a guess: the message is handed back to SQS
+ *                        (checked again after the visibility timeout) up to MAX_RECEIVES times,
+ *                        then humans are paged (`Remediation Escalated`, no further rung);
+ *   alarm missing     -> rejected (not this stack's alarm, or no longer protected): recorded, nobody paged;
+ *   alert state gone  -> `Remediation Escalated` (cannot verify).
+ * Messages that are malformed, foreign, or whose incident has no recorded action are rejected (kept once in the
+ * ledger, deleted from the queue, nobody paged); one whose action record is not there yet comes back (MAX_RECEIVES).
+ */
+
 import * as z from 'zod/mini';
 import { DETAIL_TYPES, type RecoveryEventDetail } from '../contracts/recovery-event';
 import { RUNGS, type RungName } from '../contracts/rungs';
@@ -6,7 +19,7 @@ import { readMode } from '../guards/kill-switch';
 import { loadEnv, type RuntimeEnv } from '../runtime/env';
 import { escalate } from '../runtime/ladder';
 import { recordDecision } from '../runtime/ledger';
-import { logger } from '../runtime/logger';
+import { logger, withLambdaContext } from '../runtime/logger';
 import { recordOutcome } from '../runtime/metrics';
 import { putRecoveryEvent } from '../runtime/recovery-events';
 import { resolveResource } from '../runtime/resource';
@@ -20,18 +33,6 @@ import { reject } from '../runtime/rejection';
 import { checkEnvelope, InvalidRequest, judgeRequest } from '../runtime/request';
 import { describeIssues } from '../runtime/validation';
 
-/**
- * Verify queue consumer: after the playbook's verifyAfterSeconds, re-read the alarm.
- *   OK                -> `Remediation Verified`, the incident's group slot released;
- *   ALARM             -> next rung (`Remediation Requested`) or, ladder exhausted, `Remediation Escalated`;
- *   INSUFFICIENT_DATA -> no automated step on a guess: the message is handed back to SQS
- *                        (checked again after the visibility timeout) up to MAX_RECEIVES times,
- *                        then humans are paged (`Remediation Escalated`, no further rung);
- *   alarm missing     -> rejected (not this stack's alarm, or no longer protected): recorded, nobody paged;
- *   alert state gone  -> `Remediation Escalated` (cannot verify).
- * Messages that are malformed, foreign, or whose incident has no recorded action are rejected (kept once in the
- * ledger, deleted from the queue, nobody paged); one whose action record is not there yet comes back (MAX_RECEIVES).
- */
 const SqsEvent = z.object({
   Records: z
     .array(
@@ -48,7 +49,8 @@ export const MAX_RECEIVES = 3;
 const log = logger('verifier');
 let env: Pick<RuntimeEnv, 'stage' | 'account' | 'region' | 'ledgerTable' | 'eventBus' | 'modeParameter' | 'modeCacheSeconds'> | undefined;
 
-export async function handler(event: unknown): Promise<{ batchItemFailures: Array<{ itemIdentifier: string }> }> {
+export async function handler(event: unknown, context?: unknown): Promise<{ batchItemFailures: Array<{ itemIdentifier: string }> }> {
+  withLambdaContext(log, context);
   env ??= loadEnv(['stage', 'account', 'region', 'ledgerTable', 'eventBus', 'modeParameter']) as NonNullable<typeof env>;
   const parsed = SqsEvent.safeParse(event);
   if (!parsed.success) throw new Error(`verifier expects an SQS event with Records: ${describeIssues(parsed.error.issues, event, { prefix: 'event' })}`);

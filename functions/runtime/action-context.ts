@@ -19,6 +19,8 @@ export interface ActionContext {
   automationRoleArn?: string;
   /** Deterministic idempotency token for one step of this incident's rung (ClientToken). */
   clientToken(step: string): string;
+  /** Playbooks whose alarms watch each instance / volume (PROTECTION_PLAYBOOKS): what a successor must get. */
+  protectionPlaybooks: Partial<Record<'instance' | 'volume', string[]>>;
   /** Tags every resource this incident creates or retires carries. */
   recoveryTags: Record<string, string>;
 }

@@ -39,7 +39,7 @@ export interface InstanceFacts {
   instanceStatus?: string;
   systemStatus?: string;
   launchTime?: string;
-  /** Network interfaces besides the primary one (device index 0): a standalone replacement does not get them. */
+  /** Network interfaces besides the primary one (device index 0): a standalone replacement gets them moved over. */
   secondaryNetworkInterfaces?: string[];
   /** MetadataOptions as DescribeInstances reports them, without State (e.g. HttpTokens: required = IMDSv2 only). */
   metadataOptions?: Record<string, string | number>;

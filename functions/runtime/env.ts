@@ -1,6 +1,7 @@
 import * as z from 'zod/mini';
 import { ENV } from '../contracts/env';
 import { Guardrails } from '../contracts/guardrails';
+import { PlaybookName } from '../contracts/remediation-request';
 import { describeIssues } from './validation';
 
 /**
@@ -10,24 +11,30 @@ import { describeIssues } from './validation';
  */
 const Stage = z.string().check(z.regex(/^[a-z0-9][a-z0-9-]{0,30}$/, 'lowercase letters, digits and dashes'));
 
-const GuardrailsJson = z.pipe(
-  z.string(),
-  z.transform((raw: string, ctx) => {
-    let json: unknown;
-    try {
-      json = JSON.parse(raw);
-    } catch (e) {
-      ctx.issues.push({ code: 'custom', message: `guardrails JSON (${e instanceof Error ? e.message : String(e)})`, input: raw });
-      return z.NEVER;
-    }
-    const parsed = Guardrails.safeParse(json);
-    if (!parsed.success) {
-      ctx.issues.push({ code: 'custom', message: `guardrails JSON (${describeIssues(parsed.error.issues, json)})`, input: raw });
-      return z.NEVER;
-    }
-    return parsed.data;
-  }),
-);
+/** A variable holding JSON that `schema` validates; `what` names it in the error. */
+function jsonVariable<T>(what: string, schema: { safeParse(v: unknown): { success: true; data: T } | { success: false; error: { issues: z.core.$ZodIssue[] } } }) {
+  return z.pipe(
+    z.string(),
+    z.transform((raw: string, ctx) => {
+      let json: unknown;
+      try {
+        json = JSON.parse(raw);
+      } catch (e) {
+        ctx.issues.push({ code: 'custom', message: `${what} JSON (${e instanceof Error ? e.message : String(e)})`, input: raw });
+        return z.NEVER;
+      }
+      const parsed = schema.safeParse(json);
+      if (!parsed.success) {
+        ctx.issues.push({ code: 'custom', message: `${what} JSON (${describeIssues(parsed.error.issues, json)})`, input: raw });
+        return z.NEVER;
+      }
+      return parsed.data;
+    }),
+  );
+}
+
+const GuardrailsJson = jsonVariable('guardrails', Guardrails);
+const PlaybooksByKind = jsonVariable('protection playbooks', z.partialRecord(z.enum(['instance', 'volume']), z.array(PlaybookName)));
 
 /** Unset or empty: undefined (classic zod's `z.preprocess(...)`, in zod/mini's terms). */
 const Optional = <T extends z.ZodMiniType>(s: T) => z.pipe(z.transform((v: unknown) => (v === '' ? undefined : v)), z.optional(s));
@@ -45,6 +52,7 @@ const FunctionEnv = z.object({
   [ENV.topicArn]: z.string().check(z.startsWith('arn:')),
   [ENV.automationRoleArn]: z.string().check(z.startsWith('arn:')),
   [ENV.changeCalendar]: Optional(z.string().check(z.minLength(1))),
+  [ENV.protectionPlaybooks]: Optional(PlaybooksByKind),
   /** How often waiters poll (ms). Real AWS: seconds; tests against moto: a few ms. */
   POLL_INTERVAL_MS: Optional(z.coerce.number().check(z.int(), z.minimum(1), z.maximum(60_000))),
   /** Kill-switch cache (seconds). */
@@ -66,6 +74,8 @@ export interface RuntimeEnv {
   topicArn: string;
   automationRoleArn: string;
   changeCalendar?: string;
+  /** Playbooks watching each instance / volume (PROTECTION_PLAYBOOKS; replace-instance and restore-volume). */
+  protectionPlaybooks?: Partial<Record<'instance' | 'volume', string[]>>;
   pollIntervalMs: number;
   modeCacheSeconds: number;
 }
@@ -86,6 +96,7 @@ export function loadEnv<K extends keyof RuntimeEnv>(required: readonly K[]): Pic
     topicArn: ENV.topicArn,
     automationRoleArn: ENV.automationRoleArn,
     changeCalendar: ENV.changeCalendar,
+    protectionPlaybooks: ENV.protectionPlaybooks,
     pollIntervalMs: 'POLL_INTERVAL_MS',
     modeCacheSeconds: 'MODE_CACHE_SECONDS',
   };

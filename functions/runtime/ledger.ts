@@ -44,18 +44,6 @@ export async function recordDecision(table: string, detailType: string, detail: 
   });
 }
 
-export async function incidentHistory(table: string, incidentId: string): Promise<Array<Record<string, unknown>>> {
-  const { client, sdk } = await documentClient();
-  const out = await client.send(
-    new sdk.QueryCommand({
-      TableName: table,
-      KeyConditionExpression: 'pk = :pk',
-      ExpressionAttributeValues: { ':pk': `incident#${incidentId}` },
-    }),
-  );
-  return out.Items ?? [];
-}
-
 /**
  * Sends a conditional write: true when it was made, false when its condition
  * did not hold (someone else got there first: an expected answer for a guard);

@@ -17,3 +17,13 @@ export function logger(service: string): Logger {
   }
   return l;
 }
+
+/**
+ * Gives the function's logger the Lambda context of this invocation (Powertools addContext), so every line,
+ * child loggers' included, carries faas.name / faas.id / faas.version / faas.execution / faas.coldstart.
+ * Anything that is not a Lambda context (a test calling the handler directly) is ignored.
+ */
+export function withLambdaContext(log: Logger, context: unknown): void {
+  const c = context as { functionName?: unknown; awsRequestId?: unknown } | undefined;
+  if (c && typeof c.functionName === 'string' && typeof c.awsRequestId === 'string') log.addContext(c as Parameters<Logger['addContext']>[0]);
+}

@@ -1,25 +1,3 @@
-import { DETAIL_TYPES, type RecoveryEventDetail } from '../contracts/recovery-event';
-import type { FaultEvent } from '../contracts/remediation-request';
-import { faultLabel, faultName, faultState, faultTimestamp } from './fault';
-import { recordDecision } from './ledger';
-import { logger } from './logger';
-import {
-  clearPending,
-  countLateTrigger,
-  coverLate,
-  escalationOf,
-  escalationsOf,
-  forgetEscalation,
-  markOpen,
-  markResolved,
-  recordEscalation,
-  reopen,
-  unclearPending,
-  uncoverLate,
-  type OpenEscalation,
-} from './open-escalations';
-import { putRecoveryEvent } from './recovery-events';
-
 /**
  * Paging humans, and un-paging them when the fault clears. The channels
  * (PagerDuty, Opsgenie) key a page by incident id: `Remediation Escalated`
@@ -111,6 +89,29 @@ import { putRecoveryEvent } from './recovery-events';
  * again rather than lost: same incident id, so PagerDuty and Opsgenie fold it
  * into the same page (dedup key / alias); only the email may repeat.
  */
+
+import { DETAIL_TYPES, type RecoveryEventDetail } from '../contracts/recovery-event';
+import type { FaultEvent } from '../contracts/remediation-request';
+import { faultLabel, faultName, faultState, faultTimestamp } from './fault';
+import { recordDecision } from './ledger';
+import { logger } from './logger';
+import {
+  clearPending,
+  countLateTrigger,
+  coverLate,
+  escalationOf,
+  escalationsOf,
+  forgetEscalation,
+  markOpen,
+  markResolved,
+  recordEscalation,
+  reopen,
+  unclearPending,
+  uncoverLate,
+  type OpenEscalation,
+} from './open-escalations';
+import { putRecoveryEvent } from './recovery-events';
+
 export interface PagingEnv {
   ledgerTable: string;
   eventBus: string;

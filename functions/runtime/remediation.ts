@@ -1,3 +1,12 @@
+/**
+ * The path every action function runs: validate -> idempotency (the
+ * diagnosis's first read already under way) -> kill switch and the
+ * other guards -> diagnose -> reserve (cooldown, attempts, group slot)
+ * -> act, or plan in dry-run -> ledger + recovery event -> schedule
+ * verification, or on failure move up the ladder. Every skip is recorded with
+ * its reason. Validation failures throw before any AWS call.
+ */
+
 import type { JSONValue } from '@aws-lambda-powertools/commons/types';
 import type { ActionDeclaration } from '../actions/declaration';
 import { DETAIL_TYPES, type RecoveryEventDetail, type ResourceRef } from '../contracts/recovery-event';
@@ -19,7 +28,7 @@ import { loadEnv, type RuntimeEnv } from './env';
 import { after, escalate } from './ladder';
 import { pageHumans } from './paging';
 import { recordDecision } from './ledger';
-import { logger } from './logger';
+import { logger, withLambdaContext } from './logger';
 import { recordOutcome, type Outcome } from './metrics';
 import { putRecoveryEvent } from './recovery-events';
 import { reject, type Rejection } from './rejection';
@@ -29,14 +38,6 @@ import { faultName, faultState, faultTimestamp, isAlarm, type FaultState } from 
 import { ConcurrentReads } from './concurrent-reads';
 import { scheduleVerification } from './verification';
 
-/**
- * The path every action function runs: validate -> idempotency (the
- * diagnosis's first read already under way) -> kill switch and the
- * other guards -> diagnose -> reserve (cooldown, attempts, group slot)
- * -> act, or plan in dry-run -> ledger + recovery event -> schedule
- * verification, or on failure move up the ladder. Every skip is recorded with
- * its reason. Validation failures throw before any AWS call.
- */
 export interface LambdaContextLike {
   getRemainingTimeInMillis?: () => number;
   functionName?: string;
@@ -85,6 +86,7 @@ export function actionHandler(decl: ActionDeclaration, diagnosers: Diagnosers) {
   );
 
   return async function handler(event: unknown, context?: LambdaContextLike): Promise<RemediationOutcome | Rejection> {
+    withLambdaContext(log, context);
     // Read per invocation (cheap): a changed environment is never half-applied.
     env = loadEnv(['stage', 'account', 'region', 'ledgerTable', 'eventBus', 'modeParameter', 'verifyQueueUrl', 'guardrails']) as ActionEnv;
     let request: RemediationRequest;
@@ -382,6 +384,7 @@ async function decide(
     pollIntervalMs: env.pollIntervalMs,
     deadline: Date.now() + Math.max(1000, remaining - SAFETY_MARGIN_MS),
     automationRoleArn: env.automationRoleArn,
+    protectionPlaybooks: env.protectionPlaybooks ?? {},
     clientToken: (step) => clientToken(incidentId, String(request.rung), decl.name, step),
     recoveryTags: { 'recovery:incident': incidentId, 'recovery:stage': env.stage, 'recovery:playbook': request.playbook.name },
   };

@@ -42,7 +42,6 @@ interface Token {
 interface ErrorInfo {
   error?: unknown;
   errorType: 'TRANSIENT' | 'THROTTLING' | 'SERVER_ERROR' | 'CLIENT_ERROR';
-  retryAfterHint?: Date;
 }
 
 const token = (count: number, delay: number): Token => ({ getRetryCount: () => count, getRetryDelay: () => delay });

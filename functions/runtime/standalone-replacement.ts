@@ -3,11 +3,12 @@ import type { InstanceFacts, VolumeFacts } from './diagnosis';
 
 /**
  * What a standalone replacement (a new instance launched in the old one's
- * place) cannot take along: the old instance's data volumes and secondary
- * network interfaces stay on it, and a metadata option RunInstances cannot set
- * would fall back to the account default (possibly IMDSv1). Any of these and
- * the rung does not launch: humans get the reason instead. Pure, so `fits`
- * and `run` (on a fresh read) decide the same way.
+ * place) cannot take along. Data volumes and secondary network interfaces move
+ * to it (runtime/instance-swap.ts), but only when the root volume can be told
+ * apart from them; and a metadata option RunInstances cannot set would fall
+ * back to the account default (possibly IMDSv1). Any of these and the rung
+ * does not launch: humans get the reason instead. Pure, so `fits` and `run`
+ * (on a fresh read) decide the same way.
  */
 
 /**
@@ -20,7 +21,9 @@ export const CARRIED_METADATA_OPTIONS = ['HttpTokens', 'HttpEndpoint', 'HttpPutR
 /** What changes however faithfully the rest is carried (the plan says so). */
 export const CHANGED_BY_REPLACEMENT = [
   'instance id',
-  'primary private IP, and any public IP that is not an Elastic IP',
+  // EC2 cannot detach a primary network interface, and the stopped old instance keeps it
+  // (https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/network-interface-attachments.html).
+  'primary private IP, and any public IP that is not an Elastic IP (Elastic IPs and secondary interfaces move)',
   "root volume: a fresh one from the image or launch template (the old one stays on the stopped old instance)",
 ];
 
@@ -48,12 +51,11 @@ export function dataVolumes(i: CarryFacts): VolumeFacts[] {
 
 /** What a standalone replacement would leave behind or weaken, each named; empty = it may launch. */
 export function leftBehind(i: CarryFacts): string[] {
-  // No volume at the root device (root detached, or an emulator placing it elsewhere): every volume counts as
-  // data, and the reason says why, since none can be told to be the root volume.
+  // No volume at the root device (root detached, or an emulator placing it elsewhere): no volume can be told to be
+  // the root one, so none can be moved as data without risking moving a root filesystem; each is named.
   const rootless = i.volumes.length > 0 && !i.volumes.some((v) => v.device === i.rootDeviceName);
-  const lost = dataVolumes(i).map((v) => `data volume ${v.volumeId} (${v.device})${rootless ? ` (no volume at the root device ${i.rootDeviceName ?? '(none reported)'})` : ''}`);
+  const lost = rootless ? dataVolumes(i).map((v) => `data volume ${v.volumeId} (${v.device}) (no volume at the root device ${i.rootDeviceName ?? '(none reported)'})`) : [];
   if (!i.secondaryNetworkInterfaces) lost.push('network interfaces unknown (not read)');
-  else lost.push(...i.secondaryNetworkInterfaces.map((n) => `secondary network interface ${n}`));
   if (!i.metadataOptions) lost.push('metadata options unknown (DescribeInstances reported none: the replacement could get weaker ones, e.g. IMDSv1)');
   else {
     const carried: readonly string[] = CARRIED_METADATA_OPTIONS;

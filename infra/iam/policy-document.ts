@@ -1,5 +1,6 @@
 import type { PermissionStatement } from '../../functions/contracts/permissions';
 import type { ProtectedScope } from './protected-scope';
+import { LINEAGE_TAG } from '../../functions/contracts/naming';
 
 /**
  * Renders declared permissions (functions/contracts/permissions.ts) into IAM
@@ -113,7 +114,7 @@ function narrow(st: PermissionStatement, resources: string[], scope: ProtectedSc
   if (named.length > 0) {
     out.push({ Sid: `${base}Named`, Effect: 'Allow', Action: st.actions, Resource: named, ...(st.condition ? { Condition: st.condition } : {}) });
   }
-  const withCondition = (extra: Record<string, string>): IamStatement['Condition'] => {
+  const withCondition = (extra: Record<string, string | string[]>): IamStatement['Condition'] => {
     const cond: Record<string, Record<string, string | string[]>> = structuredClone(st.condition ?? {});
     cond.StringEquals = { ...(cond.StringEquals ?? {}), ...extra };
     return cond;
@@ -131,6 +132,17 @@ function narrow(st: PermissionStatement, resources: string[], scope: ProtectedSc
         Action: st.actions,
         Resource: templates.flatMap((t) => ids.map((id) => t.replace(/\/\*$/, `/${id}`))),
         ...(st.condition ? { Condition: st.condition } : {}),
+      });
+    }
+    if (type === 'instance' && ids.length > 0) {
+      // Their standalone replacements, before the next deploy names them (recovery:lineage = the id in the config,
+      // set by replace-instance at launch): a fault on the replacement is acted on like one on the original.
+      out.push({
+        Sid: `${base}InstancesByLineage`,
+        Effect: 'Allow',
+        Action: st.actions,
+        Resource: templates,
+        Condition: withCondition({ [`aws:ResourceTag/${LINEAGE_TAG}`]: ids }),
       });
     }
     selectors.forEach((tags, i) => {

@@ -165,7 +165,9 @@ export function createMocks(opts: MockOptions = {}) {
           return { id: region, ids, privateIps: ids.map((_, i) => `10.0.${Math.floor(i / 250)}.${(i % 250) + 4}`), publicIps: [], ipv6Addresses: [], instanceTags: tags };
         }
         const seed = Object.keys(tags).sort().map((k) => `${k}=${tags[k]}`).join(',');
-        const ids = Array.from({ length: perSelector }, (_, i) => instanceId(seed, i));
+        // The synthetic fleet is as deployed, before any recovery: no instance carries the stack's own recovery:*
+        // tags (e.g. recovery:lineage, which an id target's replacement would), so such a selector finds none.
+        const ids = Object.keys(tags).some((k) => k.startsWith('recovery:')) ? [] : Array.from({ length: perSelector }, (_, i) => instanceId(seed, i));
         return { id: region, ids, privateIps: ids.map((_, i) => `10.0.${Math.floor(i / 250)}.${(i % 250) + 4}`), publicIps: [], ipv6Addresses: [], instanceTags: tags };
       }
       case 'aws:ec2/getInstance:getInstance': {

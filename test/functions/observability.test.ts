@@ -1,4 +1,5 @@
 import { handler } from '../../functions/handlers/ssm-automation';
+import { logger } from '../../functions/runtime/logger';
 import { countMutations } from './sdk-probes';
 import { alarmEvent, createStack, playbook, putAlarm, request, runInstances } from './stack';
 
@@ -46,5 +47,41 @@ describe('environment and metrics', () => {
     expect(emf._aws.CloudWatchMetrics[0].Metrics.map((m: { Name: string }) => m.Name).sort()).toEqual(['RemediationDuration', 'Remediations']);
     expect(emf).toMatchObject({ outcome: 'skipped', action: 'ssm-automation', Remediations: 1, playbook: 'status' });
     expect(typeof emf.RemediationDuration).toBe('number');
+  });
+
+  it('logs carry the invocation\'s Lambda context as ECS faas fields, child loggers\' lines included', async () => {
+    // Prepare: a context shaped as the Lambda Node.js runtime passes it (docs: "Using the Lambda context object
+    // to retrieve Node.js function information").
+    const req = await offRequest();
+    const context = {
+      functionName: 'recovery-test-ssm-automation',
+      functionVersion: '$LATEST',
+      invokedFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:recovery-test-ssm-automation',
+      memoryLimitInMB: '256',
+      awsRequestId: 'c6af9ac6-7b61-11e6-9a41-93e812345678',
+      logGroupName: '/aws/lambda/recovery-test-ssm-automation',
+      logStreamName: '2026/12/08/[$LATEST]abcdef',
+      getRemainingTimeInMillis: () => 60_000,
+    };
+    const log = logger('ssm-automation');
+    log.setLogLevel('INFO');
+    const lines: string[] = [];
+    const spy = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: any) => {
+      lines.push(String(chunk));
+      return true;
+    });
+    // Act
+    await handler(req, context).finally(() => {
+      spy.mockRestore();
+      log.setLogLevel('SILENT');
+    });
+    // Assess
+    const logged = lines.filter((l) => l.startsWith('{')).map((l) => JSON.parse(l)).filter((l) => l['log.level']);
+    expect(logged.length).toBeGreaterThan(0);
+    for (const l of logged) {
+      expect(l.faas).toMatchObject({ name: context.functionName, id: context.invokedFunctionArn, version: '$LATEST', execution: context.awsRequestId });
+    }
+    // A line from the decision's child logger (it has the incident's keys) carries it too.
+    expect(logged.some((l) => l.incidentId)).toBe(true);
   });
 });

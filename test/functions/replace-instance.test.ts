@@ -143,7 +143,7 @@ describe('replace-instance', () => {
       expect(address.InstanceId).toBe(old);
       const events = await busEvents(stack);
       expect(events.map((e) => e.detailType)).toEqual(['Remediation Started', 'Remediation Failed', 'Remediation Escalated']);
-      expect(events[1].detail.evidence.result.rollback.at(-1)).toMatch(/stopped and tagged failed-replacement/);
+      expect(events[1].detail.evidence.result.rollback.at(-1)).toMatch(/^tag replacement i-\w+ failed-replacement/);
     },
   );
 

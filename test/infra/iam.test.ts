@@ -49,6 +49,7 @@ describe('IAM rendering from declared permissions', () => {
     // Assess
     expect(out).toEqual([
       { Sid: 'StopInstancesById', Effect: 'Allow', Action: ['ec2:StopInstances'], Resource: ['arn:aws:ec2:us-east-1:123456789012:instance/i-0123456789abcdef0'] },
+      { Sid: 'StopInstancesByLineage', Effect: 'Allow', Action: ['ec2:StopInstances'], Resource: ['arn:aws:ec2:us-east-1:123456789012:instance/*'], Condition: { StringEquals: { 'aws:ResourceTag/recovery:lineage': ['i-0123456789abcdef0'] } } },
       { Sid: 'StopInstancesByTag0', Effect: 'Allow', Action: ['ec2:StopInstances'], Resource: ['arn:aws:ec2:us-east-1:123456789012:instance/*'], Condition: { StringEquals: { 'aws:ResourceTag/recovery': 'on' } } },
       { Sid: 'StopGroupMembers0', Effect: 'Allow', Action: ['ec2:StopInstances'], Resource: ['arn:aws:ec2:us-east-1:123456789012:instance/*'], Condition: { StringEquals: { 'aws:ResourceTag/aws:autoscaling:groupName': 'web' } } },
       { Sid: 'TermGroupsById', Effect: 'Allow', Action: ['autoscaling:TerminateInstanceInAutoScalingGroup'], Resource: ['arn:aws:autoscaling:us-east-1:123456789012:autoScalingGroup:*:autoScalingGroupName/web'] },
@@ -68,6 +69,7 @@ describe('IAM rendering from declared permissions', () => {
     const modify = out.filter((s) => s.Action.includes('ec2:ModifyInstanceAttribute'));
     expect(modify).toEqual([
       { Sid: 'KeepVolumesOfProtectedInstanceInstancesById', Effect: 'Allow', Action: ['ec2:ModifyInstanceAttribute'], Resource: ['arn:aws:ec2:us-east-1:123456789012:instance/i-0123456789abcdef0'] },
+      { Sid: 'KeepVolumesOfProtectedInstanceInstancesByLineage', Effect: 'Allow', Action: ['ec2:ModifyInstanceAttribute'], Resource: ['arn:aws:ec2:us-east-1:123456789012:instance/*'], Condition: { StringEquals: { 'aws:ResourceTag/recovery:lineage': ['i-0123456789abcdef0'] } } },
       { Sid: 'KeepVolumesOfProtectedInstanceInstancesByTag0', Effect: 'Allow', Action: ['ec2:ModifyInstanceAttribute'], Resource: ['arn:aws:ec2:us-east-1:123456789012:instance/*'], Condition: { StringEquals: { 'aws:ResourceTag/recovery': 'on' } } },
       { Sid: 'KeepVolumesOfProtectedInstanceGroupMembers0', Effect: 'Allow', Action: ['ec2:ModifyInstanceAttribute'], Resource: ['arn:aws:ec2:us-east-1:123456789012:instance/*'], Condition: { StringEquals: { 'aws:ResourceTag/aws:autoscaling:groupName': 'web' } } },
     ]);
@@ -87,6 +89,7 @@ describe('IAM rendering from declared permissions', () => {
     // (no resource-level permissions); the instance profile's role is passed to EC2 and nothing else
     expect(out.filter((s) => s.Action.includes('ec2:DescribeInstanceAttribute'))).toEqual([
       { Sid: 'ReadUserDataOfProtectedInstanceInstancesById', Effect: 'Allow', Action: ['ec2:DescribeInstanceAttribute'], Resource: ['arn:aws:ec2:us-east-1:123456789012:instance/i-0123456789abcdef0'] },
+      { Sid: 'ReadUserDataOfProtectedInstanceInstancesByLineage', Effect: 'Allow', Action: ['ec2:DescribeInstanceAttribute'], Resource: ['arn:aws:ec2:us-east-1:123456789012:instance/*'], Condition: { StringEquals: { 'aws:ResourceTag/recovery:lineage': ['i-0123456789abcdef0'] } } },
       { Sid: 'ReadUserDataOfProtectedInstanceInstancesByTag0', Effect: 'Allow', Action: ['ec2:DescribeInstanceAttribute'], Resource: ['arn:aws:ec2:us-east-1:123456789012:instance/*'], Condition: { StringEquals: { 'aws:ResourceTag/recovery': 'on' } } },
       { Sid: 'ReadUserDataOfProtectedInstanceGroupMembers0', Effect: 'Allow', Action: ['ec2:DescribeInstanceAttribute'], Resource: ['arn:aws:ec2:us-east-1:123456789012:instance/*'], Condition: { StringEquals: { 'aws:ResourceTag/aws:autoscaling:groupName': 'web' } } },
     ]);

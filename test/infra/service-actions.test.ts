@@ -64,7 +64,10 @@ describe('service actions in a synthesized stack', () => {
     ]);
     expect(granting(policyOf(stack, 'ecs-redeploy'), 'ecs:UpdateService').map((s) => s.Resource)).toEqual([[`arn:aws:ecs:us-east-1:${ACCOUNT}:service/shop/web`]]);
     const send = granting(policyOf(stack, 'ansible'), 'ssm:SendCommand').flatMap((s) => s.Resource);
-    expect(send.sort()).toEqual([`arn:aws:ec2:us-east-1:${ACCOUNT}:instance/i-0123456789abcdef0`, 'arn:aws:ssm:us-east-1::document/AWS-ApplyAnsiblePlaybooks']);
+    // The instance named in the config, its replacements (recovery:lineage) and the runbook document.
+    expect(send.sort()).toEqual([`arn:aws:ec2:us-east-1:${ACCOUNT}:instance/*`, `arn:aws:ec2:us-east-1:${ACCOUNT}:instance/i-0123456789abcdef0`, 'arn:aws:ssm:us-east-1::document/AWS-ApplyAnsiblePlaybooks']);
+    const lineage = granting(policyOf(stack, 'ansible'), 'ssm:SendCommand').find((st) => JSON.stringify(st.Resource).includes('instance/*'));
+    expect(lineage?.Condition).toEqual({ StringEquals: { 'aws:ResourceTag/recovery:lineage': ['i-0123456789abcdef0'] } });
   });
 
   it('creates the detectors with the dimensions the functions resolve, and routes them to their first rung', () => {

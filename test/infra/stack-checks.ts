@@ -202,6 +202,7 @@ export function stackSuite(stack: string, load: () => SynthResult, extra: { chan
         else if (key === ENV.changeCalendar) expect(value).toMatch(/^[a-zA-Z0-9_.-]{3,128}$/);
         else if (key === ENV.account) expect(value).toMatch(/^\d{12}$/);
         else if (key === ENV.kubeClusters) expect(() => ClusterMap.parse(JSON.parse(value))).not.toThrow();
+        else if (key === ENV.protectionPlaybooks) expect(JSON.parse(value)).toEqual(playbooksWatching(st));
         else expect({ key, value, created: created.has(value) }).toEqual({ key, value, created: true });
       }
     }
@@ -332,4 +333,24 @@ export function stackSuite(stack: string, load: () => SynthResult, extra: { chan
       expect(a.inputs.datapointsToAlarm as number).toBeLessThanOrEqual(a.inputs.evaluationPeriods as number);
     }
   });
+}
+
+/**
+ * From the synthesized alarms: the playbooks with an alarm on an instance or a volume, by kind (the alarm's
+ * `recovery-stack:resource-kind` tag, its name recovery-<stage>-<playbook>-<id> with the id from its dimensions),
+ * log detectors' alarms aside.
+ */
+function playbooksWatching(st: SynthResult): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  for (const a of ofType(st, TYPES.alarm)) {
+    const tags = a.inputs.tags as Record<string, string>;
+    const kind = tags['recovery-stack:resource-kind'];
+    // Log detectors' alarms are named after the detector, not the resource (infra/logs): not carried.
+    if ((kind !== 'instance' && kind !== 'volume') || tags['recovery-stack:log-group']) continue;
+    const dims = a.inputs.dimensions as Record<string, string>;
+    const id = kind === 'instance' ? dims.InstanceId : dims.VolumeId;
+    const playbook = nameOf(a).replace(`recovery-${tags['recovery-stack:stage']}-`, '').replace(`-${id}`, '');
+    if (!(out[kind] ??= []).includes(playbook)) out[kind].push(playbook);
+  }
+  return out;
 }

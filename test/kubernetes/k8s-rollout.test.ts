@@ -29,6 +29,7 @@ function ctxFor(id: string, rung = 0): ActionContext {
     pollIntervalMs: 1,
     deadline: Date.now() + 60_000,
     clientToken: (s) => s,
+    protectionPlaybooks: {},
     recoveryTags: {},
   };
 }

@@ -22,6 +22,7 @@ import { kubernetesRolloutUndo } from './kubernetes-rollout-undo';
 import { lambdaRollback } from './lambda-rollback';
 import { rdsRestore } from './rds-restore';
 import { restoreRollback } from './restore-rollback';
+import { replacementProtected } from './replacement-protected';
 import { restoreVolume } from './restore-volume';
 import type { Scenario } from './scenario';
 
@@ -42,6 +43,7 @@ export const SCENARIOS: Scenario<never>[] = [
   kubernetesNotifyOnly,
   ec2Recovers,
   ec2RecoveryFails,
+  replacementProtected,
 ] as unknown as Scenario<never>[];
 
 /**
