@@ -485,6 +485,23 @@ function json(service: string, op: string, p: Params, f: RequestFacts, w: Where,
         if (names.length) return names.map((n) => ({ action: 'cloudwatch:DescribeAlarms', resource: alarm(n), context: {} }));
         return [{ action: 'cloudwatch:DescribeAlarms', resource: alarm(`${str(p.AlarmNamePrefix) ?? ''}*`), context: {} }];
       }
+      if (op === 'PutMetricAlarm') {
+        // SAR: alarm (required), with aws:RequestTag/aws:TagKeys for the tags it sets. Tags in the request also
+        // need cloudwatch:TagResource (PutMetricAlarm API reference, Tags:
+        // https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_PutMetricAlarm.html).
+        // EC2 alarm actions (arn:aws:automate:...) also need the service-linked role: not mapped.
+        const actions = [...((p.AlarmActions as string[] | undefined) ?? []), ...((p.OKActions as string[] | undefined) ?? []), ...((p.InsufficientDataActions as string[] | undefined) ?? [])];
+        if (actions.some((x) => x.includes(':automate:'))) throw new Unmapped('PutMetricAlarm with an EC2 alarm action (iam:CreateServiceLinkedRole not mapped)');
+        const tags: Record<string, string> = {};
+        for (const t of (p.Tags as { Key: string; Value: string }[] | undefined) ?? []) tags[t.Key] = t.Value;
+        const resource = alarm(String(p.AlarmName ?? ''));
+        const ctx = requestTagContext(tags);
+        return [
+          { action: 'cloudwatch:PutMetricAlarm', resource, context: ctx },
+          ...(Object.keys(tags).length ? [{ action: 'cloudwatch:TagResource', resource, context: ctx, note: 'PutMetricAlarm: tags on the alarm' }] : []),
+        ];
+      }
+      if (op === 'ListTagsForResource') return [{ action: 'cloudwatch:ListTagsForResource', resource: String(p.ResourceARN ?? ''), context: {} }];
       // SAR: alarm-mute-rule (required); a list reads across the account's rules.
       if (op === 'ListAlarmMuteRules') return [{ action: 'cloudwatch:ListAlarmMuteRules', resource: `arn:${w.partition}:cloudwatch:${w.region}:${w.account}:alarm-mute-rule:*`, context: {} }];
       return undefined;

@@ -177,6 +177,8 @@ describe('IAM evidence: request -> authorizations -> iam-simulate', () => {
     ['ssm', 'SendCommand', { DocumentName: 'AWS-RunAnsiblePlaybook', InstanceIds: ['i-1'] }, 'ssm:SendCommand', 'arn:aws:ec2:us-east-1:123456789012:instance/i-1'],
     ['ssm', 'GetAutomationExecution', { AutomationExecutionId: 'e-1' }, 'ssm:GetAutomationExecution', 'arn:aws:ssm:us-east-1:123456789012:automation-execution/e-1'],
     ['dynamodb', 'Query', { TableName: 'ledger', IndexName: 'byFault' }, 'dynamodb:Query', 'arn:aws:dynamodb:us-east-1:123456789012:table/ledger/index/byFault'],
+    ['monitoring', 'PutMetricAlarm', { AlarmName: 'recovery-dev-x', Tags: [{ Key: 'recovery:carried-from', Value: 'i-1' }] }, 'cloudwatch:TagResource', 'arn:aws:cloudwatch:us-east-1:123456789012:alarm:recovery-dev-x'],
+    ['monitoring', 'ListTagsForResource', { ResourceARN: 'arn:aws:cloudwatch:us-east-1:123456789012:alarm:recovery-dev-x' }, 'cloudwatch:ListTagsForResource', 'arn:aws:cloudwatch:us-east-1:123456789012:alarm:recovery-dev-x'],
     ['events', 'PutEvents', { Entries: [{ EventBusName: 'recovery', Source: 'recovery-stack', DetailType: 'x' }] }, 'events:PutEvents', 'arn:aws:events:us-east-1:123456789012:event-bus/recovery'],
   ])('maps %s:%s to ARNs of the resource types AWS authorizes it against (an exact grant allows it)', async (service, operation, params, action, resource) => {
     // Prepare
