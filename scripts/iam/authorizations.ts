@@ -28,6 +28,8 @@ export interface RequestFacts {
   tags?: Record<string, Record<string, string>>;
   /** DetachVolume without InstanceId: the instance the volume is attached to. */
   attachedTo?: Record<string, string>;
+  /** DetachNetworkInterface: the interface and instance of the attachment it names. */
+  attachment?: { networkInterfaceId: string; instanceId: string };
   /** RunInstances: what the launch template (or the account's defaults) supplies. */
   launch?: {
     imageId?: string;
@@ -281,6 +283,17 @@ function ec2Resources(op: string, p: Params, f: RequestFacts, w: Where): Authori
       const out = [onEc2(action, volume, w, f, {}, 'DetachVolume: volume')];
       if (instance) out.push(onEc2(action, instance, w, f, {}, 'DetachVolume: instance'));
       return out;
+    }
+    case 'AttachNetworkInterface':
+      // SAR: instance and network-interface, both required.
+      return [onEc2(action, str(p.InstanceId) ?? '', w, f, {}, 'AttachNetworkInterface: instance'), onEc2(action, str(p.NetworkInterfaceId) ?? '', w, f, {}, 'AttachNetworkInterface: network-interface')];
+    case 'DetachNetworkInterface': {
+      // SAR: instance and network-interface, both required: those of the attachment the request names (facts).
+      if (!f.attachment) throw new Unmapped(`DetachNetworkInterface: attachment ${String(p.AttachmentId)} could not be read`);
+      return [
+        onEc2(action, f.attachment.instanceId, w, f, {}, 'DetachNetworkInterface: instance'),
+        onEc2(action, f.attachment.networkInterfaceId, w, f, {}, 'DetachNetworkInterface: network-interface'),
+      ];
     }
     case 'AssociateAddress': {
       // SAR: elastic-ip, instance, network-interface: each one the request names.

@@ -1,6 +1,7 @@
 import { DescribeAutoScalingGroupsCommand, DescribeAutoScalingInstancesCommand } from '@aws-sdk/client-auto-scaling';
 import {
   DescribeLaunchTemplateVersionsCommand,
+  DescribeNetworkInterfacesCommand,
   DescribeSecurityGroupsCommand,
   DescribeSnapshotsCommand,
   DescribeSubnetsCommand,
@@ -140,8 +141,13 @@ export function factsReader(c: Clients): (req: AwsRequest, signed: SignedRequest
         const instance = v.Volumes?.[0]?.Attachments?.[0]?.InstanceId;
         if (instance) facts.attachedTo = { [p.VolumeId]: instance };
       }
+      if (req.operation === 'DetachNetworkInterface' && p.AttachmentId) {
+        const n = (await c.ec2.send(new DescribeNetworkInterfacesCommand({ Filters: [{ Name: 'attachment.attachment-id', Values: [p.AttachmentId] }] }))).NetworkInterfaces?.[0];
+        if (n?.NetworkInterfaceId && n.Attachment?.InstanceId) facts.attachment = { networkInterfaceId: n.NetworkInterfaceId, instanceId: n.Attachment.InstanceId };
+      }
       const ids = new Set(Object.entries(p).filter(([k]) => EC2_ID_PARAM.test(k)).map(([, v]) => v));
       for (const v of Object.values(facts.attachedTo ?? {})) ids.add(v);
+      if (facts.attachment) for (const v of Object.values(facts.attachment)) ids.add(v);
       const l = facts.launch;
       for (const v of [l?.imageId, l?.subnetId, ...(l?.securityGroupIds ?? [])]) if (v) ids.add(v);
       facts.tags = await ec2Tags(c, [...ids]);

@@ -195,6 +195,23 @@ describe('IAM evidence: request -> authorizations -> iam-simulate', () => {
     expect({ denied: e.denied, unmapped: e.functions[0].unmapped }).toEqual({ denied: 0, unmapped: [] });
   });
 
+  it('authorizes moving a network interface against both the instance and the interface', async () => {
+    // Prepare
+    const r = role('mover', [
+      { Sid: 'OnStageInstances', Effect: 'Allow', Action: ['ec2:DetachNetworkInterface', 'ec2:AttachNetworkInterface'], Resource: `${ARN}:instance/*`, Condition: { StringEquals: { 'aws:ResourceTag/recovery:stage': 'dev' } } },
+      { Sid: 'Interfaces', Effect: 'Allow', Action: ['ec2:DetachNetworkInterface', 'ec2:AttachNetworkInterface'], Resource: `${ARN}:network-interface/*` },
+    ]);
+    const detach = ec2Request('mover', 'DetachNetworkInterface', { AttachmentId: 'eni-attach-1' }, { attachment: { networkInterfaceId: 'eni-1', instanceId: 'i-old' }, tags: { 'i-old': { 'recovery:stage': 'dev' }, 'eni-1': {} } });
+    const attach = ec2Request('mover', 'AttachNetworkInterface', { NetworkInterfaceId: 'eni-1', InstanceId: 'i-other', DeviceIndex: '1' }, { tags: { 'i-other': {}, 'eni-1': {} } });
+
+    // Act
+    const e = await evaluateRequests([detach, attach], new Map([['mover', r]]), W, NO_KEYS);
+
+    // Assess
+    expect(e.authorizations).toBe(4);
+    expect(e.functions[0].denied).toEqual([expect.objectContaining({ action: 'ec2:AttachNetworkInterface', resource: `${ARN}:instance/i-other`, why: 'condition' })]);
+  });
+
   it('maps Lambda REST requests by method and path, against the function ARN', () => {
     // Prepare
     const req: SignedRequest = { at: new Date(), caller: accessKeyIdOf('fn'), service: 'lambda', operation: '', protocol: 'other', method: 'PUT', path: '/2015-03-31/functions/checkout/aliases/live', params: {}, status: 200, by: 'moto' };
