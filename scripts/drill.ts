@@ -4,6 +4,8 @@
  */
 import { writeFileSync } from 'node:fs';
 import { parseArgs, USAGE } from './drill/cli';
+import { evidencePassed } from './iam/evaluate';
+import { summary as iamSummary } from './iam/report';
 import { json, markdown, table } from './drill/report';
 import { runDrill } from './drill/run';
 import { GUARD_SCENARIOS } from './drill/scenarios';
@@ -44,13 +46,14 @@ async function main(): Promise<number> {
   console.log('');
   if (args.json) writeFileSync(args.json, json(report));
   if (args.report) writeFileSync(args.report, markdown(report));
+  for (const line of iamSummary(report.iam)) console.log(line);
+  console.log('');
   const failed = report.scenarios.filter((s) => !s.passed);
+  const iamPassed = evidencePassed(report.iam);
   console.log(`drill ${report.stack}: ${report.scenarios.length - failed.length}/${report.scenarios.length} scenarios passed in ${report.seconds}s`);
-  if (failed.length) {
-    console.log(`FAILED: ${failed.map((s) => s.name).join(', ')}`);
-    return 1;
-  }
-  return 0;
+  if (failed.length) console.log(`FAILED: ${failed.map((s) => s.name).join(', ')}`);
+  if (!iamPassed) console.log(`FAILED: IAM evidence (${report.iam.denied} denied, ${report.iam.unmapped} unmapped, ${report.iam.unattributed.length} unattributed requests)`);
+  return failed.length || !iamPassed ? 1 : 0;
 }
 
 main().then(

@@ -17,7 +17,8 @@ export const USAGE = `usage: npm run drill -- [--stack dev|staging|prod] [--json
 
 Replays faults end to end in a local AWS emulator: starts moto_server (or uses AWS_ENDPOINT_URL),
 synthesizes the stack, recreates it in the emulator, seeds a fleet, injects faults and runs the built
-functions. Exit 0 only when every scenario reached its expected outcome.
+functions, whose every AWS request is then evaluated against the function's synthesized IAM role.
+Exit 0 only when every scenario reached its expected outcome and no request was denied or unmapped.
 --guards runs one scenario per guard (change calendar, approval, cooldown, attempts, caps,
 circuit breaker) on the prod stack, whose config enables them all (with --only: as well).`;
 

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { format } from 'node:util';
 import * as vm from 'node:vm';
+import { accessKeyIdOf } from '../iam/callers';
 import { ACCOUNT, REGION } from './aws';
 import type { DeployedFunction } from './recreate';
 
@@ -12,6 +13,8 @@ import type { DeployedFunction } from './recreate';
  * calls its exported handler in this process, with the environment the
  * synthesized function has plus the variables the Lambda runtime itself sets,
  * AWS_ENDPOINT_URL pointing at the gap proxy, and a Lambda-shaped context.
+ * Each function signs with an access key id of its own (scripts/iam/callers.ts),
+ * standing in for its role's credentials: the proxy records who made each request.
  *
  * Each scenario starts with cold containers (`coldStart()`), so caches inside
  * a bundle (kill switch, clients) never leak from one scenario to the next.
@@ -100,7 +103,7 @@ export class LambdaRunner {
       LANG: 'en_US.UTF-8',
       AWS_REGION: REGION,
       AWS_DEFAULT_REGION: REGION,
-      AWS_ACCESS_KEY_ID: 'testing',
+      AWS_ACCESS_KEY_ID: accessKeyIdOf(fn.name),
       AWS_SECRET_ACCESS_KEY: 'testing',
       AWS_SESSION_TOKEN: 'testing',
       AWS_ENDPOINT_URL: this.opts.awsEndpoint,

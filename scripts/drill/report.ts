@@ -1,3 +1,4 @@
+import { markdown as iamMarkdown } from '../iam/report';
 import type { DrillReport, ScenarioReport } from './run';
 
 /** The drill's outputs: the terminal table, the JSON summary and the Markdown report. */
@@ -57,6 +58,14 @@ export function json(report: DrillReport): string {
         actions: r.actions,
         mttrSeconds: r.mttrSeconds,
       })),
+      iam: {
+        requests: report.iam.requests,
+        authorizations: report.iam.authorizations,
+        denied: report.iam.denied,
+        unmapped: report.iam.unmapped,
+        unattributed: report.iam.unattributed.length,
+        unusedGrants: report.iam.unusedGrants,
+      },
     },
     null,
     2,
@@ -85,6 +94,9 @@ export function markdown(report: DrillReport): string {
     );
   }
   out.push('');
+  out.push('## IAM evidence');
+  out.push('');
+  out.push(iamMarkdown(report.iam, `Stack \`${report.stack}\`: every request against its function's synthesized role`));
   out.push('## Steps');
   out.push('');
   for (const s of report.steps) out.push(`- ${s.step}: ${s.seconds}s`);

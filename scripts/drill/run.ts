@@ -1,3 +1,6 @@
+import { evaluateRequests, type IamEvidence } from '../iam/evaluate';
+import { rolePolicies, stackFacts } from '../iam/roles';
+import { ACCOUNT, REGION } from './aws';
 import { AutoScalingHealthStandIn } from './asg-health';
 import { CloudWatchStandIn } from './cloudwatch';
 import { buildBundles } from './bundles';
@@ -58,6 +61,11 @@ export interface DrillReport {
   overrides: Record<string, unknown>;
   notes: string[];
   scenarios: ScenarioReport[];
+  /**
+   * Every request the functions sent, evaluated against their synthesized roles (scripts/iam):
+   * a denied, unmapped or unattributed request fails the drill.
+   */
+  iam: IamEvidence;
 }
 
 const secs = (ms: number) => Math.round(ms / 10) / 100;
@@ -143,6 +151,13 @@ export async function runDrill(o: DrillOptions): Promise<DrillReport> {
       for (const ch of r.checks.filter((x) => !x.passed)) o.log(`    x ${ch.what}: ${ch.detail}`);
       if (r.error) o.log(`    error: ${r.error}`);
     }
+    const iam = await step('IAM evidence: every request against its function\'s synthesized role', async () => {
+      // The mock engine's account/region/partition (infra/synth/mocks.ts defaults) -> the drill's.
+      const from = { account: '123456789012', region: 'us-east-1', partition: 'aws' };
+      const where = { account: ACCOUNT, region: REGION, partition: 'aws' };
+      return evaluateRequests(sandbox.proxy.requests, rolePolicies(synth.result, from, where), where, stackFacts(synth.result, from, where));
+    });
+    o.log(`  ${iam.requests} requests, ${iam.authorizations} authorizations: ${iam.denied} denied, ${iam.unmapped} unmapped, ${iam.unattributed.length} unattributed, ${iam.unusedGrants} grants unused`);
     return {
       stack: o.stack,
       startedAt: new Date(started),
@@ -151,6 +166,7 @@ export async function runDrill(o: DrillOptions): Promise<DrillReport> {
       overrides: synth.overrides,
       notes: deployment.skipped,
       scenarios: reports,
+      iam,
     };
   } catch (e) {
     if (process.env.DRILL_DEBUG) console.error('drill step failed:', e);

@@ -1,3 +1,4 @@
+import { factsReader } from '../iam/facts';
 import { startAwsGaps, type GapProxy } from '../sandbox/aws-gaps';
 import { MOTO_INSTALL_HINT, resetMoto, startMoto, type MotoServer } from '../sandbox/moto';
 import { clientsFor, REGION, type Clients } from './aws';
@@ -40,15 +41,17 @@ export async function openSandbox(opts: { endpoint?: string; log: (line: string)
     endpoint = moto.endpoint;
     opts.log(`started moto_server on ${endpoint} (pid ${moto.pid})`);
   }
+  const clients = clientsFor(endpoint);
   let proxy: GapProxy;
   try {
-    proxy = await startAwsGaps({ upstream: endpoint, region: REGION });
+    // Each request's resource facts (tags, ...) are read from moto before it is answered: the IAM evidence (scripts/iam).
+    proxy = await startAwsGaps({ upstream: endpoint, region: REGION, facts: factsReader(clients) });
   } catch (e) {
+    clients.destroy();
     await moto?.stop();
     throw e;
   }
   opts.log(`gap proxy on ${proxy.endpoint} (stand-ins: SSM Automation, Change Calendar, EC2 instance/volume status, AWS Health, CloudWatch alarm mute rules)`);
-  const clients = clientsFor(endpoint);
   let closing: Promise<void> | undefined;
   return {
     motoEndpoint: endpoint,

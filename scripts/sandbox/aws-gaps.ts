@@ -42,6 +42,32 @@ export interface CallRecord {
   /** Answered by a stand-in or an injected fault rather than moto. */
   by: 'moto' | 'stand-in' | 'injected-fault';
   error?: string;
+  /** Access key id the request was signed with (SigV4 `Credential=<AKID>/...`): who made it. */
+  caller?: string;
+}
+
+/**
+ * Every signed request that reached the proxy, with what it asked for: enough to
+ * authorize it afterwards (scripts/iam). Unlike `calls`, this also holds requests
+ * of REST services (Lambda), whose operation is in the method and path.
+ */
+export interface SignedRequest {
+  at: Date;
+  /** Access key id of the SigV4 credential (the drill gives each function its own). */
+  caller: string;
+  service: string;
+  /** Query/JSON operation name; '' for REST requests (see method, path). */
+  operation: string;
+  protocol: AwsRequest['protocol'];
+  method: string;
+  /** Request target: path and query string. */
+  path: string;
+  /** Query protocol: the flattened form (InstanceId.1, ...); JSON protocol: the body; REST: the JSON body, if any. */
+  params: Record<string, unknown>;
+  status: number;
+  by: CallRecord['by'];
+  /** What `facts` (startAwsGaps option) read about the request's resources before it was answered. */
+  facts?: unknown;
 }
 
 export interface GapProxy {
@@ -56,6 +82,8 @@ export interface GapProxy {
   maintenance: MaintenanceOptions;
   autoRecovery: Ec2AutoRecovery;
   calls: CallRecord[];
+  /** Every signed request with its parameters and caller, in arrival order. */
+  requests: SignedRequest[];
   /** Count of fleet-changing requests that reached moto (EC2, Auto Scaling): a cheap "did anything change?". */
   fleetChanges(): number;
   stop(): Promise<void>;
@@ -89,6 +117,16 @@ function lifecycleOf(req: AwsRequest): { event: LifecycleEvent; ids: string[] } 
   return undefined;
 }
 
+function restBody(body: Buffer): Record<string, unknown> {
+  if (!body.length) return {};
+  try {
+    const v = JSON.parse(body.toString('utf8')) as unknown;
+    return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : { body: v };
+  } catch {
+    return { body: body.toString('utf8').slice(0, 2000) };
+  }
+}
+
 function readBody(req: IncomingMessage): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
@@ -104,7 +142,24 @@ function errorFor(req: AwsRequest, code: string, message: string, status: number
   return queryError(code, message, status);
 }
 
-export async function startAwsGaps(opts: { upstream: string; region?: string; log?: (line: string) => void }): Promise<GapProxy> {
+/** The access key id a request was signed with (SigV4 Authorization header), '' when unsigned. */
+export function callerOf(headers: Record<string, string | string[] | undefined>): string {
+  return /Credential=([^/,\s]+)\//.exec(String(headers['authorization'] ?? ''))?.[1] ?? '';
+}
+
+export interface AwsGapsOptions {
+  upstream: string;
+  region?: string;
+  log?: (line: string) => void;
+  /**
+   * Read before a request is answered (so before it changes anything), kept on its
+   * SignedRequest: e.g. the tags of the resources it names, which IAM conditions
+   * (aws:ResourceTag) are evaluated against at request time.
+   */
+  facts?: (req: AwsRequest, signed: SignedRequest) => Promise<unknown>;
+}
+
+export async function startAwsGaps(opts: AwsGapsOptions): Promise<GapProxy> {
   const upstreamUrl = new URL(opts.upstream);
   // The stand-ins read and change the fleet in moto directly (not through this proxy).
   const ec2 = new EC2Client({
@@ -125,6 +180,7 @@ export async function startAwsGaps(opts: { upstream: string; region?: string; lo
   const recoveryTimer = setInterval(() => void autoRecovery.tick().catch((e: unknown) => opts.log?.(`ec2 auto recovery: ${String(e)}`)), 200);
   recoveryTimer.unref();
   const calls: CallRecord[] = [];
+  const requests: SignedRequest[] = [];
   let fleetChanges = 0;
 
   async function standIn(req: AwsRequest): Promise<StandInResponse | undefined> {
@@ -164,9 +220,23 @@ export async function startAwsGaps(opts: { upstream: string; region?: string; lo
     void (async () => {
       const body = await readBody(inbound);
       const req = parseAwsRequest(inbound.headers, body);
-      const record: CallRecord = { at: new Date(), service: req.service, operation: req.operation, ids: idsOf(req), status: 0, by: 'moto' };
+      const caller = callerOf(inbound.headers);
+      const record: CallRecord = { at: new Date(), service: req.service, operation: req.operation, ids: idsOf(req), status: 0, by: 'moto', caller };
+      const signed: SignedRequest = {
+        at: record.at,
+        caller,
+        service: req.service,
+        operation: req.operation,
+        protocol: req.protocol,
+        method: inbound.method ?? 'GET',
+        path: inbound.url ?? '/',
+        params: req.protocol === 'query' ? Object.fromEntries(req.form.entries()) : req.protocol === 'json' ? req.json : restBody(body),
+        status: 0,
+        by: 'moto',
+      };
       let answer: StandInResponse;
       try {
+        if (opts.facts) signed.facts = await opts.facts(req, signed).catch((e: unknown) => ({ error: e instanceof Error ? e.message : String(e) }));
         const fault = apiFaults.take(req);
         const stood = fault ? undefined : await standIn(req);
         if (fault) {
@@ -190,6 +260,9 @@ export async function startAwsGaps(opts: { upstream: string; region?: string; lo
       record.status = answer.status;
       if (answer.status >= 300) record.error = /<Code>([^<]+)<\/Code>|"__type":\s*"([^"]+)"/.exec(answer.body)?.slice(1).find(Boolean) ?? `HTTP ${answer.status}`;
       if (req.operation) calls.push(record);
+      signed.status = answer.status;
+      signed.by = record.by;
+      if (req.service) requests.push(signed);
       opts.log?.(`${req.service}:${req.operation} -> ${answer.status} (${record.by})`);
       res.writeHead(answer.status, { ...answer.headers, 'content-length': String(Buffer.byteLength(answer.body)) });
       res.end(answer.body);
@@ -217,6 +290,7 @@ export async function startAwsGaps(opts: { upstream: string; region?: string; lo
     maintenance,
     autoRecovery,
     calls,
+    requests,
     fleetChanges: () => fleetChanges,
     stop: () =>
       new Promise<void>((resolve) => {

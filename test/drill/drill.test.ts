@@ -1,4 +1,5 @@
 import { runDrill, type DrillReport } from '../../scripts/drill/run';
+import { summary } from '../../scripts/iam/report';
 import { SCENARIOS } from '../../scripts/drill/scenarios';
 import { motoEndpoint } from '../support/aws';
 
@@ -7,6 +8,8 @@ import { motoEndpoint } from '../support/aws';
  * emulator jest's global setup started for this worker: the dev stack is
  * synthesized, recreated in moto, the fleet seeded, faults injected and the
  * BUILT function bundles run. Each scenario judges the fleet's real state.
+ * The same run's requests are evaluated against the functions' synthesized
+ * roles (scripts/iam): none may be denied, unmapped or unattributed.
  */
 jest.setTimeout(300_000);
 
@@ -31,5 +34,13 @@ describe('npm run drill (dev stack)', () => {
     expect({ name, error: r.error, failed }).toEqual({ name, error: undefined, failed: [] });
     expect(r.checks.length).toBeGreaterThan(0);
     expect(r.passed).toBe(true);
+  });
+
+  it("every request is allowed by its function's synthesized role (IAM evidence)", () => {
+    // Assess
+    const iam = report.iam;
+    const problems = summary(iam).filter((l) => /^\s+(DENIED|UNMAPPED|UNATTRIBUTED) /.test(l));
+    expect(iam.requests).toBeGreaterThan(0);
+    expect({ denied: iam.denied, unmapped: iam.unmapped, unattributed: iam.unattributed.length, problems }).toEqual({ denied: 0, unmapped: 0, unattributed: 0, problems: [] });
   });
 });

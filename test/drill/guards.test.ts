@@ -1,4 +1,5 @@
 import { runDrill, type DrillReport, type ScenarioReport } from '../../scripts/drill/run';
+import { summary } from '../../scripts/iam/report';
 import { GUARD_SCENARIOS, PERCENT_CAP_SCENARIOS } from '../../scripts/drill/scenarios';
 import { motoEndpoint } from '../support/aws';
 
@@ -41,5 +42,13 @@ describe.each([
   it.each(scenarios.map((s) => [s.name]))('%s: the guard stops the remediation', (name) => {
     // Assess
     expectPassed(report, name);
+  });
+
+  it("every request is allowed by its function's synthesized role (IAM evidence)", () => {
+    // Assess
+    const iam = report.iam;
+    const problems = summary(iam).filter((l) => /^\s+(DENIED|UNMAPPED|UNATTRIBUTED) /.test(l));
+    expect(iam.requests).toBeGreaterThan(0);
+    expect({ denied: iam.denied, unmapped: iam.unmapped, unattributed: iam.unattributed.length, problems }).toEqual({ denied: 0, unmapped: 0, unattributed: 0, problems: [] });
   });
 });

@@ -1,5 +1,6 @@
 import { runDrill, type DrillReport } from '../../scripts/drill/run';
 import { OPT_IN_SCENARIOS } from '../../scripts/drill/scenarios';
+import { summary } from '../../scripts/iam/report';
 import { motoEndpoint } from '../support/aws';
 
 /**
@@ -25,5 +26,13 @@ describe('npm run drill --only rds-restore,lambda-rollback', () => {
     expect({ name, error: r.error, failed }).toEqual({ name, error: undefined, failed: [] });
     expect(r.checks.length).toBeGreaterThan(3);
     expect(r.passed).toBe(true);
+  });
+
+  it("every request is allowed by its function's synthesized role (IAM evidence)", () => {
+    // Assess
+    const iam = report.iam;
+    const problems = summary(iam).filter((l) => /^\s+(DENIED|UNMAPPED|UNATTRIBUTED) /.test(l));
+    expect(iam.requests).toBeGreaterThan(0);
+    expect({ denied: iam.denied, unmapped: iam.unmapped, unattributed: iam.unattributed.length, problems }).toEqual({ denied: 0, unmapped: 0, unattributed: 0, problems: [] });
   });
 });
