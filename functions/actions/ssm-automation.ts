@@ -16,10 +16,18 @@ export const ssmAutomation = defineAction({
   permissions: [
     {
       sid: 'StartRunbooks',
+      // The Service Authorization Reference lists three resource types for StartAutomationExecution: the
+      // automation definition (required), the document and the new execution
+      // (https://docs.aws.amazon.com/service-authorization/latest/reference/list_awssystemsmanager.html). Field
+      // reports differ on whether the last two are checked; the reference is granted, narrowed to the runbooks
+      // this stage runs (the IAM evidence, scripts/iam, evaluated every reboot as denied without them).
       actions: ['ssm:StartAutomationExecution'],
       resources: [
         'arn:{partition}:ssm:{region}::automation-definition/AWS-RestartEC2Instance:*',
         'arn:{partition}:ssm:{region}:{account}:automation-definition/recovery-{stage}-*:*',
+        'arn:{partition}:ssm:{region}::document/AWS-RestartEC2Instance',
+        'arn:{partition}:ssm:{region}:{account}:document/recovery-{stage}-*',
+        'arn:{partition}:ssm:{region}:{account}:automation-execution/*',
       ],
     },
     {

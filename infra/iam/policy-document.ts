@@ -145,6 +145,20 @@ function narrow(st: PermissionStatement, resources: string[], scope: ProtectedSc
         Condition: withCondition({ [`aws:ResourceTag/${LINEAGE_TAG}`]: ids }),
       });
     }
+    if (type === 'asg') {
+      // Groups whose members an instance tag selector protects: a member is replaced through its group
+      // (TerminateInstanceInAutoScalingGroup is authorized against the group), and a group carries the tags it
+      // propagates to its members, so the group is known by the same tags.
+      scope.instanceTagSelectors.forEach((tags, i) => {
+        out.push({
+          Sid: `${base}GroupsOfTaggedMembers${i}`,
+          Effect: 'Allow',
+          Action: st.actions,
+          Resource: templates,
+          Condition: withCondition(Object.fromEntries(Object.entries(tags).map(([k, v]) => [`aws:ResourceTag/${k}`, v]))),
+        });
+      });
+    }
     selectors.forEach((tags, i) => {
       out.push({
         Sid: `${base}${Type}ByTag${i}`,

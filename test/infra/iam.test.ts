@@ -53,6 +53,8 @@ describe('IAM rendering from declared permissions', () => {
       { Sid: 'StopInstancesByTag0', Effect: 'Allow', Action: ['ec2:StopInstances'], Resource: ['arn:aws:ec2:us-east-1:123456789012:instance/*'], Condition: { StringEquals: { 'aws:ResourceTag/recovery': 'on' } } },
       { Sid: 'StopGroupMembers0', Effect: 'Allow', Action: ['ec2:StopInstances'], Resource: ['arn:aws:ec2:us-east-1:123456789012:instance/*'], Condition: { StringEquals: { 'aws:ResourceTag/aws:autoscaling:groupName': 'web' } } },
       { Sid: 'TermGroupsById', Effect: 'Allow', Action: ['autoscaling:TerminateInstanceInAutoScalingGroup'], Resource: ['arn:aws:autoscaling:us-east-1:123456789012:autoScalingGroup:*:autoScalingGroupName/web'] },
+      // Groups whose members the instance tag selector protects (replaced through their group).
+      { Sid: 'TermGroupsOfTaggedMembers0', Effect: 'Allow', Action: ['autoscaling:TerminateInstanceInAutoScalingGroup'], Resource: ['arn:aws:autoscaling:us-east-1:123456789012:autoScalingGroup:*:autoScalingGroupName/*'], Condition: { StringEquals: { 'aws:ResourceTag/recovery': 'on' } } },
     ]);
   });
 
