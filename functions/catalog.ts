@@ -55,23 +55,29 @@ const ACTION_RUNTIME: PermissionStatement[] = [
   // functions/guards/alarm-mute.ts: a read-only list across the account's mute rules, filtered by alarm name in
   // the request; the rules are other teams' resources (any name), so it is not narrowed to an ARN pattern.
   { sid: 'AlarmMuteRules', actions: ['cloudwatch:ListAlarmMuteRules'], resources: ['*'] },
-  {
-    sid: 'Diagnose',
-    // Read-only evidence gathered before every action (functions/runtime/diagnosis.ts); AWS does not scope these.
-    actions: [
-      'ec2:DescribeInstances',
-      'ec2:DescribeInstanceStatus',
-      // Whether the instance type supports EC2 simplified automatic recovery (functions/guards/ec2-auto-recovery.ts).
-      'ec2:DescribeInstanceTypes',
-      'ec2:DescribeVolumes',
-      'ec2:DescribeVolumeStatus',
-      'autoscaling:DescribeAutoScalingGroups',
-      'autoscaling:DescribeAutoScalingInstances',
-    ],
-    resources: ['*'],
-  },
   { sid: 'AlarmEvidence', actions: ['cloudwatch:DescribeAlarms'], resources: ['arn:{partition}:cloudwatch:{region}:{account}:alarm:recovery-{stage}-*'] },
 ];
+/**
+ * Read-only EC2 and Auto Scaling evidence gathered before acting (functions/runtime/diagnosis/ec2.ts), for the
+ * functions that diagnose instances, volumes and groups only (their handlers pass ec2Diagnosers); AWS does not
+ * scope these reads. The other functions' diagnosers read their own services under their own declarations.
+ */
+const EC2_DIAGNOSIS: PermissionStatement = {
+  sid: 'Diagnose',
+  actions: [
+    'ec2:DescribeInstances',
+    'ec2:DescribeInstanceStatus',
+    // Whether the instance type supports EC2 simplified automatic recovery (functions/guards/ec2-auto-recovery.ts).
+    'ec2:DescribeInstanceTypes',
+    'ec2:DescribeVolumes',
+    'ec2:DescribeVolumeStatus',
+    'autoscaling:DescribeAutoScalingGroups',
+    'autoscaling:DescribeAutoScalingInstances',
+  ],
+  resources: ['*'],
+};
+export const DIAGNOSES_EC2: ReadonlySet<string> = new Set(['ssm-automation', 'replace-instance', 'restore-volume', 'ansible']);
+
 // CHANGE_CALENDAR is listed although optional: infra/ passes only the keys a spec lists, and a calendar
 // configured but not passed is a freeze that is never read.
 const ACTION_ENV: EnvKey[] = [ENV.stage, ENV.account, ENV.ledgerTable, ENV.eventBus, ENV.modeParameter, ENV.verifyQueueUrl, ENV.guardrails, ENV.changeCalendar];
@@ -85,7 +91,7 @@ function actionFunction(d: ActionDeclaration, extra: Partial<FunctionSpec> = {})
     memoryMb: 256,
     reservedConcurrency: 5,
     env: ACTION_ENV,
-    permissions: [...ACTION_RUNTIME, ...d.permissions],
+    permissions: [...ACTION_RUNTIME, ...(DIAGNOSES_EC2.has(d.name) ? [EC2_DIAGNOSIS] : []), ...d.permissions],
     destructive: d.destructive,
     ...extra,
   };
@@ -128,7 +134,11 @@ export const FUNCTIONS: FunctionSpec[] = [
       { sid: 'ReadAlarms', actions: ['cloudwatch:DescribeAlarms'], resources: ['arn:{partition}:cloudwatch:{region}:{account}:alarm:recovery-{stage}-*'] },
       {
         sid: 'ConsumeVerifyQueue',
-        actions: ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:ChangeMessageVisibility'],
+        // What the SQS event source mapping polls with (Lambda Developer Guide, "Creating and configuring an Amazon
+        // SQS event source mapping", execution role permissions: ReceiveMessage, DeleteMessage, GetQueueAttributes,
+        // https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-configure.html); the verifier hands a
+        // message back through batchItemFailures, not ChangeMessageVisibility.
+        actions: ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes'],
         resources: ['{verifyQueueArn}'],
       },
     ],

@@ -112,15 +112,29 @@ export const replaceInstance = defineAction({
     },
     {
       sid: 'MoveElasticIps',
+      // The address side: any of the account's (the old instance's are found at run time). The instance side is
+      // below: only this stage's replacement, or a protected instance (rollback puts an address back).
       actions: ['ec2:AssociateAddress'],
-      resources: [
-        'arn:{partition}:ec2:{region}:{account}:elastic-ip/*',
-        'arn:{partition}:ec2:{region}:{account}:instance/*',
-        'arn:{partition}:ec2:{region}:{account}:network-interface/*',
-      ],
+      resources: ['arn:{partition}:ec2:{region}:{account}:elastic-ip/*', 'arn:{partition}:ec2:{region}:{account}:network-interface/*'],
+    },
+    {
+      sid: 'MoveElasticIpsToReplacement',
+      actions: ['ec2:AssociateAddress'],
+      resources: ['arn:{partition}:ec2:{region}:{account}:instance/*'],
+      condition: { StringEquals: { 'aws:ResourceTag/recovery:stage': '{stage}' } },
+    },
+    {
+      sid: 'MoveElasticIpsBack',
+      actions: ['ec2:AssociateAddress'],
+      resources: ['arn:{partition}:ec2:{region}:{account}:instance/*'],
+      scope: 'protected',
     },
     {
       sid: 'PassInstanceProfileRole',
+      // The role of the old instance's instance profile, passed to its replacement. Protected instances use
+      // profiles the stack does not know at deploy time (a tag selector's, a replacement's), so the role side is
+      // any role, and only to EC2 (iam:PassedToService): the role launches nothing but a replacement
+      // (LaunchReplacement), carrying a profile the old instance already had.
       actions: ['iam:PassRole'],
       resources: ['arn:{partition}:iam::{account}:role/*'],
       condition: { StringEquals: { 'iam:PassedToService': 'ec2.amazonaws.com' } },

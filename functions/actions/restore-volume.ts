@@ -47,8 +47,11 @@ export const restoreVolume = defineAction({
     },
     {
       sid: 'TagVolumes',
+      // The new volume's tags on create and the old (or failed) volume's recovery:state: all this stage's
+      // recovery:* keys, so the role cannot rewrite tags other policies key on.
       actions: ['ec2:CreateTags'],
       resources: ['arn:{partition}:ec2:{region}:{account}:volume/*'],
+      condition: { StringEquals: { 'aws:RequestTag/recovery:stage': '{stage}' }, 'ForAllValues:StringLike': { 'aws:TagKeys': ['recovery:*'] } },
     },
     {
       sid: 'SwapOnProtectedInstance',

@@ -96,6 +96,12 @@ export interface RecreateOptions {
    * (the clusters' endpoints and CAs, resolved at deploy time) is pointed there.
    */
   kubeEndpoints?: Map<string, string>;
+  /**
+   * Where the functions send their AWS requests (the gap proxy). The SQS client sends to the host of the queue
+   * URL it is given (aws-sdk-js-v3's useQueueUrlAsEndpoint), not to AWS_ENDPOINT_URL: queue URLs in the
+   * functions' environment are pointed here too, so their SendMessage reaches the proxy (and the IAM evidence).
+   */
+  functionsEndpoint?: string;
 }
 
 /** KUBE_CLUSTERS as synthesized, each cluster's endpoint swapped for its sandbox's (plain HTTP on loopback: no CA). */
@@ -265,9 +271,11 @@ export async function recreate(synth: SynthResult, c: Clients, stage: string, lo
         case ENV.kubeClusters:
           env[k] = sandboxClusters(v, o.kubeEndpoints ?? new Map(), where);
           break;
-        case ENV.verifyQueueUrl:
-          env[k] = queueUrls.get(SynthIndex.nameOf(ix.require(T.queue, v, where)))!;
+        case ENV.verifyQueueUrl: {
+          const url = queueUrls.get(SynthIndex.nameOf(ix.require(T.queue, v, where)))!;
+          env[k] = o.functionsEndpoint ? `${o.functionsEndpoint.replace(/\/$/, '')}${new URL(url).pathname}` : url;
           break;
+        }
         case ENV.topicArn:
           ix.require(T.topic, v, where);
           env[k] = topicArn;

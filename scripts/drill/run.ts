@@ -116,7 +116,7 @@ export async function runDrill(o: DrillOptions): Promise<DrillReport> {
     );
     o.log(`  config overrides: ${JSON.stringify(synth.overrides)}`);
     const kubeEndpoints = new Map([...fleet.kubeClusters].map(([name, api]) => [name, api.endpoint]));
-    const deployment = await step('recreate the stack in the emulator', () => recreate(synth.result, c, o.stack, (l) => o.log(`  ${l}`), { kubeEndpoints }));
+    const deployment = await step('recreate the stack in the emulator', () => recreate(synth.result, c, o.stack, (l) => o.log(`  ${l}`), { kubeEndpoints, functionsEndpoint: sandbox.proxy.endpoint }));
     await fleet.settled();
     for (const s of deployment.skipped) o.log(`  not recreated: ${s}`);
     const built = await step('function bundles (infra/functions/bundle.ts, built alongside the seeding)', () => bundles);

@@ -27,14 +27,20 @@ describe('function catalog', () => {
     expect(Object.keys(ACTIONS).sort()).toEqual([...ACTION_KINDS].sort());
   });
 
-  it('grants the read calls diagnosis makes to every action function', () => {
+  it('grants the EC2 diagnosis reads exactly to the functions whose handler diagnoses EC2 resources', () => {
+    // Prepare: which handlers pass ec2Diagnosers, read from their source (functions/handlers/<name>.ts)
+    const { readFileSync } = require('node:fs') as typeof import('node:fs');
+    const ec2Diagnosing = FUNCTIONS.filter((f) => f.name in ACTIONS && readFileSync(path.join(ROOT, f.entry), 'utf8').includes('ec2Diagnosers')).map((f) => f.name);
+    expect(ec2Diagnosing.length).toBeGreaterThan(0);
     // Assess
     for (const f of FUNCTIONS.filter((x) => x.name in ACTIONS)) {
       const actions = f.permissions.flatMap((p) => p.actions);
-      // ec2:DescribeInstanceTypes and health:DescribeEvents: whether EC2 simplified automatic recovery covers the instance, and its outcome.
-      for (const a of ['ec2:DescribeInstances', 'ec2:DescribeInstanceStatus', 'ec2:DescribeInstanceTypes', 'health:DescribeEvents', 'ec2:DescribeVolumeStatus', 'autoscaling:DescribeAutoScalingInstances', 'cloudwatch:DescribeAlarms', 'ssm:GetParameter', 'events:PutEvents', 'sqs:SendMessage']) {
-        expect(actions).toContain(a);
-      }
+      // Every action function: its guards and records.
+      for (const a of ['health:DescribeEvents', 'cloudwatch:DescribeAlarms', 'ssm:GetParameter', 'events:PutEvents', 'sqs:SendMessage']) expect(actions).toContain(a);
+      // ec2:DescribeInstanceTypes: whether EC2 simplified automatic recovery covers the instance.
+      const reads = ['ec2:DescribeInstanceStatus', 'ec2:DescribeInstanceTypes', 'ec2:DescribeVolumeStatus', 'autoscaling:DescribeAutoScalingInstances'];
+      if (ec2Diagnosing.includes(f.name)) for (const a of reads) expect(actions).toContain(a);
+      else for (const a of reads) expect({ fn: f.name, granted: actions.includes(a), a }).toEqual({ fn: f.name, granted: false, a });
     }
   });
 
