@@ -48,8 +48,123 @@ export interface RecoveryStackArgs {
   pagerDutyRoutingKey?: pulumi.Input<string>;
 }
 
-/** Alarms created per event-loop turn (see the detector loop below). */
+/** Alarms created per event-loop turn (see createDetectorAlarms). */
 const ALARMS_PER_TURN = 10;
+
+/**
+ * Detectors: one alarm per (resource, detector), once tag selectors resolve (infra/targets.ts); the alarm names
+ * by playbook (log detectors' included), for the dashboard and the stack's outputs.
+ */
+async function createDetectorAlarms(
+  a: {
+    stage: string;
+    config: StackConfig;
+    plan: ReturnType<typeof planPlaybooks>;
+    dashboardName: string;
+    ruleNames: Map<string, string>;
+    logAlarms: ReturnType<typeof logDetectorAlarms>;
+  },
+  child: pulumi.CustomResourceOptions,
+): Promise<Record<string, string[]>> {
+  const { stage, plan } = a;
+  const resources = await resolveTargets(a.config);
+  const byPlaybook: Record<string, string[]> = Object.fromEntries(plan.playbooks.map((p) => [p.params.name, [] as string[]]));
+  let created = 0;
+  for (const r of resources) {
+    for (const detector of detectorsFor(r.kind)) {
+      const pb = plan.forTarget(r.targetIndex, detector.name);
+      if (!pb) continue; // detector disabled in this stack
+      metricAlarm(pb, r, { stage, dashboardName: a.dashboardName, ledgerTableName: `recovery-${stage}-ledger`, ruleName: a.ruleNames.get(pb.params.name)! }, child);
+      byPlaybook[pb.params.name].push(alarmNameFor(stage, pb.params.name, r.id));
+      // Yield to the event loop every few alarms so registrations already started can finish
+      // before more begin: creating a whole fleet's alarms in one synchronous pass keeps every one
+      // of them in flight at once (~250 KB of runtime promises each; 20,000 alarms ran a synth out
+      // of heap). The same alarms are created in the same sequence; only the scheduling changes.
+      if (++created % ALARMS_PER_TURN === 0) await new Promise((resolve) => setImmediate(resolve));
+    }
+  }
+  for (const l of a.logAlarms) (byPlaybook[l.playbook.params.name] ??= []).push(l.alarmName);
+  return byPlaybook;
+}
+
+/** What the config asks for, before any resource: playbooks, the functions their ladders need, the protected scope. */
+function stackPlan(config: StackConfig) {
+  const plan = planPlaybooks(config);
+  // Log detectors route through the same one-rule-per-playbook scheme (infra/logs).
+  const logPlan = planLogPlaybooks(config);
+  assertNoPrefixOverlap([...plan.playbooks, ...logPlan.playbooks].map((p) => p.params.name));
+  // Least privilege: only the action kinds some ladder runs get a function, role, log group and bus rule.
+  const ladders = [...plan.playbooks, ...logPlan.playbooks, ...planKubernetesPlaybooks(config)];
+  const specs = deployedSpecs(ladders);
+  return { plan, logPlan, ladders, specs, deploysSsmAutomation: specs.some((s) => s.name === 'ssm-automation'), scope: protectedScope(config) };
+}
+
+/** Storage and plumbing every function refers to: ledger, kill switch, queues, notifications, the recovery bus. */
+function storage(
+  stage: string,
+  config: StackConfig,
+  specs: FunctionSpec[],
+  where: { account: pulumi.Output<string>; partition: pulumi.Output<string> },
+  child: pulumi.CustomResourceOptions,
+) {
+  const functionsDlq = deadLetterQueue(`recovery-${stage}-functions-dlq`, child);
+  const verifierSpec = specs.find((f) => f.name === 'verifier')!;
+  return {
+    table: ledgerTable(`recovery-${stage}-ledger`, child),
+    mode: killSwitch(stage, config.mode, child),
+    eventsDlq: deadLetterQueue(`recovery-${stage}-events-dlq`, child),
+    functionsDlq,
+    verify: verifyQueue(`recovery-${stage}-verify`, { verifierTimeoutSeconds: verifierSpec.timeoutSeconds, deadLetterArn: functionsDlq.arn }, child),
+    notify: notifications({ stage, emails: config.notifications.emails, account: where.account, partition: where.partition }, child),
+    bus: recoveryEventBus(stage, child),
+  };
+}
+
+/**
+ * Only this stack's rules may dead-letter into its events queue (exact rule ARNs, not a name prefix another
+ * stage could share).
+ */
+function eventsDeadLetterPolicy(stage: string, queue: aws.sqs.Queue, ruleArns: pulumi.Input<string>[], child: pulumi.CustomResourceOptions): aws.sqs.QueuePolicy {
+  return new aws.sqs.QueuePolicy(
+    `recovery-${stage}-events-dlq`,
+    {
+      queueUrl: queue.url,
+      policy: pulumi.all([queue.arn, pulumi.all(ruleArns)]).apply(([arn, sourceArns]) =>
+        JSON.stringify({
+          Version: '2012-10-17',
+          Statement: [
+            {
+              Sid: 'RecoveryRulesDeadLetter',
+              Effect: 'Allow',
+              Principal: { Service: 'events.amazonaws.com' },
+              Action: 'sqs:SendMessage',
+              Resource: arn,
+              Condition: { ArnEquals: { 'aws:SourceArn': sourceArns } },
+            },
+          ],
+        }),
+      ),
+    },
+    child,
+  );
+}
+
+/** Where the stack is deployed (the deploying identity's account, region, partition) and its EBS keys, checked against them. */
+function deploymentTarget(config: StackConfig, parent: pulumi.Resource) {
+  const invokeOpts = { parent };
+  const identity = pulumi.output(aws.getCallerIdentity({}, invokeOpts));
+  const account = identity.accountId;
+  const region = pulumi.output(aws.getRegion({}, invokeOpts)).region;
+  const partitionInfo = pulumi.output(aws.getPartition({}, invokeOpts));
+  const partition = partitionInfo.partition;
+  // The configured EBS keys, once they are known to be of this partition and region.
+  const ebsKmsKeyArns = pulumi.all([partition, region]).apply(([p, r]) => {
+    const problems = ebsKmsKeyProblems(config.ebsKmsKeys, { partition: p, region: r });
+    if (problems.length > 0) throw new ConfigError(problems);
+    return config.ebsKmsKeys;
+  });
+  return { account, region, partition, dnsSuffix: partitionInfo.dnsSuffix, ebsKmsKeyArns };
+}
 
 export class RecoveryStack extends pulumi.ComponentResource {
   readonly topicArn: pulumi.Output<string>;
@@ -68,46 +183,11 @@ export class RecoveryStack extends pulumi.ComponentResource {
       throw new Error(`RecoveryStack: stage "${stage}" must be 1-16 lowercase letters, digits or hyphens (it is part of every resource name)`);
     }
     const child: pulumi.CustomResourceOptions = { parent: this };
-    const plan = planPlaybooks(config);
-    // Log detectors route through the same one-rule-per-playbook scheme (infra/logs).
-    const logPlan = planLogPlaybooks(config);
-    assertNoPrefixOverlap([...plan.playbooks, ...logPlan.playbooks].map((p) => p.params.name));
-    // Least privilege: only the action kinds some ladder runs get a function, role, log group and bus rule.
-    const ladders = [...plan.playbooks, ...logPlan.playbooks, ...planKubernetesPlaybooks(config)];
-    const specs = deployedSpecs(ladders);
-    const deploysSsmAutomation = specs.some((s) => s.name === 'ssm-automation');
-    const scope = protectedScope(config);
+    const { plan, logPlan, ladders, specs, deploysSsmAutomation, scope } = stackPlan(config);
 
-    const invokeOpts = { parent: this };
-    const identity = pulumi.output(aws.getCallerIdentity({}, invokeOpts));
-    const account = identity.accountId;
-    const region = pulumi.output(aws.getRegion({}, invokeOpts)).region;
-    const partitionInfo = pulumi.output(aws.getPartition({}, invokeOpts));
-    const partition = partitionInfo.partition;
-    // The configured EBS keys, once they are known to be of this partition and region.
-    const ebsKmsKeyArns = pulumi.all([partition, region]).apply(([p, r]) => {
-      const problems = ebsKmsKeyProblems(config.ebsKmsKeys, { partition: p, region: r });
-      if (problems.length > 0) throw new ConfigError(problems);
-      return config.ebsKmsKeys;
-    });
+    const { account, region, partition, dnsSuffix, ebsKmsKeyArns } = deploymentTarget(config, this);
 
-    // Storage and plumbing every function refers to.
-    const table = ledgerTable(`recovery-${stage}-ledger`, child);
-    const mode = killSwitch(stage, config.mode, child);
-    const eventsDlq = deadLetterQueue(`recovery-${stage}-events-dlq`, child);
-    const functionsDlq = deadLetterQueue(`recovery-${stage}-functions-dlq`, child);
-    const verifierSpec = specs.find((f) => f.name === 'verifier')!;
-    const verify = verifyQueue(`recovery-${stage}-verify`, { verifierTimeoutSeconds: verifierSpec.timeoutSeconds, deadLetterArn: functionsDlq.arn }, child);
-    const notify = notifications(
-      {
-        stage,
-        emails: config.notifications.emails,
-        account,
-        partition,
-      },
-      child,
-    );
-    const bus = recoveryEventBus(stage, child);
+    const { table, mode, eventsDlq, functionsDlq, verify, notify, bus } = storage(stage, config, specs, { account, partition }, child);
     const changeCalendarArn = config.changeCalendar
       ? pulumi.interpolate`arn:${partition}:ssm:${region}:${account}:document/${config.changeCalendar}`
       : undefined;
@@ -124,7 +204,7 @@ export class RecoveryStack extends pulumi.ComponentResource {
       topicArn: notify.topic.arn,
       topicKeyArn: notify.key.arn,
       changeCalendarArn: changeCalendarArn ?? '',
-      dnsSuffix: partitionInfo.dnsSuffix,
+      dnsSuffix,
     });
     const basePlaceholders: pulumi.Output<Placeholders> = pulumi
       .all([scalarPlaceholders, ebsKmsKeyArns])
@@ -208,33 +288,11 @@ export class RecoveryStack extends pulumi.ComponentResource {
       },
       child,
     );
-    // Only this stack's rules may dead-letter into the queue (exact rule ARNs, not a name prefix
-    // another stage could share).
+    // Every rule of the stack: the ones that may dead-letter into the events queue.
     const ruleArns = [...routes.map((r) => r.rule.arn), ...busRules.rules.map((r) => r.rule.arn), ...channels.rules.map((r) => r.arn)];
     if (okRoute) ruleArns.push(okRoute.rule.arn);
     for (const r of kubeWorkloads?.rules ?? []) ruleArns.push(r.rule.arn);
-    new aws.sqs.QueuePolicy(
-      `recovery-${stage}-events-dlq`,
-      {
-        queueUrl: eventsDlq.url,
-        policy: pulumi.all([eventsDlq.arn, pulumi.all(ruleArns)]).apply(([arn, sourceArns]) =>
-          JSON.stringify({
-            Version: '2012-10-17',
-            Statement: [
-              {
-                Sid: 'RecoveryRulesDeadLetter',
-                Effect: 'Allow',
-                Principal: { Service: 'events.amazonaws.com' },
-                Action: 'sqs:SendMessage',
-                Resource: arn,
-                Condition: { ArnEquals: { 'aws:SourceArn': sourceArns } },
-              },
-            ],
-          }),
-        ),
-      },
-      child,
-    );
+    eventsDeadLetterPolicy(stage, eventsDlq, ruleArns, child);
 
     // Detectors: one alarm per (resource, detector), after tag selectors resolve.
     const dashboardName = config.dashboard.name ?? `recovery-${stage}`;
@@ -243,25 +301,8 @@ export class RecoveryStack extends pulumi.ComponentResource {
     if (config.auditLogs.enabled) {
       auditShipping({ stage, config: config.auditLogs, logGroups: built.map((b) => b.logGroup), account, region, partition }, child);
     }
-    const alarmsPromise = resolveTargets(config).then(async (resources) => {
-      const byPlaybook: Record<string, string[]> = Object.fromEntries(plan.playbooks.map((p) => [p.params.name, [] as string[]]));
-      let created = 0;
-      for (const r of resources) {
-        for (const detector of detectorsFor(r.kind)) {
-          const pb = plan.forTarget(r.targetIndex, detector.name);
-          if (!pb) continue; // detector disabled in this stack
-          metricAlarm(pb, r, { stage, dashboardName, ledgerTableName: `recovery-${stage}-ledger`, ruleName: ruleNames.get(pb.params.name)! }, child);
-          byPlaybook[pb.params.name].push(alarmNameFor(stage, pb.params.name, r.id));
-          // Yield to the event loop every few alarms so registrations already started can finish
-          // before more begin: creating a whole fleet's alarms in one synchronous pass keeps every one
-          // of them in flight at once (~250 KB of runtime promises each; 20,000 alarms ran a synth out
-          // of heap). The same alarms are created in the same sequence; only the scheduling changes.
-          if (++created % ALARMS_PER_TURN === 0) await new Promise((resolve) => setImmediate(resolve));
-        }
-      }
-      for (const l of logAlarms) (byPlaybook[l.playbook.params.name] ??= []).push(l.alarmName);
-      return byPlaybook;
-    });
+    // Awaited through the outputs below (alarmNames, the dashboard): a failed lookup fails the deploy.
+    const alarmsPromise = createDetectorAlarms({ stage, config, plan, dashboardName, ruleNames, logAlarms }, child);
     this.alarmNames = pulumi.output(alarmsPromise).apply((m) => Object.values(m).flat());
 
     if (config.dashboard.enabled) {
