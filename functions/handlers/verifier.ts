@@ -31,6 +31,7 @@ import { MAX_DELIVERY_AGE_MS, timeProblem } from '../runtime/provenance';
 import { reject } from '../runtime/rejection';
 import { checkEnvelope, InvalidRequest, judgeRequest } from '../runtime/request';
 import { describeIssues } from '../runtime/validation';
+import { alarmNamePrefix } from '../contracts/naming';
 
 const SqsEvent = z.object({
   Records: z
@@ -83,6 +84,12 @@ function parseMessage(e: NonNullable<typeof env>, body: string, read: JsonRead, 
   const acted = timeProblem('body.actedAt', msg.actedAt, now, msg.request.playbook.verifyAfterSeconds * 1000 + MAX_DELIVERY_AGE_MS);
   if (acted) throw new InvalidRequest(`not this stack's verification: ${acted}`);
   resolveResource(msg.request.event);
+  if (msg.successorAlarm !== undefined) {
+    const prefix = alarmNamePrefix(e.stage, msg.request.playbook.name);
+    if (!isAlarm(msg.request.event) || !msg.successorAlarm.startsWith(prefix)) {
+      throw new InvalidRequest(`body.successorAlarm: expected an alarm of playbook ${msg.request.playbook.name} (${prefix}...) for an alarm fault, got ${shown(msg.successorAlarm)}`);
+    }
+  }
   return msg;
 }
 
@@ -140,7 +147,11 @@ async function verify(e: NonNullable<typeof env>, body: string, receiveCount: nu
     return true;
   }
   // The alarm as CloudWatch reports it, or the alert as the webhook last recorded it (functions/runtime/fault.ts).
-  const fault = await faultState(e.ledgerTable, request.event);
+  // After a successor took the faulted resource's place, its alarm is the one that says whether the fix held.
+  // (Gone since, e.g. deleted by hand: the fault's own alarm is read, as before successors were watched.)
+  const watched = msg.successorAlarm && isAlarm(request.event) ? { ...request.event, detail: { ...request.event.detail, alarmName: msg.successorAlarm } } : undefined;
+  const successor = watched && (await faultState(e.ledgerTable, watched));
+  const fault = successor?.state !== undefined ? successor : await faultState(e.ledgerTable, request.event);
   const state = fault.state;
   if (state === undefined && isAlarm(request.event)) {
     // An action of this stack only acts on an alarm it has read in ALARM: a message naming an alarm the

@@ -36,6 +36,8 @@ import { faultName, faultState, faultTimestamp, isAlarm, type FaultState } from 
 import { ConcurrentReads } from './concurrent-reads';
 import { scheduleVerification } from './verification';
 import { allLanded, recordAndAnnounce } from './recorder';
+import type { CarriedProtection } from './carried-protection';
+import { alarmNamePrefix } from '../contracts/naming';
 import { decide, judgeReservations, type DecisionInput, type Reading, type Readings } from './decision';
 
 export interface LambdaContextLike {
@@ -147,6 +149,13 @@ function baseDetail(env: ActionEnv, request: RemediationRequest, incidentId: str
     mode,
     at: new Date().toISOString(),
   };
+}
+
+/** The successor's alarm of the fault's playbook, when the action carried protection to a successor (carried-protection.ts). */
+function successorOf(detail: Record<string, unknown> | undefined, stage: string, playbook: string): { successorAlarm?: string } {
+  const carried = (detail?.protection as CarriedProtection | undefined)?.carried ?? [];
+  const name = carried.find((n) => n.startsWith(alarmNamePrefix(stage, playbook)));
+  return name ? { successorAlarm: name } : {};
 }
 
 /** A read's outcome as a value: the decision judges a failure in its turn. */
@@ -384,7 +393,11 @@ async function decideAndAct(
     // Three independent writes after the fact: sent together, all settled, the first failure (in this order) thrown.
     await allLanded([
       recordAndAnnounce(env, DETAIL_TYPES.succeeded, detail),
-      scheduleVerification(env.verifyQueueUrl, { request: { ...request, incidentId }, actedAt: at, resource: diagnosis.resource }, request.playbook.verifyAfterSeconds),
+      scheduleVerification(
+        env.verifyQueueUrl,
+        { request: { ...request, incidentId }, actedAt: at, resource: diagnosis.resource, ...successorOf(result.detail, env.stage, request.playbook.name) },
+        request.playbook.verifyAfterSeconds,
+      ),
     ]);
     log.info('remediation succeeded', { result: result.detail });
     return finish('succeeded');

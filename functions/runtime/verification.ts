@@ -9,6 +9,13 @@ export const VerificationMessage = z.object({
   actedAt: z.string(),
   /** The resource as diagnosed (with its blast-radius group, whose slot the verifier releases). */
   resource: z.optional(ResourceRef),
+  /**
+   * The alarm that watches what now does the work, when the action put a successor in the faulted resource's place
+   * (a standalone replacement, a restored volume: functions/runtime/carried-protection.ts). The fault's own alarm
+   * watches the retired resource and goes OK because it stopped reporting, which proves nothing; the
+   * successor's says whether the workload is healthy. Same playbook as the fault (the verifier checks).
+   */
+  successorAlarm: z.optional(z.string().check(z.minLength(1), z.maxLength(255))),
 });
 export type VerificationMessage = z.infer<typeof VerificationMessage>;
 

@@ -1,3 +1,4 @@
+import { DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
 import { DeleteMessageCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageCommand, type Message } from '@aws-sdk/client-sqs';
 import { randomUUID } from 'node:crypto';
 import type { FunctionName } from '../../functions/catalog';
@@ -94,6 +95,9 @@ export class DeliveryLoop {
    * change through the proxy, no impairment change, same alarms).
    */
   private async playAws(o: LoopOptions): Promise<number> {
+    // Alarms the functions created at run time (a successor's copies, functions/runtime/carried-protection.ts) are
+    // CloudWatch's to evaluate as soon as they exist, like the deployed ones the scenario watches.
+    for (const name of await this.runtimeAlarms()) o.alarms.add(name);
     const world = `${this.proxy.fleetChanges()}/${this.proxy.impairments.version}/${[...o.alarms].join(',')}`;
     if (world === this.lastWorld) return 0;
     this.lastWorld = world;
@@ -107,6 +111,18 @@ export class DeliveryLoop {
       n++;
     }
     return n;
+  }
+
+  /** This stack's alarms in the emulator that the synthesized stack does not declare. */
+  private async runtimeAlarms(): Promise<string[]> {
+    const out: string[] = [];
+    let NextToken: string | undefined;
+    do {
+      const page = await this.c.cloudwatch.send(new DescribeAlarmsCommand({ AlarmNamePrefix: `recovery-${this.d.stage}-`, AlarmTypes: ['MetricAlarm'], NextToken }));
+      for (const a of page.MetricAlarms ?? []) if (a.AlarmName && !this.d.alarms.has(a.AlarmName)) out.push(a.AlarmName);
+      NextToken = page.NextToken;
+    } while (NextToken);
+    return out;
   }
 
   private async groupReplacements(o: LoopOptions): Promise<number> {

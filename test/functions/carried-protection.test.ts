@@ -4,7 +4,8 @@ import { ENV } from '../../functions/contracts/env';
 import { alarmName } from '../../functions/contracts/naming';
 import { handler as replaceHandler } from '../../functions/handlers/replace-instance';
 import { handler as restoreHandler } from '../../functions/handlers/restore-volume';
-import { alarmEvent, aws, createStack, dataVolumeWithSnapshots, playbook, putAlarm, request, runInstances, STAGE } from './stack';
+import { handler as verifier } from '../../functions/handlers/verifier';
+import { alarmEvent, aws, busEvents, createStack, dataVolumeWithSnapshots, playbook, putAlarm, request, runInstances, setAlarmState, STAGE, verifyBatch, type TestStack } from './stack';
 
 /**
  * Protection survives the stack's own recoveries: the replacement of a standalone instance, its fresh root
@@ -56,8 +57,9 @@ function definition(a: MetricAlarm) {
 const dims = (a?: MetricAlarm) => Object.fromEntries((a?.Dimensions ?? []).map((d) => [d.Name!, d.Value!]));
 
 describe('protection survives recovery', () => {
+  let stack: TestStack;
   beforeEach(async () => {
-    await createStack({ maxConcurrentPerGroup: 3, maxPercentPerGroup: 50 });
+    stack = await createStack({ maxConcurrentPerGroup: 3, maxPercentPerGroup: 50 });
     process.env[ENV.protectionPlaybooks] = JSON.stringify(WATCHING);
   });
   afterAll(() => {
@@ -132,5 +134,63 @@ describe('protection survives recovery', () => {
     expect(out.outcome).toBe('succeeded');
     const names = ((await aws().cw.send(new DescribeAlarmsCommand({}))).MetricAlarms ?? []).map((a) => a.AlarmName);
     expect(names).toEqual([statusName]);
+  });
+
+  it("verification reads the replacement's alarm, not the retired instance's (which goes quiet whatever the replacement does)", async () => {
+    // Prepare: the replacement's copied alarm will be ALARM, the retired instance's OK.
+    const [old] = await runInstances(1, { Name: 'app' });
+    const statusName = await putAlarm('status', old, 'InstanceId');
+    const out = await replaceHandler(request(playbook('status', ['replace-instance']), alarmEvent(statusName, { InstanceId: old })));
+    expect(out.outcome).toBe('succeeded');
+    const all = ((await aws().ec2.send(new DescribeInstancesCommand({}))).Reservations ?? []).flatMap((r) => r.Instances ?? []);
+    const newId = all.find((i) => i.Tags?.some((t) => t.Key === 'recovery:replaces' && t.Value === old))!.InstanceId!;
+    const successor = alarmName(STAGE, 'status', newId);
+    await setAlarmState(statusName, 'OK');
+    await setAlarmState(successor, 'ALARM');
+    const batch = await verifyBatch(stack);
+    expect(JSON.parse(batch.Records[0].body).successorAlarm).toBe(successor);
+    // Act
+    expect(await verifier(batch)).toEqual({ batchItemFailures: [] });
+    // Assess: not Verified: the ladder (one rung) is exhausted, humans paged, naming the replacement's alarm.
+    const events = await busEvents(stack);
+    expect(events.map((e) => e.detailType)).not.toContain('Remediation Verified');
+    const escalated = events.find((e) => e.detailType === 'Remediation Escalated')!;
+    expect(escalated.detail.reason).toContain(`alarm ${successor} still ALARM after rung 0`);
+  });
+
+  it('verification of a replacement whose alarm is OK is Verified, naming that alarm', async () => {
+    // Prepare
+    const [old] = await runInstances(1, { Name: 'app' });
+    const statusName = await putAlarm('status', old, 'InstanceId');
+    await replaceHandler(request(playbook('status', ['replace-instance']), alarmEvent(statusName, { InstanceId: old })));
+    const all = ((await aws().ec2.send(new DescribeInstancesCommand({}))).Reservations ?? []).flatMap((r) => r.Instances ?? []);
+    const newId = all.find((i) => i.Tags?.some((t) => t.Key === 'recovery:replaces' && t.Value === old))!.InstanceId!;
+    await setAlarmState(alarmName(STAGE, 'status', newId), 'OK');
+    // Act
+    expect(await verifier(await verifyBatch(stack))).toEqual({ batchItemFailures: [] });
+    // Assess
+    const verified = (await busEvents(stack)).find((e) => e.detailType === 'Remediation Verified')!;
+    expect(verified.detail.reason).toContain(`alarm ${alarmName(STAGE, 'status', newId)} is OK after rung 0`);
+  });
+
+  it("a verification naming another playbook's alarm as the successor is rejected: nothing verified, nobody paged", async () => {
+    // Prepare: a real action's verification message, its successorAlarm swapped for another playbook's alarm
+    const [old] = await runInstances(1, { Name: 'app' });
+    const statusName = await putAlarm('status', old, 'InstanceId');
+    await replaceHandler(request(playbook('status', ['replace-instance']), alarmEvent(statusName, { InstanceId: old })));
+    const batch = await verifyBatch(stack);
+    const body = JSON.parse(batch.Records[0].body);
+    const foreign = alarmName(STAGE, 'cpu', old);
+    batch.Records[0].body = JSON.stringify({ ...body, successorAlarm: foreign });
+    // Act
+    expect(await verifier(batch)).toEqual({ batchItemFailures: [] });
+    // Assess
+    const types = (await busEvents(stack)).map((e) => e.detailType);
+    expect(types).not.toContain('Remediation Verified');
+    expect(types).not.toContain('Remediation Escalated');
+    const { ledgerItems } = await import('./stack');
+    const rejected = await ledgerItems('rejected#verifier');
+    expect(rejected).toHaveLength(1);
+    expect(rejected[0].reason).toContain(`body.successorAlarm: expected an alarm of playbook status (recovery-${STAGE}-status-...) for an alarm fault, got "${foreign}"`);
   });
 });
