@@ -134,61 +134,28 @@ function narrow(st: PermissionStatement, resources: string[], scope: ProtectedSc
         ...(st.condition ? { Condition: st.condition } : {}),
       });
     }
-    if (type === 'instance' && ids.length > 0) {
-      // Their standalone replacements, before the next deploy names them (recovery:lineage = the id in the config,
-      // set by replace-instance at launch): a fault on the replacement is acted on like one on the original.
+    /** A statement on every ARN of the type, for resources whose tags match `tags` (aws:ResourceTag/<key>). */
+    const byTags = (sidSuffix: string, tags: Record<string, string | string[]>) =>
       out.push({
-        Sid: `${base}InstancesByLineage`,
-        Effect: 'Allow',
-        Action: st.actions,
-        Resource: templates,
-        Condition: withCondition({ [`aws:ResourceTag/${LINEAGE_TAG}`]: ids }),
-      });
-    }
-    if (type === 'asg') {
-      // Groups whose members an instance tag selector protects: a member is replaced through its group
-      // (TerminateInstanceInAutoScalingGroup is authorized against the group), and a group carries the tags it
-      // propagates to its members, so the group is known by the same tags.
-      scope.instanceTagSelectors.forEach((tags, i) => {
-        out.push({
-          Sid: `${base}GroupsOfTaggedMembers${i}`,
-          Effect: 'Allow',
-          Action: st.actions,
-          Resource: templates,
-          Condition: withCondition(Object.fromEntries(Object.entries(tags).map(([k, v]) => [`aws:ResourceTag/${k}`, v]))),
-        });
-      });
-    }
-    selectors.forEach((tags, i) => {
-      out.push({
-        Sid: `${base}${Type}ByTag${i}`,
+        Sid: `${base}${sidSuffix}`,
         Effect: 'Allow',
         Action: st.actions,
         Resource: templates,
         Condition: withCondition(Object.fromEntries(Object.entries(tags).map(([k, v]) => [`aws:ResourceTag/${k}`, v]))),
       });
-    });
+    // Their standalone replacements, before the next deploy names them (recovery:lineage = the id in the config,
+    // set by replace-instance at launch): a fault on the replacement is acted on like one on the original.
+    if (type === 'instance' && ids.length > 0) byTags('InstancesByLineage', { [LINEAGE_TAG]: ids });
+    // Groups whose members an instance tag selector protects: a member is replaced through its group
+    // (TerminateInstanceInAutoScalingGroup is authorized against the group), and a group carries the tags it
+    // propagates to its members, so the group is known by the same tags.
+    if (type === 'asg') scope.instanceTagSelectors.forEach((tags, i) => byTags(`GroupsOfTaggedMembers${i}`, tags));
+    selectors.forEach((tags, i) => byTags(`${Type}ByTag${i}`, tags));
     if (type === 'instance') {
       // Members of protected groups (the group name is an AWS-managed tag on each instance).
-      scope.asgNames.forEach((name, i) => {
-        out.push({
-          Sid: `${base}GroupMembers${i}`,
-          Effect: 'Allow',
-          Action: st.actions,
-          Resource: templates,
-          Condition: withCondition({ 'aws:ResourceTag/aws:autoscaling:groupName': name }),
-        });
-      });
+      scope.asgNames.forEach((name, i) => byTags(`GroupMembers${i}`, { 'aws:autoscaling:groupName': name }));
       // Members of tag-selected groups carry the group's tags when they propagate at launch.
-      scope.asgTagSelectors.forEach((tags, i) => {
-        out.push({
-          Sid: `${base}GroupMembersByTag${i}`,
-          Effect: 'Allow',
-          Action: st.actions,
-          Resource: templates,
-          Condition: withCondition(Object.fromEntries(Object.entries(tags).map(([k, v]) => [`aws:ResourceTag/${k}`, v]))),
-        });
-      });
+      scope.asgTagSelectors.forEach((tags, i) => byTags(`GroupMembersByTag${i}`, tags));
     }
   }
   return out;

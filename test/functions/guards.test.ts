@@ -1,6 +1,5 @@
 import { handler } from '../../functions/handlers/ssm-automation';
-import { logger } from '../../functions/runtime/logger';
-import { countMutations, stubAutomation } from './sdk-probes';
+import { capturedLogs, countMutations, stubAutomation } from './sdk-probes';
 import { alarmEvent, busEvents, createStack, ledgerItems, muteRules, playbook, putAlarm, request, runInstances, type TestStack } from './stack';
 
 /**
@@ -283,28 +282,13 @@ describe('guards', () => {
       const [id] = await runInstances(1, { 'recovery-group': 'api' });
       const req = await instanceAlarm(id);
       const counter = await countMutations();
-      const log = logger('ssm-automation');
-      log.setLogLevel('INFO');
-      const lines: string[] = [];
-      const spy = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: any) => {
-        lines.push(String(chunk));
-        return true;
-      });
       // Act
-      const out = await handler(req).finally(async () => {
-        spy.mockRestore();
-        log.setLogLevel('SILENT');
-        await counter.detach();
-      });
+      const { result: out, lines } = await capturedLogs('ssm-automation', () => handler(req)).finally(() => counter.detach());
       // Assess
       expect(out.outcome).toBe('skipped');
       expect(counter.fleet).toEqual([]);
       expect(automation.started).toHaveLength(0);
-      // Only the logger's JSON lines (jest's console output shares stdout).
-      const planLine = lines
-        .filter((l) => l.startsWith('{'))
-        .map((l) => JSON.parse(l))
-        .find((l) => l.message === 'dry-run plan');
+      const planLine = lines.find((l) => l.message === 'dry-run plan')!;
       expect(planLine.plan[0]).toBe(`StartAutomationExecution AWS-RestartEC2Instance on ${id}`);
       const [event] = await busEvents(stack);
       expect(event.detailType).toBe('Remediation Skipped');

@@ -1,6 +1,5 @@
 import { handler } from '../../functions/handlers/ssm-automation';
-import { logger } from '../../functions/runtime/logger';
-import { countMutations } from './sdk-probes';
+import { capturedLogs, countMutations } from './sdk-probes';
 import { alarmEvent, createStack, playbook, putAlarm, request, runInstances } from './stack';
 
 /** Environment validation and the EMF metrics the action functions emit. */
@@ -63,20 +62,10 @@ describe('environment and metrics', () => {
       logStreamName: '2026/12/08/[$LATEST]abcdef',
       getRemainingTimeInMillis: () => 60_000,
     };
-    const log = logger('ssm-automation');
-    log.setLogLevel('INFO');
-    const lines: string[] = [];
-    const spy = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: any) => {
-      lines.push(String(chunk));
-      return true;
-    });
     // Act
-    await handler(req, context).finally(() => {
-      spy.mockRestore();
-      log.setLogLevel('SILENT');
-    });
+    const { lines } = await capturedLogs('ssm-automation', () => handler(req, context));
     // Assess
-    const logged = lines.filter((l) => l.startsWith('{')).map((l) => JSON.parse(l)).filter((l) => l['log.level']);
+    const logged = lines.filter((l) => l['log.level']);
     expect(logged.length).toBeGreaterThan(0);
     for (const l of logged) {
       expect(l.faas).toMatchObject({ name: context.functionName, id: context.invokedFunctionArn, version: '$LATEST', execution: context.awsRequestId });

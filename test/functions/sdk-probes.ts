@@ -116,3 +116,25 @@ export async function stubAutomation(
   mock.on(ssmSdk.GetParameterCommand).callsFake((input) => (realSend as (c: unknown) => Promise<unknown>).call(client, new ssmSdk.GetParameterCommand(input)));
   return { started, calendarReads: () => reads, restore: () => mock.restore() };
 }
+
+/**
+ * The JSON lines a function's logger writes while `run` runs (its level raised to INFO for the while, SILENT
+ * after: test/support/quiet-logs.ts); jest's own console output, which shares stdout, is left out.
+ */
+export async function capturedLogs<T>(service: string, run: () => Promise<T>): Promise<{ result: T; lines: Array<Record<string, any>> }> {
+  const { logger } = await import('../../functions/runtime/logger');
+  const log = logger(service);
+  log.setLogLevel('INFO');
+  const raw: string[] = [];
+  const spy = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: any) => {
+    raw.push(String(chunk));
+    return true;
+  });
+  try {
+    const result = await run();
+    return { result, lines: raw.filter((l) => l.startsWith('{')).map((l) => JSON.parse(l)) };
+  } finally {
+    spy.mockRestore();
+    log.setLogLevel('SILENT');
+  }
+}
