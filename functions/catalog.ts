@@ -33,11 +33,19 @@ export interface FunctionSpec {
   destructive: boolean;
 }
 
+/**
+ * Records, guards and idempotency in the ledger. DeleteItem: Powertools idempotency deletes a delivery's
+ * in-progress record when the function fails (so a retry runs), and paging withdraws a page claim whose event
+ * could not be sent (functions/runtime/open-escalations.ts forgetEscalation): both failure paths, so the drill
+ * does not use it.
+ */
 const LEDGER: PermissionStatement = {
   sid: 'Ledger',
-  actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:Query'],
+  actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
   resources: ['{ledgerTableArn}'],
 };
+/** The verifier reads an incident's records (its action's Succeeded record at the rung: functions/handlers/verifier.ts). */
+const LEDGER_INCIDENT_RECORDS: PermissionStatement = { sid: 'LedgerIncidentRecords', actions: ['dynamodb:Query'], resources: ['{ledgerTableArn}'] };
 const PUT_RECOVERY_EVENTS: PermissionStatement = {
   sid: 'RecoveryEvents',
   actions: ['events:PutEvents'],
@@ -129,6 +137,7 @@ export const FUNCTIONS: FunctionSpec[] = [
     env: [ENV.stage, ENV.account, ENV.ledgerTable, ENV.eventBus, ENV.modeParameter, ENV.guardrails],
     permissions: [
       LEDGER,
+      LEDGER_INCIDENT_RECORDS,
       PUT_RECOVERY_EVENTS,
       { sid: 'KillSwitch', actions: ['ssm:GetParameter'], resources: ['{modeParameterArn}'] },
       { sid: 'ReadAlarms', actions: ['cloudwatch:DescribeAlarms'], resources: ['arn:{partition}:cloudwatch:{region}:{account}:alarm:recovery-{stage}-*'] },
