@@ -18,9 +18,9 @@ import { percentile, round } from './stats';
  * loads the bundle, constructs the SDK clients the handler can reach, and runs
  * the first invocation against moto (through the drill's gap proxy), timed from
  * before the `require` to the handler's answer. The stack is seeded as the
- * handler tests seed it, in dry-run mode (guards, diagnosis, ledger and events
- * all run; nothing is mutated, so every run meets the same fleet); each run
- * sends a request for a new alarm transition (idempotency never short-cuts).
+ * handler tests seed it (dry-run mode); the first invocation is a request the
+ * function validates, rejects and records (see firstEvent), each run for a new
+ * alarm transition.
  *
  * The bundle cannot hand out its internal clients, so each pipeline builds a
  * probe: the same handler, by the same pipeline, with one extra export that
@@ -103,9 +103,10 @@ function clientsIn(metafile: Metafile): string[] {
 
 function firstEvent(spec: FunctionSpec, alarm: string, instanceId: string, run: number): unknown {
   const at = cloudWatchTime(new Date(Date.now() - 60_000 + run * 10));
-  // The playbook rung this function runs (verifier and notifier: a reboot's request).
-  const rung = ({ 'ssm-automation': 'reboot', 'k8s-rollout': 'rollout-restart', verifier: 'reboot', notifier: 'reboot' } as Record<string, string>)[spec.name] ?? spec.name;
-  const req = request(playbook('bench', [rung]), alarmEvent(alarm, { InstanceId: instanceId }, at));
+  // A request every function parses, judges, rejects and records (ledger item and bus event): its rung
+  // names no playbook action. Dry-run requests the functions act on stalled past 60 s against this
+  // sandbox in some runs (both pipelines), so they would measure the sandbox, not the bundle.
+  const req = request(playbook('bench', ['not-a-rung']), alarmEvent(alarm, { InstanceId: instanceId }, at));
   if (spec.name === 'verifier') {
     return { Records: [{ messageId: `bench-${run}`, body: JSON.stringify({ request: req, actedAt: new Date().toISOString() }), attributes: { ApproximateReceiveCount: '1' } }] };
   }
