@@ -103,8 +103,14 @@ function table(r: Record<string, any>): string {
   out.push(`machine: ${m.cpus} cpu (${m.cpuModel}), node ${m.node}, load ${m.loadAverage.join(' ')}`);
   const err = (x: any) => (x?.error ? `  failed: ${x.error}` : undefined);
   if (r.bundles) {
-    out.push('\n(4) bundles                 size KiB   cold init ms   unbundled SDK ms   ratio');
-    out.push(err(r.bundles) ?? r.bundles.rows.map((x: any) => `  ${x.name.padEnd(24)} ${(x.bytes / 1024).toFixed(0).padStart(8)} ${String(x.coldInitMs).padStart(14)} ${String(x.baselineInitMs).padStart(18)} ${String(x.ratio).padStart(7)}`).join('\n'));
+    out.push(`\n(4) bundles: previous pipeline (${String(r.bundles.baselineRev ?? '?').slice(0, 7)}) -> one esbuild pass; cold init = fresh process, load + clients + first invocation (moto), median of ${r.bundles.runs}`);
+    out.push('                          size KiB (old/new)   cold init ms (old/new)   ratio   new without 7607: KiB / ms');
+    out.push(
+      err(r.bundles) ??
+        r.bundles.rows
+          .map((x: any) => `  ${x.name.padEnd(24)} ${`${(x.old.bytes / 1024).toFixed(0)} / ${(x.new.bytes / 1024).toFixed(0)}`.padStart(13)} ${`${x.old.coldInitMs} / ${x.new.coldInitMs}`.padStart(22)} ${String(x.ratio).padStart(9)}   ${(x.newWithout7607.bytes / 1024).toFixed(0)} / ${x.newWithout7607.coldInitMs}`)
+          .join('\n') + `\n  targets: ratio <= ${r.bundles.targets?.maxRatio} (max ${r.bundles.maxRatio}), cold init <= ${r.bundles.targets?.maxColdInitMs} ms (max ${r.bundles.maxColdInitMs})`,
+    );
   }
   if (r.overhead) {
     const o = r.overhead;

@@ -1,11 +1,10 @@
-import { mkdtempSync, mkdirSync, readdirSync, utimesSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { execFileSync } from 'node:child_process';
 import * as path from 'node:path';
 import * as vm from 'node:vm';
-import { bundleFunction, BundleError, diskCached } from '../../infra/functions/bundle';
+import { bundleFunction, BundleError, COMPUTED_TRAIT_KEY, diskCached, literalTraitKeys } from '../../infra/functions/bundle';
 import { FUNCTIONS } from '../../functions/catalog';
-import { NormalizedSchema } from '@smithy/core/schema';
 import * as realSsm from '@aws-sdk/client-ssm';
 import * as realDynamodb from '@aws-sdk/client-dynamodb';
 import { clientConfig, resetEmulator } from '../support/aws';
@@ -19,15 +18,6 @@ function load(code: string): Record<string, any> {
 
 const FIXTURES = path.join('test', 'infra', 'fixtures', 'bundle');
 const fixture = (file: string) => bundleFunction({ name: 'verifier', entry: path.join(FIXTURES, file) }, { memo: false });
-
-/** What an error instance shows a caller: own properties in order, class identity, prototype chain. */
-function describeError(C: any, opts: Record<string, unknown>) {
-  const e = new C(opts);
-  const chain: string[] = [];
-  for (let p = Object.getPrototypeOf(e); p && p.constructor.name !== 'Error'; p = Object.getPrototypeOf(p)) chain.push(p.constructor.name);
-  // Base classes: how many (their names are minified in a bundle, as before the compaction).
-  return { className: C.name, shapeId: C.shapeId, ownStatics: Object.getOwnPropertyNames(C).sort(), entries: Object.entries(e), message: e.message, isInstance: e instanceof C, leaf: chain[0], depth: chain.length };
-}
 
 /** The esbuild step `pulumi up`, the drill and the benchmarks share. */
 describe('bundleFunction', () => {
@@ -102,27 +92,6 @@ describe('bundleFunction', () => {
     expect(second.code).toContain('new-text');
   });
 
-  it('compacts SDK error classes without changing what an error looks like', async () => {
-    // Prepare: the bundled classes (rewritten by the bundler) next to the package's own.
-    const bundled = load((await fixture('sdk-errors.ts')).code);
-    const opts = { $metadata: { httpStatusCode: 400 }, message: 'boom', Message: 'detail', SyncName: 'sync', SyncType: 'type', CancellationReasons: [{ Code: 'None' }] };
-    const pairs: [string, unknown][] = [
-      ['AccessDeniedException', realSsm.AccessDeniedException],
-      ['ParameterNotFound', realSsm.ParameterNotFound],
-      ['ResourceDataSyncNotFoundException', realSsm.ResourceDataSyncNotFoundException],
-      ['ConditionalCheckFailedException', realDynamodb.ConditionalCheckFailedException],
-      ['ResourceNotFoundException', realDynamodb.ResourceNotFoundException],
-      ['ReplicatedWriteConflictException', realDynamodb.ReplicatedWriteConflictException],
-      ['TransactionCanceledException', realDynamodb.TransactionCanceledException],
-    ];
-    for (const [name, real] of pairs) {
-      // Act
-      const got = describeError(bundled[name], opts);
-      // Assess
-      expect(got).toEqual(describeError(real, opts));
-    }
-  });
-
   it('turns service errors into the same modeled errors in a bundle as the SDK does (moto)', async () => {
     // Prepare: a table whose item exists, no parameter named /missing; the bundle in its own node process, as Lambda runs it.
     await resetEmulator();
@@ -132,7 +101,7 @@ describe('bundleFunction', () => {
     const putTaken = { TableName: 'errors', Item: { pk: { S: 'taken' } }, ConditionExpression: 'attribute_not_exists(pk)' };
     const dir = mkdtempSync(path.join(tmpdir(), 'bundle-errors-'));
     writeFileSync(path.join(dir, 'index.js'), (await fixture('sdk-errors.ts')).code);
-    const seen = `async (send) => { const e = await send().then(() => undefined, (err) => err); return { name: e?.name, fault: e?.$fault, message: e?.message, status: e?.$metadata?.httpStatusCode, ctor: e?.constructor?.name }; }`;
+    const seen = `async (send) => { const e = await send().then(() => undefined, (err) => err); return { name: e?.name, fault: e?.$fault, message: e?.message, status: e?.$metadata?.httpStatusCode }; }`;
     const script = `const b = require(${JSON.stringify(path.join(dir, 'index.js'))}); const seen = ${seen}; const cfg = ${JSON.stringify(clientConfig())};
 (async () => console.log(JSON.stringify({
   ssm: await seen(() => new b.SSMClient(cfg).send(new b.GetParameterCommand({ Name: '/missing' }))),
@@ -140,40 +109,20 @@ describe('bundleFunction', () => {
 })))();`;
     const describe = async (send: () => Promise<unknown>) => {
       const e = (await send().then(() => undefined, (err: unknown) => err)) as Error & { $fault?: string; $metadata?: { httpStatusCode?: number } };
-      return { name: e?.name, fault: e?.$fault, message: e?.message, status: e?.$metadata?.httpStatusCode, ctor: e?.constructor?.name };
+      return { name: e?.name, fault: e?.$fault, message: e?.message, status: e?.$metadata?.httpStatusCode };
     };
     // Act
     const bundled = JSON.parse(execFileSync(process.execPath, ['-e', script], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim().split('\n').pop()!);
     const ssm = await describe(() => new realSsm.SSMClient(clientConfig()).send(new realSsm.GetParameterCommand({ Name: '/missing' })));
     const ddb = await describe(() => real.send(new realDynamodb.PutItemCommand(putTaken)));
-    // Assess
+    // Assess: what the functions read from an error (name, fault, message, status); class names are minified.
     expect(bundled.ssm).toEqual(ssm);
-    expect(bundled.ssm).toMatchObject({ name: 'ParameterNotFound', fault: 'client', ctor: 'ParameterNotFound' });
+    expect(bundled.ssm).toMatchObject({ name: 'ParameterNotFound', fault: 'client' });
     expect(bundled.ddb).toEqual(ddb);
-    expect(bundled.ddb).toMatchObject({ name: 'ConditionalCheckFailedException', fault: 'client', ctor: 'ConditionalCheckFailedException' });
+    expect(bundled.ddb).toMatchObject({ name: 'ConditionalCheckFailedException', fault: 'client' });
   });
 
-  it('registers only the modeled errors something in the bundle names; any other comes back as the SDK\'s fallback with the same name (moto)', async () => {
-    // Prepare: no parameter named /missing; a bundle whose sources name no SSM error, in its own node process.
-    await resetEmulator();
-    const dir = mkdtempSync(path.join(tmpdir(), 'bundle-errors-'));
-    const built = await fixture('sdk-errors-unnamed.ts');
-    writeFileSync(path.join(dir, 'index.js'), built.code);
-    const script = `const b = require(${JSON.stringify(path.join(dir, 'index.js'))});
-new b.SSMClient(${JSON.stringify(clientConfig())}).send(new b.GetParameterCommand({ Name: '/missing' })).then(() => console.log('{}'), (e) =>
-  console.log(JSON.stringify({ name: e.name, fault: e.$fault, message: e.message, status: e.$metadata?.httpStatusCode, shape: e.constructor.shapeId })));`;
-    // Act
-    const bundled = JSON.parse(execFileSync(process.execPath, ['-e', script], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim().split('\n').pop()!);
-    const e = (await new realSsm.SSMClient(clientConfig()).send(new realSsm.GetParameterCommand({ Name: '/missing' })).then(() => undefined, (err: unknown) => err)) as realSsm.ParameterNotFound;
-    // Assess: what the functions read from an error (name, message, fault, status) is the SDK's; only the class is the client's base.
-    expect(bundled).toEqual({ name: e.name, fault: e.$fault, message: e.message, status: e.$metadata.httpStatusCode, shape: 'smithy.ts.sdk.synthetic.com.amazonaws.ssm#SSMServiceException' });
-    expect(e).toBeInstanceOf(realSsm.ParameterNotFound);
-    // ...and the ~140 error classes SSM models are not in the bundle, the one a source names is (sdk-errors.ts).
-    expect(built.code).not.toMatch(/ParameterVersionLabelLimitExceeded|OpsMetadataTooManyUpdatesException/);
-    expect((await fixture('sdk-errors.ts')).code).toMatch(/ParameterNotFound/);
-  });
-
-  it('resolves credentials in a bundle from the environment, and fails clearly without them', async () => {
+  it('resolves credentials in a bundle with the SDK\'s own default chain (environment first)', async () => {
     // Prepare
     const { SQSClient } = load((await fixture('sdk-errors.ts')).code);
     const saved = { ...process.env };
@@ -183,60 +132,48 @@ new b.SSMClient(${JSON.stringify(clientConfig())}).send(new b.GetParameterComman
       const creds = await new SQSClient({ region: 'us-east-1' }).config.credentials();
       // Assess
       expect(creds).toMatchObject({ accessKeyId: 'AKIDBUNDLE', secretAccessKey: 'secret-bundle', sessionToken: 'token-bundle' });
-      // Prepare: no environment credentials, no container endpoint (a profile would not be read either).
-      for (const k of ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_CONTAINER_CREDENTIALS_RELATIVE_URI', 'AWS_CONTAINER_CREDENTIALS_FULL_URI']) delete process.env[k];
-      // Act / Assess
-      await expect(new SQSClient({ region: 'us-east-1' }).config.credentials()).rejects.toThrow(/the environment or the container credentials endpoint/);
     } finally {
       for (const k of Object.keys(process.env)) if (!(k in saved)) delete process.env[k];
       Object.assign(process.env, saved);
     }
   });
 
-  it('no command the functions send has an event-stream member (bundles leave event streams out)', async () => {
-    // Prepare: every client module the functions load.
-    const dir = path.join(__dirname, '..', '..', 'functions', 'runtime', 'clients');
-    let checked = 0;
-    for (const file of readdirSync(dir).filter((f) => f.endsWith('.ts'))) {
-      const mod = (await import(path.join(dir, file))) as Record<string, any>;
-      for (const [name, Command] of Object.entries(mod).filter(([n]) => n.endsWith('Command'))) {
-        // Act: the operation schema (lib-dynamodb commands wrap a DynamoDB command).
-        const cmd = new Command({});
-        const op = Array.isArray(cmd.schema) ? cmd.schema : cmd.clientCommand?.schema;
-        // Assess
-        expect([name, Array.isArray(op)]).toEqual([name, true]);
-        expect([name, NormalizedSchema.of(op[4]).getEventStreamMember(), NormalizedSchema.of(op[5]).getEventStreamMember()]).toEqual([name, '', '']);
-        checked++;
+  it('leaves the SDK as published: no rewritten error classes, credential chain or event streams', async () => {
+    // Act
+    const code = (await fixture('sdk-errors.ts')).code;
+    // Assess: none of the previous pipeline's stand-ins and factories.
+    expect(code).not.toMatch(/event streams are not bundled|__errorClass|the sources a Lambda bundle reads|JMESPath is not bundled|JSON Schema output is not bundled/);
+  });
+
+  /**
+   * The one SDK workaround (infra/functions/bundle.ts, sdkTraitKeyLiterals): aws-sdk-js-v3 issue 7607.
+   * When this fails, the SDK writes literal trait keys: delete the workaround (SCHEMA_FILE,
+   * COMPUTED_TRAIT_KEY, literalTraitKeys, sdkTraitKeyLiterals), this test, and the bench's
+   * "without 7607" column.
+   */
+  it('aws-sdk-js-v3 7607 is still open: the SDK schema files the workaround targets still use computed trait keys', () => {
+    for (const pkg of ['client-ec2', 'client-ssm', 'client-dynamodb']) {
+      // Prepare: the schema file esbuild bundles (dist-es, as mainFields prefers `module`).
+      const file = path.join(require.resolve(`@aws-sdk/${pkg}/package.json`), '..', 'dist-es', 'schemas', 'schemas_0.js');
+      const src = readFileSync(file, 'utf8');
+      // Act
+      const computed = src.match(COMPUTED_TRAIT_KEY)?.length ?? 0;
+      // Assess
+      if (computed === 0) {
+        throw new Error(`@aws-sdk/${pkg} no longer writes computed trait keys (aws-sdk-js-v3 issue 7607 is fixed): remove the 7607 workaround from infra/functions/bundle.ts and this test`);
       }
+      expect(literalTraitKeys(src).match(COMPUTED_TRAIT_KEY)?.length ?? 0).toBe(0);
     }
-    expect(checked).toBeGreaterThan(30);
-    // Act / Assess: a bundled client that builds its event-stream marshaller up front still builds.
-    const { LambdaClient } = load((await fixture('sdk-errors.ts')).code);
-    const marshaller = new LambdaClient({ region: 'us-east-1' }).config.eventStreamMarshaller;
-    expect(() => marshaller.deserialize()).toThrow(/event streams are not bundled/);
   });
 
-  it("bundles Powertools' JMESPath engine only for a function whose sources name a JMESPath option", async () => {
+  it('the 7607 workaround only rewrites keys to the same strings', () => {
+    // Prepare: the shape of a generated schema file.
+    const src = 'const _xN = "xmlName";\nconst _m = "member";\nexport var S$ = [3, n0, _S, 0, [_M], [[1, { [_xN]: _m, [other]: 1 }]]];\n';
     // Act
-    const plain = await fixture('idempotency-keyed-by-argument.ts');
-    const keyed = await fixture('idempotency-keyed-by-jmespath.ts');
-    // Assess: both configs build; only the keyed bundle carries the engine.
-    expect(load(plain.code).config().eventKeyJmesPath).toBe('');
-    expect(load(keyed.code).config().eventKeyJmesPath).toBe('detail.id');
-    expect(plain.code).toContain('JMESPath is not bundled');
-    expect(keyed.code).not.toContain('JMESPath is not bundled');
-    expect(keyed.bytes - plain.bytes).toBeGreaterThan(10_000);
-  });
-
-  it("leaves zod's JSON Schema output out unless a function's sources name it; validation is unchanged", async () => {
-    // Act
-    const plain = load((await fixture('zod-validation-only.ts')).code);
-    const emitting = load((await fixture('zod-json-schema.ts')).code);
-    // Assess: validation and check introspection as in zod itself.
-    expect(plain.schema.parse({ name: 'abc', size: 2 })).toEqual({ name: 'abc', size: 2 });
-    expect(plain.schema.safeParse({ name: 'a', size: 0 }).error.issues.map((i: { path: string[] }) => i.path.join('.'))).toEqual(['name', 'size']);
-    expect([plain.schema.shape.name.minLength, plain.schema.shape.name.maxLength, plain.schema.shape.size.isInt]).toEqual([2, 8, true]);
-    expect(() => plain.schema.toJSONSchema()).toThrow(/JSON Schema output is not bundled/);
-    expect(emitting.emit()).toMatchObject({ type: 'object', properties: { name: { type: 'string', minLength: 2 } } });
+    const out = literalTraitKeys(src);
+    // Assess: a constant's key becomes its literal, anything else stays.
+    expect(out).toContain('{ "xmlName": _m, [other]: 1 }');
+    const evaluate = (code: string) => new Function('n0', '_S', '_M', 'other', `${code.replace(/export var/g, 'var')}; return S$;`)(0, 'S', 'M', 'o');
+    expect(evaluate(out)).toEqual(evaluate(src));
   });
 });
