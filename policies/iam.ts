@@ -48,6 +48,16 @@ function allowStatements(doc: NamedDocument, reportViolation: (m: string) => voi
   return parsed.statements.filter((s) => s.effect === 'Allow');
 }
 
+/** Which of `actions` the statement allows (its Action list, or everything its NotAction leaves out). */
+function grantedOf(s: IamStatement, actions: readonly string[]): string[] {
+  return s.notActions.length > 0 ? actions.filter((a) => !s.notActions.some((n) => actionMatches(n, a))) : actions.filter((a) => s.actions.some((x) => actionMatches(x, a)));
+}
+
+/** The start of a violation: where, which statement, what it allows, on which resources. */
+function allowsOn(doc: NamedDocument, s: IamStatement, granted: string[]): string {
+  return `${doc.where} statement ${s.label} allows ${granted.join(', ')} on ${s.notResources.length > 0 ? 'NotResource (everything else)' : s.resources.join(', ') || 'no Resource'}. `;
+}
+
 export const iamNoWildcardActions: ResourceValidationPolicy = {
   name: 'iam-no-wildcard-actions',
   description: 'IAM permissions name their actions: no `*`, no `service:*` and no Allow with NotAction (least privilege).',
@@ -107,15 +117,12 @@ export const iamScopedDestructiveActions: ResourceValidationPolicy = {
     const destructive = { destructiveActions: DESTRUCTIVE_ACTIONS, ...args.getConfig<{ destructiveActions?: string[] }>() }.destructiveActions;
     for (const doc of documentsOf(args)) {
       for (const s of allowStatements(doc, reportViolation)) {
-        const granted =
-          s.notActions.length > 0
-            ? destructive.filter((d) => !s.notActions.some((n) => actionMatches(n, d)))
-            : destructive.filter((d) => s.actions.some((a) => actionMatches(a, d)));
+        const granted = grantedOf(s, destructive);
         if (granted.length === 0) continue;
         const unscoped = s.notResources.length > 0 || s.resources.length === 0 || s.resources.some(isUnscopedResource);
         if (!unscoped || hasTagCondition(s.condition)) continue;
         reportViolation(
-          `${doc.where} statement ${s.label} allows ${granted.join(', ')} on ${s.notResources.length > 0 ? 'NotResource (everything else)' : s.resources.join(', ') || 'no Resource'}. ` +
+          allowsOn(doc, s, granted) +
             'Fix: list the ARNs of the protected resources (e.g. arn:aws:ec2:<region>:<account>:instance/i-0abc...), ' +
             'or add a tag condition such as { StringEquals: { "aws:ResourceTag/recovery": "on" } }.',
         );
@@ -148,16 +155,13 @@ export const iamScopedKeyUse: ResourceValidationPolicy = {
   validateResource: (args, reportViolation) => {
     for (const doc of documentsOf(args)) {
       for (const s of allowStatements(doc, reportViolation)) {
-        const granted =
-          s.notActions.length > 0
-            ? KEY_USE_ACTIONS.filter((k) => !s.notActions.some((n) => actionMatches(n, k)))
-            : KEY_USE_ACTIONS.filter((k) => s.actions.some((a) => actionMatches(a, k)));
+        const granted = grantedOf(s, KEY_USE_ACTIONS);
         if (granted.length === 0) continue;
         // A condition (kms:ViaService, a tag) still leaves every key of the account usable through it.
         const wide = s.notResources.length > 0 || s.resources.length === 0 || s.resources.some((r) => isUnscopedResource(r) || ANY_KEY.test(r.trim()));
         if (!wide) continue;
         reportViolation(
-          `${doc.where} statement ${s.label} allows ${granted.join(', ')} on ${s.notResources.length > 0 ? 'NotResource (everything else)' : s.resources.join(', ') || 'no Resource'}. ` +
+          allowsOn(doc, s, granted) +
             'Fix: list the key ARNs (arn:aws:kms:<region>:<account>:key/<key id>); for EBS keys, set recovery-stack:ebsKmsKeys.',
         );
       }
