@@ -16,7 +16,7 @@
  * wins over an unreadable fault. An unreadable fault (or guard) is thrown so
  * the delivery is retried, never acted on; an unreadable diagnosis is a skip.
  */
-import type { Mode, ModeReading } from '../guards/kill-switch';
+import type { ModeReading } from '../guards/kill-switch';
 import type { Verdict } from '../guards/verdict';
 import type { Diagnosis } from './diagnosis';
 import type { FaultState } from './fault';
@@ -65,8 +65,9 @@ export type Decision =
   /** A reading the decision needs failed: throw it (the delivery is retried; nothing was done). */
   | { kind: 'retry'; error: unknown };
 
-export function decide(input: DecisionInput, mode: Mode): Decision {
+export function decide(input: DecisionInput): Decision {
   const { readings: r, action } = input;
+  const mode = r.mode.mode;
   const evidence: Record<string, unknown> = {};
   const skip = (reason: string, more: Partial<Extract<Decision, { kind: 'skip' }>> = {}): Decision => ({ kind: 'skip', reason, evidence, ...more });
   /** A verdict's evidence always counts; a denial is a skip. */

@@ -304,7 +304,7 @@ async function decideAndAct(
     requireApprovalForDestructive: env.guardrails.requireApprovalForDestructive,
   };
   const dryRun = mode === 'dry-run';
-  let decision = decide(input, mode);
+  let decision = decide(input);
   if (decision.kind === 'read-ec2-auto-recovery') {
     // A system status fault EC2 recovers itself: wait for its outcome before racing it (the first rung only;
     // later rungs, and dry-run, read it once). EC2 succeeded = skip without escalation; else act as before.
@@ -316,7 +316,7 @@ async function decideAndAct(
     readings.ec2AutoRecovery = await settled(() =>
       awaitEc2AutoRecovery({ playbook: request.playbook.name, instance, region: env.region, faultAt: faultTimestamp(request.event), waitMs, pollIntervalMs: env.pollIntervalMs }),
     );
-    decision = decide(input, mode);
+    decision = decide(input);
   }
   if (decision.kind === 'read-ec2-auto-recovery') throw new Error('decision asked for EC2 auto recovery twice');
   if (decision.kind === 'retry') throw decision.error;

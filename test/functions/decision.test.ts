@@ -73,7 +73,7 @@ describe('decide: the first guard that stands down wins', () => {
 
   it.each(cases)('%s', (_name, readings, action, reason, expected) => {
     // Act
-    const d = decide(input({ ...everyGuardDenies, ...readings }, action, true), ({ ...everyGuardDenies, ...readings }).mode.mode);
+    const d = decide(input({ ...everyGuardDenies, ...readings }, action, true));
     // Assess
     expect(d.kind).toBe(expected.kind ?? 'skip');
     expect('reason' in d ? d.reason : '').toMatch(reason);
@@ -82,8 +82,8 @@ describe('decide: the first guard that stands down wins', () => {
 
   it('the kill switch off keeps the group slot (release: false); later skips give it back', () => {
     // Act
-    const off = decide(input(everyGuardDenies), 'off');
-    const health = decide(input({ ...all(), health: ok(deny('AWS Health')) }), 'auto');
+    const off = decide(input(everyGuardDenies));
+    const health = decide(input({ ...all(), health: ok(deny('AWS Health')) }));
     // Assess
     expect(off).toMatchObject({ kind: 'skip', release: false });
     expect(health.kind === 'skip' && health.release).toBeUndefined();
@@ -91,9 +91,9 @@ describe('decide: the first guard that stands down wins', () => {
 
   it('approval: a destructive rung is handed to humans with its plan; a non-destructive one, or dry-run, goes on', () => {
     // Act
-    const destructive = decide(input(all(), {}, true), 'auto');
-    const gentle = decide(input(all(), { destructive: false }, true), 'auto');
-    const dryRun = decide(input(all(), {}, true), 'dry-run');
+    const destructive = decide(input(all(), {}, true));
+    const gentle = decide(input(all(), { destructive: false }, true));
+    const dryRun = decide(input({ ...all(), mode: { mode: 'dry-run' } }, {}, true));
     // Assess
     expect(destructive).toMatchObject({ kind: 'escalate', plan: ['RunInstances'], evidence: expect.objectContaining({ approvalRequired: true }) });
     expect(destructive.kind === 'escalate' && destructive.reason).toMatch(/replace-instance is destructive and guardrails.requireApprovalForDestructive is set/);
@@ -103,8 +103,8 @@ describe('decide: the first guard that stands down wins', () => {
 
   it("asks for EC2's own recovery only once everything before it passed, then decides with it", () => {
     // Act
-    const first = decide(input({ ...all(), ec2AutoRecovery: undefined }), 'auto');
-    const blocked = decide(input({ ...all(), ec2AutoRecovery: undefined, breaker: ok(deny('circuit breaker open')) }), 'auto');
+    const first = decide(input({ ...all(), ec2AutoRecovery: undefined }));
+    const blocked = decide(input({ ...all(), ec2AutoRecovery: undefined, breaker: ok(deny('circuit breaker open')) }));
     // Assess
     expect(first.kind).toBe('read-ec2-auto-recovery');
     expect(blocked.kind).toBe('skip');
@@ -112,9 +112,9 @@ describe('decide: the first guard that stands down wins', () => {
 
   it('an unreadable fault or guard is retried (thrown), never acted on; unless an earlier guard already stood down', () => {
     // Act
-    const fault = decide(input({ ...all(), fault: failed('DescribeAlarms throttled') }), 'auto');
-    const calendar = decide(input({ ...all(), changeCalendar: failed('GetCalendarState throttled') }), 'auto');
-    const offFirst = decide(input({ ...all(), fault: failed('DescribeAlarms throttled') }), 'off');
+    const fault = decide(input({ ...all(), fault: failed('DescribeAlarms throttled') }));
+    const calendar = decide(input({ ...all(), changeCalendar: failed('GetCalendarState throttled') }));
+    const offFirst = decide(input({ ...all(), mode: { mode: 'off' }, fault: failed('DescribeAlarms throttled') }));
     // Assess
     expect(fault.kind).toBe('retry');
     expect(calendar.kind).toBe('retry');
@@ -123,8 +123,8 @@ describe('decide: the first guard that stands down wins', () => {
 
   it('the fault must exist and be ALARM: missing and INSUFFICIENT_DATA are skipped with why', () => {
     // Act
-    const missing = decide(input({ ...all(), fault: ok({ label: 'alarm x', reason: 'no such alarm' }) }), 'auto');
-    const unsure = decide(input({ ...all(), fault: ok({ state: 'INSUFFICIENT_DATA', label: 'alarm x' }) }), 'auto');
+    const missing = decide(input({ ...all(), fault: ok({ label: 'alarm x', reason: 'no such alarm' }) }));
+    const unsure = decide(input({ ...all(), fault: ok({ state: 'INSUFFICIENT_DATA', label: 'alarm x' }) }));
     // Assess
     expect(missing.kind === 'skip' && missing.reason).toBe('alarm x does not exist (no such alarm): not a fault of this stack; not acting');
     expect(unsure.kind === 'skip' && unsure.reason).toMatch(/INSUFFICIENT_DATA now: the fault cannot be confirmed/);
@@ -132,7 +132,7 @@ describe('decide: the first guard that stands down wins', () => {
 
   it("every passing guard's evidence is kept with the decision", () => {
     // Act
-    const d = decide(input(all()), 'auto');
+    const d = decide(input(all()));
     // Assess
     expect(d).toMatchObject({ kind: 'reserve', evidence: { calendar: 'OPEN', alarmStateNow: 'ALARM', diagnosis: 'instance status impaired' } });
   });
