@@ -1,7 +1,7 @@
 import * as aws from '@pulumi/aws';
 import type { ProtectedResource } from './alarms/detector';
 import type { StackConfig } from './config';
-import { LINEAGE_TAG } from '../functions/contracts/naming';
+import { FAILED_REPLACEMENT, LINEAGE_TAG, RETIRED } from '../functions/contracts/naming';
 
 /**
  * Turns config targets into concrete resources. Tag selectors are resolved at
@@ -19,7 +19,7 @@ import { LINEAGE_TAG } from '../functions/contracts/naming';
  */
 const LIVE_STATES = ['pending', 'running', 'stopping', 'stopped'];
 /** recovery:state of instances the stack itself took out of service (functions/actions/replace-instance.ts). */
-const OUT_OF_SERVICE = ['retired', 'failed-replacement'];
+const OUT_OF_SERVICE = [RETIRED, FAILED_REPLACEMENT];
 
 type InstanceInfo = Awaited<ReturnType<typeof aws.ec2.getInstance>>;
 

@@ -12,7 +12,7 @@ import { carriedSettings, carriedTags, readAttributes } from '../runtime/replace
 import { EBS_KMS_KEY_PERMISSIONS } from './ebs-kms-keys';
 import { dataToMove, describeMoves, InstanceSwap } from '../runtime/instance-swap';
 import { rollbackSteps } from '../runtime/rollback-steps';
-import { LINEAGE_TAG } from '../contracts/naming';
+import { FAILED_REPLACEMENT, LINEAGE_TAG, RETIRED } from '../contracts/naming';
 import { carryProtection, type CarriedProtection } from '../runtime/carried-protection';
 import { ALARM_SUCCESSION_PERMISSIONS } from './alarm-succession';
 
@@ -347,7 +347,7 @@ async function replaceStandalone(ctx: ActionContext, oldId: string): Promise<Act
       moved.push({ allocationId: a.AllocationId, publicIp: a.PublicIp });
     }
     await client.send(
-      new sdk.CreateTagsCommand({ Resources: [oldId], Tags: tagList({ ...ctx.recoveryTags, 'recovery:state': 'retired', 'recovery:replaced-by': newId }) }),
+      new sdk.CreateTagsCommand({ Resources: [oldId], Tags: tagList({ ...ctx.recoveryTags, 'recovery:state': RETIRED, 'recovery:replaced-by': newId }) }),
     );
     const protection = await protectReplacement(ctx, old, newId, moves.volumes.map((v) => v.volumeId), describe);
     return {
@@ -370,7 +370,7 @@ async function replaceStandalone(ctx: ActionContext, oldId: string): Promise<Act
     await swap.putBack(rb);
     if (stoppedOld) await rb.attempt(`start ${oldId} again`, () => client.send(new sdk.StartInstancesCommand({ InstanceIds: [oldId] })));
     await rb.attempt(`tag replacement ${newId} failed-replacement (kept for inspection)`, () =>
-      client.send(new sdk.CreateTagsCommand({ Resources: [newId], Tags: tagList({ ...ctx.recoveryTags, 'recovery:state': 'failed-replacement' }) })),
+      client.send(new sdk.CreateTagsCommand({ Resources: [newId], Tags: tagList({ ...ctx.recoveryTags, 'recovery:state': FAILED_REPLACEMENT }) })),
     );
     return { outcome: 'failed', reason: `replacing ${oldId} failed: ${(e as Error).message}; rolled back`, detail: { replacement: newId, rollback: rb.done } };
   }
@@ -407,7 +407,8 @@ async function sharedVolumes(volumeIds: string[], instanceId: string): Promise<s
   if (volumeIds.length === 0) return [];
   const { client, sdk } = await ec2();
   const volumes = (await client.send(new sdk.DescribeVolumesCommand({ VolumeIds: volumeIds }))).Volumes ?? [];
-  return volumes
-    .filter((v) => (v.Attachments ?? []).some((a) => a.InstanceId !== instanceId))
-    .map((v) => `data volume ${v.VolumeId} (also attached to ${(v.Attachments ?? []).filter((a) => a.InstanceId !== instanceId).map((a) => a.InstanceId).join(', ')})`);
+  return volumes.flatMap((v) => {
+    const others = (v.Attachments ?? []).filter((a) => a.InstanceId !== instanceId).map((a) => a.InstanceId);
+    return others.length ? [`data volume ${v.VolumeId} (also attached to ${others.join(', ')})`] : [];
+  });
 }

@@ -20,3 +20,11 @@ export function modeParameterName(stage: string): string {
  * functions act on the replacement before that.
  */
 export const LINEAGE_TAG = 'recovery:lineage';
+
+/**
+ * `recovery:state` values replace-instance leaves on instances it took out of service: the one it replaced
+ * (stopped, never terminated) and a replacement it gave up on (stopped, kept for inspection). `pulumi up`
+ * protects neither again (infra/targets.ts).
+ */
+export const RETIRED = 'retired';
+export const FAILED_REPLACEMENT = 'failed-replacement';

@@ -1,4 +1,5 @@
 import type { InstanceFacts } from '../runtime/diagnosis';
+import { waitFor, WaitTimeout } from '../runtime/poll';
 import { ec2, health } from '../runtime/sdk';
 import { allow, deny, type Verdict } from './verdict';
 
@@ -142,27 +143,27 @@ export async function awaitEc2AutoRecovery(o: AwaitOptions): Promise<Verdict> {
   const instanceId = o.instance!.instanceId;
   const since = new Date(Date.parse(o.faultAt) - OUTCOME_LOOKBACK_MS);
   const started = Date.now();
-  const deadline = started + Math.max(0, o.waitMs);
-  for (;;) {
-    let found;
-    try {
-      found = recoveryOutcome(await readOutcomeEvents(instanceId, o.region, since), since);
-    } catch (e) {
-      const error = (e as { name?: string }).name ?? (e as Error).message;
-      return allow({ ec2AutoRecovery: { ...evidence, outcome: 'unknown', healthError: error, waitedMs: Date.now() - started, note: `AWS Health not readable (${error}): acting` } });
-    }
+  let found;
+  try {
+    found = await waitFor(`EC2's recovery outcome for ${instanceId}`, async () => recoveryOutcome(await readOutcomeEvents(instanceId, o.region, since), since), {
+      intervalMs: o.pollIntervalMs,
+      deadline: started + Math.max(0, o.waitMs),
+    });
+  } catch (e) {
     const waitedMs = Date.now() - started;
-    if (found?.outcome === 'succeeded') {
-      return deny(`EC2 simplified automatic recovery recovered ${instanceId} (${found.event.eventTypeCode}): same instance, IPs and volumes; not acting, the alarm will go OK`, {
-        ec2AutoRecovery: { ...evidence, outcome: 'succeeded', event: found.event.arn, waitedMs },
-      });
-    }
-    if (found?.outcome === 'failed') return allow({ ec2AutoRecovery: { ...evidence, outcome: 'failed', event: found.event.arn, waitedMs, note: `EC2 could not recover ${instanceId}: acting` } });
-    if (Date.now() + o.pollIntervalMs > deadline) {
+    if (e instanceof WaitTimeout) {
       return allow({
         ec2AutoRecovery: { ...evidence, outcome: 'none', waitedMs, note: `no outcome from EC2 within ${Math.round(o.waitMs / 1000)} s (waited ${Math.round(waitedMs / 1000)} s): acting` },
       });
     }
-    await new Promise((r) => setTimeout(r, o.pollIntervalMs));
+    const error = (e as { name?: string }).name ?? (e as Error).message;
+    return allow({ ec2AutoRecovery: { ...evidence, outcome: 'unknown', healthError: error, waitedMs, note: `AWS Health not readable (${error}): acting` } });
   }
+  const waitedMs = Date.now() - started;
+  if (found.outcome === 'succeeded') {
+    return deny(`EC2 simplified automatic recovery recovered ${instanceId} (${found.event.eventTypeCode}): same instance, IPs and volumes; not acting, the alarm will go OK`, {
+      ec2AutoRecovery: { ...evidence, outcome: 'succeeded', event: found.event.arn, waitedMs },
+    });
+  }
+  return allow({ ec2AutoRecovery: { ...evidence, outcome: 'failed', event: found.event.arn, waitedMs, note: `EC2 could not recover ${instanceId}: acting` } });
 }

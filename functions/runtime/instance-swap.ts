@@ -22,6 +22,7 @@
 import type { Instance } from '@aws-sdk/client-ec2';
 import { ec2 } from './sdk';
 import { waitFor } from './poll';
+import { carryFactsOf, dataVolumes } from './standalone-replacement';
 import type { rollbackSteps } from './rollback-steps';
 
 export interface MovedVolume {
@@ -42,9 +43,7 @@ export interface DataToMove {
 /** What moves, from a DescribeInstances record: every EBS volume but the root one, every interface but the primary. Pure. */
 export function dataToMove(i: Instance): DataToMove {
   return {
-    volumes: (i.BlockDeviceMappings ?? [])
-      .filter((b) => b.Ebs?.VolumeId && b.DeviceName && b.DeviceName !== i.RootDeviceName)
-      .map((b) => ({ volumeId: b.Ebs!.VolumeId!, device: b.DeviceName! })),
+    volumes: dataVolumes(carryFactsOf(i)).map((v) => ({ volumeId: v.volumeId, device: v.device })),
     interfaces: (i.NetworkInterfaces ?? [])
       .filter((n) => n.NetworkInterfaceId && n.Attachment?.DeviceIndex !== undefined && n.Attachment.DeviceIndex !== 0)
       .map((n) => ({ networkInterfaceId: n.NetworkInterfaceId!, deviceIndex: n.Attachment!.DeviceIndex! }))

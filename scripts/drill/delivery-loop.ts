@@ -88,6 +88,8 @@ export class DeliveryLoop {
   }
 
   private lastWorld = '';
+  /** fleetChanges() when run-time alarms were last looked for. */
+  private alarmsLookedForAt = -1;
 
   /**
    * Auto Scaling health checks and CloudWatch alarm evaluation (both stand-ins); returns the
@@ -96,8 +98,13 @@ export class DeliveryLoop {
    */
   private async playAws(o: LoopOptions): Promise<number> {
     // Alarms the functions created at run time (a successor's copies, functions/runtime/carried-protection.ts) are
-    // CloudWatch's to evaluate as soon as they exist, like the deployed ones the scenario watches.
-    for (const name of await this.runtimeAlarms()) o.alarms.add(name);
+    // CloudWatch's to evaluate as soon as they exist, like the deployed ones the scenario watches. They come with a
+    // fleet change (the replacement, the restored volume): looked for only after one, not on every pass.
+    const changes = this.proxy.fleetChanges();
+    if (changes !== this.alarmsLookedForAt) {
+      this.alarmsLookedForAt = changes;
+      for (const name of await this.runtimeAlarms()) o.alarms.add(name);
+    }
     const world = `${this.proxy.fleetChanges()}/${this.proxy.impairments.version}/${[...o.alarms].join(',')}`;
     if (world === this.lastWorld) return 0;
     this.lastWorld = world;

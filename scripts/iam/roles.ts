@@ -1,5 +1,6 @@
 import type { SynthResource, SynthResult } from '../../infra/synth/types';
 import type { StackFacts, Where } from './authorizations';
+import { SynthIndex } from '../drill/synth-index';
 
 /**
  * The identity policies of each function's role, as the program synthesized
@@ -33,7 +34,7 @@ const ROLE = 'aws:iam/role:Role';
 const ROLE_POLICY = 'aws:iam/rolePolicy:RolePolicy';
 const FUNCTION = 'aws:lambda/function:Function';
 
-const nameOf = (r: SynthResource) => (typeof r.inputs.name === 'string' && r.inputs.name ? r.inputs.name : r.name);
+const nameOf = SynthIndex.nameOf;
 const refersTo = (value: unknown, r: SynthResource) => typeof value === 'string' && [nameOf(r), r.name, r.id, r.outputs?.arn].includes(value);
 
 /** The synthesized documents, with the mock engine's account/region/partition replaced by the drill's. */

@@ -63,7 +63,7 @@ async function describeInstance(instanceId: string, recorded: Promise<void>, wit
       .filter((b) => b.Ebs?.VolumeId && b.DeviceName)
       .map((b) => ({ volumeId: b.Ebs!.VolumeId!, device: b.DeviceName!, deleteOnTermination: b.Ebs!.DeleteOnTermination })),
     launchTime: i.LaunchTime?.toISOString(),
-    // What a standalone replacement could not take along (functions/runtime/standalone-replacement.ts).
+    // What a standalone replacement moves or could not take along (functions/runtime/standalone-replacement.ts).
     secondaryNetworkInterfaces: carried.secondaryNetworkInterfaces,
     ...(carried.metadataOptions ? { metadataOptions: carried.metadataOptions } : {}),
   };
